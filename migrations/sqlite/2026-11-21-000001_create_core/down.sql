@@ -1,0 +1,4 @@
+DROP TABLE site_state;
+DROP TABLE settings;
+DROP TABLE pages;
+DROP TABLE users;

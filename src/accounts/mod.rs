@@ -1,0 +1,4 @@
+//! Accounts: users, their roles and passwords.
+
+pub mod password;
+pub mod users;

@@ -1,0 +1,76 @@
+//! The application: shared state, the middleware stack and the routes, built the same way for
+//! production and for the tests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::{App, web};
+
+use crate::config::Config;
+use crate::db::{self, DbPool};
+use crate::error;
+use crate::routes;
+use crate::site::state::SiteCache;
+use crate::web::headers::security_headers;
+
+/// How often an instance checks whether another one changed the content.
+pub const CONTENT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub site: SiteCache,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, config: Config) -> Result<AppState, String> {
+        let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let site = SiteCache::load(&mut conn, &config.base_url())
+            .map_err(|e| format!("cannot load the site: {e}"))?;
+        Ok(AppState { pool, config: Arc::new(config), site })
+    }
+
+    /// Re-reads settings and the page tree; call after this instance wrote content.
+    pub async fn refresh(self: &Arc<Self>) -> Result<(), error::AppError> {
+        let state = Arc::clone(self);
+        db::run(&self.pool, move |c| state.site.reload(c)).await
+    }
+}
+
+/// Keeps this instance's snapshot in step with writes made by other instances or the CLI.
+pub async fn follow_content_changes(state: web::Data<AppState>) {
+    let mut ticker = actix_web::rt::time::interval(CONTENT_POLL_INTERVAL);
+    loop {
+        ticker.tick().await;
+        let s = state.clone();
+        if let Err(e) = db::run(&state.pool, move |c| s.site.reload_if_changed(c)).await {
+            log::warn!("checking for content changes failed: {e}");
+        }
+    }
+}
+
+pub fn build(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(web::FormConfig::default().limit(1024 * 1024))
+        .app_data(web::PathConfig::default())
+        .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
+        .wrap(Compress::default())
+        .wrap(security_headers())
+        // The path only: query strings may carry tokens and have no place in logs.
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude_regex("^/(healthz|readyz)$"))
+        .configure(routes::configure)
+}

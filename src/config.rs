@@ -1,0 +1,75 @@
+//! Configuration, read once at start-up from flags and their matching environment variables.
+//! Every variable is documented here and in the README.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Database: a `postgres://` URL, or the path of an SQLite file (created if missing).
+    /// Default: `galley.db` in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for galley's own files (the default SQLite database).
+    #[arg(long, env = "GALLEY_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Address and port the web server listens on.
+    #[arg(long, env = "GALLEY_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+
+    /// Public URL of the site, used for canonical links, the sitemap and the feed
+    /// (e.g. `https://docs.example.com`). A base URL saved in the admin settings takes precedence.
+    /// Default: `http://` + the bind address.
+    #[arg(long, env = "GALLEY_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// E-mail address of the admin account created on first start.
+    #[arg(long, env = "GALLEY_ADMIN_EMAIL", default_value = "admin@example.com", global = true)]
+    pub admin_email: String,
+
+    /// Seed the demo site on first start (when the database has no pages yet).
+    #[arg(long, env = "GALLEY_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub demo: bool,
+
+    /// Maximum number of database connections of this instance.
+    #[arg(long, env = "GALLEY_DB_POOL_SIZE", default_value_t = 8, global = true)]
+    pub db_pool_size: u32,
+
+    /// Web server worker threads (default: one per CPU core).
+    #[arg(long, env = "GALLEY_WORKERS", global = true)]
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => self.data_dir.join("galley.db").to_string_lossy().into_owned(),
+        }
+    }
+
+    /// The base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
+        }
+    }
+
+    /// A configuration for tests and tools: everything at its default.
+    pub fn for_database(url: &str) -> Config {
+        Config {
+            database_url: Some(url.to_owned()),
+            data_dir: PathBuf::from("data"),
+            bind: "127.0.0.1:8080".into(),
+            base_url: Some("http://galley.test".into()),
+            admin_email: "admin@example.com".into(),
+            demo: false,
+            db_pool_size: 4,
+            workers: None,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Content: pages in a hierarchy of hubs, their public views, import and export.
+
+pub mod pages;
+pub mod public;
+pub mod transfer;
+pub mod tree;
+pub mod views;

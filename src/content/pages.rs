@@ -1,0 +1,475 @@
+//! Pages: the model, its queries, and saving (validation, paths, Markdown rendered at save time).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::pages;
+use crate::html::SafeHtml;
+use crate::markdown::{self, FaqEntry, RENDERER_VERSION};
+use crate::site::state::bump_content_version;
+use crate::slug;
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_SUMMARY: usize = 320;
+pub const MAX_BODY: usize = 500_000;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = pages)]
+pub struct Page {
+    pub id: i32,
+    pub parent_id: Option<i32>,
+    pub slug: String,
+    pub path: String,
+    pub title: String,
+    pub summary: String,
+    pub seo_title: Option<String>,
+    pub body_md: String,
+    pub body_html: String,
+    pub toc_html: String,
+    pub faq_json: String,
+    pub renderer_version: i32,
+    pub status: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub nav_order: i32,
+    pub in_nav: bool,
+    pub version: i32,
+    pub author_id: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns a visitor's page view needs: no Markdown source, no bookkeeping.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = pages)]
+pub struct PublicPage {
+    pub id: i32,
+    pub path: String,
+    pub title: String,
+    pub summary: String,
+    pub seo_title: Option<String>,
+    pub body_html: String,
+    pub toc_html: String,
+    pub faq_json: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PublicPage {
+    pub fn body(&self) -> SafeHtml {
+        SafeHtml::from_sanitised(self.body_html.clone())
+    }
+
+    pub fn toc(&self) -> SafeHtml {
+        SafeHtml::from_sanitised(self.toc_html.clone())
+    }
+
+    pub fn faq(&self) -> Vec<FaqEntry> {
+        serde_json::from_str(&self.faq_json).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Published,
+    Scheduled,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Draft, Status::Published, Status::Scheduled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Scheduled => "scheduled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// A page as an editor or an import describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageInput {
+    pub parent_id: Option<i32>,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub seo_title: Option<String>,
+    pub body_md: String,
+    pub status: Status,
+    pub publish_at: Option<NaiveDateTime>,
+    pub nav_order: i32,
+    pub in_nav: bool,
+}
+
+/// Validation messages keyed by form field name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("invalid page: {0}")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<SaveError> for crate::error::AppError {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Invalid(errors) => crate::error::AppError::BadRequest(errors.to_string()),
+            SaveError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Now, in UTC, at the precision both databases store (microseconds).
+pub fn now() -> NaiveDateTime {
+    trunc_subsecs(chrono::Utc::now().naive_utc())
+}
+
+fn trunc_subsecs(t: NaiveDateTime) -> NaiveDateTime {
+    chrono::SubsecRound::trunc_subsecs(t, 6)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Page> {
+    pages::table.find(id).select(Page::as_select()).first(conn)
+}
+
+pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<Page>> {
+    pages::table
+        .filter(pages::path.eq(path))
+        .select(Page::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The page at `path` if visitors may see it now (its own status; ancestors are checked by the
+/// site tree). One lookup through the unique index on `path`.
+pub fn find_public(
+    conn: &mut DbConnection,
+    path: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<PublicPage>> {
+    pages::table
+        .filter(pages::path.eq(path))
+        .filter(pages::status.ne(Status::Draft.as_str()))
+        .filter(pages::publish_at.le(now))
+        .select(PublicPage::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Public pages by id, for the feed.
+pub fn find_public_many(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<PublicPage>> {
+    pages::table
+        .filter(pages::id.eq_any(ids))
+        .select(PublicPage::as_select())
+        .load(conn)
+}
+
+/// Every page, parents before children (by path), for export and the admin.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Page>> {
+    pages::table.order(pages::path.asc()).select(Page::as_select()).load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    pages::table.count().get_result(conn)
+}
+
+pub fn path_taken(conn: &mut DbConnection, path: &str, except: Option<i32>) -> QueryResult<bool> {
+    let mut q = pages::table.filter(pages::path.eq(path)).select(pages::id).into_boxed();
+    if let Some(id) = except {
+        q = q.filter(pages::id.ne(id));
+    }
+    Ok(q.first::<i32>(conn).optional()?.is_some())
+}
+
+fn join_path(parent_path: Option<&str>, slug: &str) -> String {
+    match parent_path {
+        Some(p) if !p.is_empty() => format!("{p}/{slug}"),
+        _ => slug.to_owned(),
+    }
+}
+
+/// Checks the input and works out the page's path. `id` is the page being edited, if any.
+fn validate(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    id: Option<i32>,
+) -> Result<String, SaveError> {
+    let mut errors = FieldErrors::default();
+    let title = input.title.trim();
+    if title.is_empty() {
+        errors.add("title", "Give the page a title.");
+    } else if title.chars().count() > MAX_TITLE {
+        errors.add("title", format!("Keep the title under {MAX_TITLE} characters."));
+    }
+    if input.summary.chars().count() > MAX_SUMMARY {
+        errors.add("summary", format!("Keep the summary under {MAX_SUMMARY} characters."));
+    }
+    if input.body_md.len() > MAX_BODY {
+        errors.add("body", format!("The text is too long (at most {MAX_BODY} bytes)."));
+    }
+    let home = input.slug.is_empty() && input.parent_id.is_none();
+    if !home && !slug::is_valid(&input.slug) {
+        errors.add(
+            "slug",
+            "Use lowercase letters, digits and single hyphens (for example: getting-started).",
+        );
+    }
+    if input.status == Status::Scheduled && input.publish_at.is_none() {
+        errors.add("publish_at", "Choose when the page should be published.");
+    }
+    let parent_path = match input.parent_id {
+        None => None,
+        Some(pid) => match pages::table.find(pid).select(pages::path).first::<String>(conn).optional()? {
+            None => {
+                errors.add("parent_id", "The chosen parent page does not exist.");
+                None
+            }
+            Some(p) if p.is_empty() => {
+                errors.add("parent_id", "The home page cannot have child pages.");
+                None
+            }
+            Some(p) => {
+                let own = id.map(|i| pages::table.find(i).select(pages::path).first::<String>(conn)).transpose()?;
+                if let Some(own) = own.filter(|o| Some(pid) == id || p == *o || p.starts_with(&format!("{o}/"))) {
+                    errors.add("parent_id", format!("A page cannot be placed under itself (/{own})."));
+                }
+                Some(p)
+            }
+        },
+    };
+    let path = join_path(parent_path.as_deref(), &input.slug);
+    if errors.get("slug").is_none() && errors.get("parent_id").is_none() && path_taken(conn, &path, id)? {
+        errors.add("slug", format!("Another page already uses the address /{path}."));
+    }
+    if errors.is_empty() { Ok(path) } else { Err(SaveError::Invalid(errors)) }
+}
+
+/// When a published page went (or goes) live: keep its first publication time.
+fn effective_publish_at(input: &PageInput, existing: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    match input.status {
+        Status::Published => Some(
+            input
+                .publish_at
+                .filter(|t| *t <= now)
+                .or(existing.filter(|t| *t <= now))
+                .unwrap_or(now),
+        ),
+        Status::Scheduled | Status::Draft => input.publish_at,
+    }
+    .map(trunc_subsecs)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pages)]
+struct NewPage<'a> {
+    parent_id: Option<i32>,
+    slug: &'a str,
+    path: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    seo_title: Option<&'a str>,
+    body_md: &'a str,
+    body_html: &'a str,
+    toc_html: &'a str,
+    faq_json: &'a str,
+    renderer_version: i32,
+    status: &'a str,
+    publish_at: Option<NaiveDateTime>,
+    nav_order: i32,
+    in_nav: bool,
+    version: i32,
+    author_id: Option<i32>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn faq_json(faq: &[FaqEntry]) -> String {
+    serde_json::to_string(faq).unwrap_or_else(|_| "[]".into())
+}
+
+fn clean_seo_title(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Creates a page; Markdown is rendered here, once.
+pub fn create(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    author_id: Option<i32>,
+    now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    conn.transaction(|conn| {
+        let path = validate(conn, input, None)?;
+        let rendered = markdown::render(&input.body_md);
+        diesel::insert_into(pages::table)
+            .values(NewPage {
+                parent_id: input.parent_id,
+                slug: &input.slug,
+                path: &path,
+                title: input.title.trim(),
+                summary: input.summary.trim(),
+                seo_title: clean_seo_title(&input.seo_title),
+                body_md: &input.body_md,
+                body_html: rendered.html.as_str(),
+                toc_html: rendered.toc.as_str(),
+                faq_json: &faq_json(&rendered.faq),
+                renderer_version: RENDERER_VERSION,
+                status: input.status.as_str(),
+                publish_at: effective_publish_at(input, None, now),
+                nav_order: input.nav_order,
+                in_nav: input.in_nav,
+                version: 1,
+                author_id,
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(conn)?;
+        bump_content_version(conn)?;
+        Ok(find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?)
+    })
+}
+
+/// Updates a page; a new path (slug or parent changed) moves its descendants with it.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i32,
+    input: &PageInput,
+    author_id: Option<i32>,
+    now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    conn.transaction(|conn| {
+        let existing = find(conn, id)?;
+        let path = validate(conn, input, Some(id))?;
+        let rendered = markdown::render(&input.body_md);
+        diesel::update(pages::table.find(id))
+            .set((
+                pages::parent_id.eq(input.parent_id),
+                pages::slug.eq(&input.slug),
+                pages::path.eq(&path),
+                pages::title.eq(input.title.trim()),
+                pages::summary.eq(input.summary.trim()),
+                pages::seo_title.eq(clean_seo_title(&input.seo_title)),
+                pages::body_md.eq(&input.body_md),
+                pages::body_html.eq(rendered.html.as_str()),
+                pages::toc_html.eq(rendered.toc.as_str()),
+                pages::faq_json.eq(faq_json(&rendered.faq)),
+                pages::renderer_version.eq(RENDERER_VERSION),
+                pages::status.eq(input.status.as_str()),
+                pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
+                pages::nav_order.eq(input.nav_order),
+                pages::in_nav.eq(input.in_nav),
+                pages::version.eq(existing.version + 1),
+                pages::author_id.eq(author_id.or(existing.author_id)),
+                pages::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if path != existing.path {
+            move_descendants(conn, &existing.path, &path)?;
+        }
+        bump_content_version(conn)?;
+        find(conn, id).map_err(SaveError::from)
+    })
+}
+
+/// Rewrites the paths under `old` to live under `new`.
+fn move_descendants(conn: &mut DbConnection, old: &str, new: &str) -> QueryResult<()> {
+    let prefix = format!("{old}/");
+    let rows: Vec<(i32, String)> = pages::table
+        .filter(pages::path.like(format!("{}%", escape_like(&prefix))).escape('\\'))
+        .select((pages::id, pages::path))
+        .load(conn)?;
+    for (id, path) in rows {
+        let moved = format!("{new}/{}", &path[prefix.len()..]);
+        diesel::update(pages::table.find(id)).set(pages::path.eq(moved)).execute(conn)?;
+    }
+    Ok(())
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+impl Page {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    /// The page as input, for forms and for comparing an import with what is stored.
+    pub fn to_input(&self) -> PageInput {
+        PageInput {
+            parent_id: self.parent_id,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            seo_title: self.seo_title.clone(),
+            body_md: self.body_md.clone(),
+            status: self.status(),
+            publish_at: self.publish_at,
+            nav_order: self.nav_order,
+            in_nav: self.in_nav,
+        }
+    }
+}
+
+/// Re-renders pages stored by an older renderer, so a sanitiser fix reaches old content.
+/// Returns how many pages were re-rendered.
+pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let batch: Vec<(i32, String)> = pages::table
+            .filter(pages::renderer_version.lt(RENDERER_VERSION))
+            .select((pages::id, pages::body_md))
+            .limit(200)
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        conn.transaction(|conn| {
+            for (id, body) in &batch {
+                let r = markdown::render(body);
+                diesel::update(pages::table.find(id))
+                    .set((
+                        pages::body_html.eq(r.html.as_str()),
+                        pages::toc_html.eq(r.toc.as_str()),
+                        pages::faq_json.eq(faq_json(&r.faq)),
+                        pages::renderer_version.eq(RENDERER_VERSION),
+                    ))
+                    .execute(conn)?;
+            }
+            bump_content_version(conn)
+        })?;
+        total += batch.len();
+    }
+    Ok(total)
+}

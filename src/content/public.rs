@@ -1,0 +1,54 @@
+//! What visitors reach: the home page and every page by its path.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::app::AppState;
+use crate::content::pages;
+use crate::content::tree::Node;
+use crate::content::views::{HomeView, PageView};
+use crate::db;
+use crate::error::AppError;
+use crate::web::ctx::Ctx;
+use crate::web::render;
+
+/// `/`: the page chosen in the settings, else the page with the empty path, else a listing.
+pub async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let site = ctx.site.clone();
+    let node = site
+        .settings
+        .home_page_id
+        .and_then(|id| site.tree.visible_by_id(id, ctx.now))
+        .or_else(|| site.tree.visible_by_path("", ctx.now));
+    match node {
+        Some(node) => show(&state, ctx, node, true).await,
+        None => render(&HomeView::new(ctx)),
+    }
+}
+
+/// `/{path}`: a page or hub, found in the in-memory tree, its body fetched by one indexed query.
+pub async fn show_page(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let raw = path.into_inner();
+    let clean = raw.trim_matches('/');
+    if clean != raw {
+        // One address per page: `/glossary/` and `//glossary` redirect to `/glossary`.
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, format!("/{clean}")))
+            .finish());
+    }
+    let site = ctx.site.clone();
+    let node = site.tree.visible_by_path(clean, ctx.now).ok_or(AppError::NotFound)?;
+    show(&state, ctx, node, false).await
+}
+
+async fn show(state: &AppState, ctx: Ctx, node: &Node, is_home: bool) -> Result<HttpResponse, AppError> {
+    let (path, now) = (node.path.clone(), ctx.now);
+    let page = db::run(&state.pool, move |c| pages::find_public(c, &path, now))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&PageView::new(ctx, node, page, is_home))
+}

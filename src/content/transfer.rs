@@ -1,0 +1,352 @@
+//! Import and export of pages as a folder of Markdown files with TOML front matter (as in Zola):
+//! folders are hubs, `_index.md` is a hub's own page, the root `_index.md` is the home page.
+//! Import creates or updates pages by path and is idempotent; export writes the same format.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::content::pages::{self, Page, PageInput, SaveError, Status};
+use crate::db::DbConnection;
+use crate::slug;
+
+/// One file to import: its path relative to the import root, and its text (or why it has none).
+pub struct SourceFile {
+    pub rel: PathBuf,
+    pub text: Result<String, String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// A file that could not be imported, and why.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seo_title: Option<String>,
+    #[serde(default = "default_status")]
+    status: String,
+    /// RFC 3339 (`2026-05-01T09:00:00Z`), a TOML date-time, or a date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    publish_at: Option<toml::Value>,
+    #[serde(default)]
+    order: i32,
+    #[serde(default)]
+    in_nav: bool,
+}
+
+fn default_status() -> String {
+    Status::Published.as_str().to_owned()
+}
+
+/// Reads every `.md` file under `dir` (hidden files and folders are skipped).
+pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&current).map_err(|e| format!("cannot read {}: {e}", current.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", current.display()))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+                let text = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read file: {e}"))
+                    .and_then(|b| String::from_utf8(b).map_err(|_| "the file is not valid UTF-8".into()));
+                files.push(SourceFile { rel, text });
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The page path a file stands for: `a/b.md` -> `a/b`, `a/_index.md` -> `a`, `_index.md` -> ``.
+fn page_path(rel: &Path) -> Result<String, String> {
+    let mut segments: Vec<String> = Vec::new();
+    let parts: Vec<_> = rel.components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        let name = part.as_os_str().to_string_lossy();
+        let last = i + 1 == parts.len();
+        let seg = if last {
+            let stem = name.strip_suffix(".md").ok_or("not a .md file")?;
+            if stem == "_index" {
+                break;
+            }
+            stem.to_owned()
+        } else {
+            name.into_owned()
+        };
+        if !slug::is_valid(&seg) {
+            return Err(format!(
+                "{seg:?} is not a valid slug (use lowercase letters, digits and single hyphens)"
+            ));
+        }
+        segments.push(seg);
+    }
+    Ok(segments.join("/"))
+}
+
+/// Splits `+++` TOML front matter from the Markdown body.
+fn split_front_matter(text: &str) -> Result<(&str, &str), String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))
+        .ok_or("the file must start with a line `+++` opening the front matter")?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            let front = &rest[..offset];
+            let body = rest[offset + line.len()..].trim_start_matches(['\r', '\n']);
+            return Ok((front, body));
+        }
+        offset += line.len();
+    }
+    Err("the front matter is not closed by a line `+++`".into())
+}
+
+fn parse_time(value: &toml::Value) -> Result<NaiveDateTime, String> {
+    let text = match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) => d.to_string(),
+        other => return Err(format!("publish_at must be a date-time, not {}", other.type_str())),
+    };
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.naive_utc());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t);
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        .map_err(|_| format!("publish_at {text:?} is not a date-time like 2026-05-01T09:00:00Z"))
+}
+
+#[derive(Debug)]
+struct Parsed {
+    path: String,
+    front: FrontMatter,
+    body: String,
+}
+
+fn parse_file(rel: &Path, text: &str) -> Result<Parsed, String> {
+    let path = page_path(rel)?;
+    let (front, body) = split_front_matter(text)?;
+    let front: FrontMatter =
+        toml::from_str(front).map_err(|e| format!("invalid front matter: {}", e.message()))?;
+    if Status::parse(&front.status).is_none() {
+        return Err(format!(
+            "status {:?} is not one of draft, published, scheduled",
+            front.status
+        ));
+    }
+    if let Some(t) = &front.publish_at {
+        parse_time(t)?;
+    }
+    Ok(Parsed { path, front, body: body.to_owned() })
+}
+
+/// Imports `files`: parents before children, each page in its own transaction, so one bad file
+/// never stops the others. Pages are matched by path; unchanged pages are left untouched.
+pub fn import(conn: &mut DbConnection, files: Vec<SourceFile>, now: NaiveDateTime) -> ImportReport {
+    let mut report = ImportReport::default();
+    let mut parsed = Vec::new();
+    let mut seen = HashSet::new();
+    for file in files {
+        let result = file.text.and_then(|text| parse_file(&file.rel, &text));
+        match result {
+            Ok(p) if !seen.insert(p.path.clone()) => report
+                .errors
+                .push((file.rel, format!("another file already defines the page /{}", p.path))),
+            Ok(p) => parsed.push((file.rel, p)),
+            Err(e) => report.errors.push((file.rel, e)),
+        }
+    }
+    parsed.sort_by(|a, b| {
+        let depth = |p: &Parsed| if p.path.is_empty() { 0 } else { p.path.matches('/').count() + 1 };
+        (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
+    });
+    for (rel, p) in parsed {
+        match import_one(conn, &p, now) {
+            Ok(Outcome::Created) => report.created += 1,
+            Ok(Outcome::Updated) => report.updated += 1,
+            Ok(Outcome::Unchanged) => report.unchanged += 1,
+            Err(e) => report.errors.push((rel, e)),
+        }
+    }
+    report.errors.sort_by(|a, b| a.0.cmp(&b.0));
+    report
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result<Outcome, String> {
+    let (parent_path, slug) = match p.path.rsplit_once('/') {
+        Some((parent, slug)) => (Some(parent), slug),
+        None => (None, p.path.as_str()),
+    };
+    let parent_id = match parent_path {
+        None => None,
+        Some(parent) => match pages::find_by_path(conn, parent).map_err(|e| e.to_string())? {
+            Some(page) => Some(page.id),
+            None => {
+                return Err(format!(
+                    "its hub /{parent} does not exist: add {parent}/_index.md to the import"
+                ));
+            }
+        },
+    };
+    let input = PageInput {
+        parent_id,
+        slug: slug.to_owned(),
+        title: p.front.title.clone(),
+        summary: p.front.summary.clone(),
+        seo_title: p.front.seo_title.clone(),
+        body_md: p.body.clone(),
+        status: Status::parse(&p.front.status).unwrap_or(Status::Draft),
+        publish_at: p.front.publish_at.as_ref().map(parse_time).transpose()?,
+        nav_order: p.front.order,
+        in_nav: p.front.in_nav,
+    };
+    let describe = |e: SaveError| match e {
+        SaveError::Invalid(errors) => errors.to_string(),
+        SaveError::Database(e) => format!("database error: {e}"),
+    };
+    match pages::find_by_path(conn, &p.path).map_err(|e| e.to_string())? {
+        None => pages::create(conn, &input, None, now).map(|_| Outcome::Created).map_err(describe),
+        Some(existing) if same_content(&existing.to_input(), &input) => Ok(Outcome::Unchanged),
+        Some(existing) => {
+            pages::update(conn, existing.id, &input, None, now).map(|_| Outcome::Updated).map_err(describe)
+        }
+    }
+}
+
+/// Equal as far as an import can tell (a published page without a time keeps its own).
+fn same_content(stored: &PageInput, incoming: &PageInput) -> bool {
+    let time_matches = incoming.publish_at.is_none() && incoming.status == Status::Published
+        || incoming.publish_at == stored.publish_at;
+    let normalise = |i: &PageInput| PageInput {
+        publish_at: None,
+        title: i.title.trim().to_owned(),
+        summary: i.summary.trim().to_owned(),
+        seo_title: i.seo_title.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        ..i.clone()
+    };
+    time_matches && normalise(stored) == normalise(incoming)
+}
+
+/// The file a page is exported to, relative to the export root.
+fn export_file(page: &Page, has_children: bool) -> PathBuf {
+    if page.path.is_empty() {
+        PathBuf::from("_index.md")
+    } else if has_children {
+        Path::new(&page.path).join("_index.md")
+    } else {
+        PathBuf::from(format!("{}.md", page.path))
+    }
+}
+
+fn format_time(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Renders a page in the import format.
+pub fn to_file(page: &Page) -> String {
+    let front = FrontMatter {
+        title: page.title.clone(),
+        summary: page.summary.clone(),
+        seo_title: page.seo_title.clone(),
+        status: page.status.clone(),
+        publish_at: page.publish_at.map(|t| toml::Value::String(format_time(t))),
+        order: page.nav_order,
+        in_nav: page.in_nav,
+    };
+    let mut out = String::from("+++\n");
+    out.push_str(&toml::to_string(&front).unwrap_or_default());
+    let _ = write!(out, "+++\n\n{}", page.body_md);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes every page (drafts included) under `dir`; returns how many files were written.
+pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<usize, String> {
+    let all = pages::all(conn).map_err(|e| format!("cannot read pages: {e}"))?;
+    let parents: HashSet<i32> = all.iter().filter_map(|p| p.parent_id).collect();
+    for page in &all {
+        let file = dir.join(export_file(page, parents.contains(&page.id)));
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&file, to_file(page)).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
+    Ok(all.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_folder_layout() {
+        assert_eq!(page_path(Path::new("_index.md")).unwrap(), "");
+        assert_eq!(page_path(Path::new("about.md")).unwrap(), "about");
+        assert_eq!(page_path(Path::new("glossary/_index.md")).unwrap(), "glossary");
+        assert_eq!(page_path(Path::new("glossary/slug.md")).unwrap(), "glossary/slug");
+        assert!(page_path(Path::new("Bad Name.md")).is_err());
+    }
+
+    #[test]
+    fn front_matter_is_split_and_checked() {
+        let (front, body) = split_front_matter("+++\ntitle = \"A\"\n+++\n\nBody\n").unwrap();
+        assert_eq!(front, "title = \"A\"\n");
+        assert_eq!(body, "Body\n");
+        assert!(split_front_matter("title = 1").is_err());
+        assert!(split_front_matter("+++\ntitle = 1\n").is_err());
+        let err = parse_file(Path::new("a.md"), "+++\ntitle = \"A\"\ncolour = 1\n+++\n").unwrap_err();
+        assert!(err.contains("colour"), "{err}");
+        let err = parse_file(Path::new("a.md"), "+++\ntitle = \"A\"\nstatus = \"gone\"\n+++\n").unwrap_err();
+        assert!(err.contains("gone"), "{err}");
+    }
+
+    #[test]
+    fn times_parse_in_several_spellings() {
+        let want = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        for s in ["2026-05-01T09:00:00Z", "2026-05-01T11:00:00+02:00", "2026-05-01 09:00"] {
+            assert_eq!(parse_time(&toml::Value::String(s.into())).unwrap(), want, "{s}");
+        }
+        let dt: toml::Value = toml::from_str::<toml::Table>("t = 2026-05-01T09:00:00Z").unwrap()["t"].clone();
+        assert_eq!(parse_time(&dt).unwrap(), want);
+        assert!(parse_time(&toml::Value::String("soon".into())).is_err());
+    }
+}

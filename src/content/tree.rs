@@ -1,0 +1,202 @@
+//! The site tree: every non-draft page's place in the hierarchy, held in memory so navigation,
+//! breadcrumbs, siblings, hub listings, the sitemap and the feed cost no query. Visibility is
+//! decided per request against the clock, so scheduled pages go live without any job.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::content::pages::Status;
+use crate::db::DbConnection;
+use crate::db::schema::pages;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = pages)]
+pub struct Node {
+    pub id: i32,
+    pub parent_id: Option<i32>,
+    pub path: String,
+    pub title: String,
+    pub summary: String,
+    pub nav_order: i32,
+    pub in_nav: bool,
+    pub publish_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Node {
+    pub fn url(&self) -> String {
+        format!("/{}", self.path)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SiteTree {
+    nodes: Vec<Node>,
+    by_id: HashMap<i32, usize>,
+    by_path: HashMap<String, usize>,
+    /// Children of each page (and of the root, under `None`), in navigation order.
+    children: HashMap<Option<i32>, Vec<usize>>,
+}
+
+impl SiteTree {
+    /// Loads every published or scheduled page (drafts are never part of the public tree).
+    pub fn load(conn: &mut DbConnection) -> QueryResult<SiteTree> {
+        let nodes = pages::table
+            .filter(pages::status.ne(Status::Draft.as_str()))
+            .select(Node::as_select())
+            .load(conn)?;
+        Ok(SiteTree::from_nodes(nodes))
+    }
+
+    pub fn from_nodes(nodes: Vec<Node>) -> SiteTree {
+        let by_id = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        let by_path = nodes.iter().enumerate().map(|(i, n)| (n.path.clone(), i)).collect();
+        let mut children: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            children.entry(n.parent_id).or_default().push(i);
+        }
+        for list in children.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (a, b) = (&nodes[a], &nodes[b]);
+                (a.nav_order, a.title.to_lowercase(), a.id).cmp(&(b.nav_order, b.title.to_lowercase(), b.id))
+            });
+        }
+        SiteTree { nodes, by_id, by_path, children }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Live now, and so are all its ancestors (a published page under a draft hub stays hidden).
+    fn visible_index(&self, i: usize, now: NaiveDateTime) -> bool {
+        let mut node = &self.nodes[i];
+        loop {
+            if !node.publish_at.is_some_and(|t| t <= now) {
+                return false;
+            }
+            match node.parent_id {
+                None => return true,
+                Some(pid) => match self.by_id.get(&pid) {
+                    Some(&p) => node = &self.nodes[p],
+                    None => return false,
+                },
+            }
+        }
+    }
+
+    pub fn visible_by_path(&self, path: &str, now: NaiveDateTime) -> Option<&Node> {
+        let &i = self.by_path.get(path)?;
+        self.visible_index(i, now).then(|| &self.nodes[i])
+    }
+
+    pub fn visible_by_id(&self, id: i32, now: NaiveDateTime) -> Option<&Node> {
+        let &i = self.by_id.get(&id)?;
+        self.visible_index(i, now).then(|| &self.nodes[i])
+    }
+
+    /// Visible children of `parent` (`None`: the top level), in navigation order.
+    pub fn children(&self, parent: Option<i32>, now: NaiveDateTime) -> Vec<&Node> {
+        self.children
+            .get(&parent)
+            .map(|list| {
+                list.iter()
+                    .filter(|&&i| self.visible_index(i, now))
+                    .map(|&i| &self.nodes[i])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn has_children(&self, id: i32, now: NaiveDateTime) -> bool {
+        self.children
+            .get(&Some(id))
+            .is_some_and(|list| list.iter().any(|&i| self.visible_index(i, now)))
+    }
+
+    /// Ancestors from the top level down to the parent of `node`.
+    pub fn ancestors(&self, node: &Node) -> Vec<&Node> {
+        let mut out = Vec::new();
+        let mut next = node.parent_id;
+        while let Some(&i) = next.and_then(|id| self.by_id.get(&id)) {
+            out.push(&self.nodes[i]);
+            next = self.nodes[i].parent_id;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Top-level pages shown in the main navigation.
+    pub fn navigation(&self, now: NaiveDateTime) -> Vec<&Node> {
+        self.children(None, now).into_iter().filter(|n| n.in_nav && !n.path.is_empty()).collect()
+    }
+
+    /// Top-level pages that have visible children.
+    pub fn hubs(&self, now: NaiveDateTime) -> Vec<&Node> {
+        self.children(None, now).into_iter().filter(|n| self.has_children(n.id, now)).collect()
+    }
+
+    /// Every visible page, in tree order (parents before children).
+    pub fn visible(&self, now: NaiveDateTime) -> Vec<&Node> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack: Vec<&Node> = self.children(None, now).into_iter().rev().collect();
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.children(Some(n.id), now).into_iter().rev());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn t(day: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 1, day).unwrap().and_hms_opt(12, 0, 0).unwrap()
+    }
+
+    fn node(id: i32, parent: Option<i32>, path: &str, order: i32, live: Option<u32>) -> Node {
+        Node {
+            id,
+            parent_id: parent,
+            path: path.into(),
+            title: path.into(),
+            summary: String::new(),
+            nav_order: order,
+            in_nav: parent.is_none(),
+            publish_at: live.map(t),
+            updated_at: t(1),
+        }
+    }
+
+    #[test]
+    fn visibility_follows_the_clock_and_the_ancestors() {
+        let tree = SiteTree::from_nodes(vec![
+            node(1, None, "hub", 1, Some(1)),
+            node(2, Some(1), "hub/a", 2, Some(1)),
+            node(3, Some(1), "hub/b", 1, Some(10)),
+            node(4, None, "later", 2, Some(10)),
+            node(5, Some(4), "later/child", 1, Some(1)),
+            node(6, Some(99), "orphan/x", 1, Some(1)),
+        ]);
+        let now = t(5);
+        assert!(tree.visible_by_path("hub/a", now).is_some());
+        assert!(tree.visible_by_path("hub/b", now).is_none(), "scheduled in the future");
+        assert!(tree.visible_by_path("hub/b", t(10)).is_some(), "live at its time");
+        assert!(tree.visible_by_path("later/child", now).is_none(), "parent not live yet");
+        assert!(tree.visible_by_path("orphan/x", now).is_none(), "parent is a draft");
+        let kids: Vec<_> = tree.children(Some(1), t(11)).iter().map(|n| n.id).collect();
+        assert_eq!(kids, vec![3, 2], "navigation order");
+        let all: Vec<_> = tree.visible(t(11)).iter().map(|n| n.id).collect();
+        assert_eq!(all, vec![1, 3, 2, 4, 5]);
+        assert_eq!(tree.hubs(now).len(), 1);
+    }
+}

@@ -1,0 +1,79 @@
+//! Trusted fragments that templates print without escaping. Nothing else is ever printed raw:
+//! `SafeHtml` only comes out of the sanitiser, `JsonLd` only out of `serde_json` with `<`, `>` and
+//! `&` escaped so it can never close its `<script>` element.
+
+use std::fmt;
+
+/// HTML produced by [`crate::markdown::render`] after sanitising with ammonia.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    /// Wraps the output of the sanitiser. Only the Markdown renderer calls this, and the stored
+    /// `body_html`/`toc_html` columns are only ever written with its output.
+    pub(crate) fn from_sanitised(html: String) -> SafeHtml {
+        SafeHtml(html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for SafeHtml {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for SafeHtml {}
+
+/// A JSON-LD document, safe to print inside `<script type="application/ld+json">`.
+#[derive(Clone, Debug)]
+pub struct JsonLd(String);
+
+impl JsonLd {
+    pub fn new(value: &serde_json::Value) -> JsonLd {
+        let json = value.to_string();
+        let mut out = String::with_capacity(json.len());
+        for c in json.chars() {
+            match c {
+                '<' => out.push_str("\\u003c"),
+                '>' => out.push_str("\\u003e"),
+                '&' => out.push_str("\\u0026"),
+                c => out.push(c),
+            }
+        }
+        JsonLd(out)
+    }
+}
+
+impl fmt::Display for JsonLd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for JsonLd {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_cannot_close_its_script_element() {
+        let ld = JsonLd::new(&serde_json::json!({"name": "</script><script>alert(1)</script> & co"}));
+        let s = ld.to_string();
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & co");
+    }
+}

@@ -1,0 +1,15 @@
+//! galley: a content-management website server. `main.rs` parses the command line; everything
+//! else lives here so the tests build the very same application.
+
+pub mod accounts;
+pub mod app;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod html;
+pub mod markdown;
+pub mod routes;
+pub mod site;
+pub mod slug;
+pub mod web;

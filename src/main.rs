@@ -1,0 +1,196 @@
+//! The `galley` command: parses the command line and wires the library together.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use actix_web::{HttpServer, web};
+use clap::{Parser, Subcommand};
+
+use galley::accounts::users::{self, Role};
+use galley::app::{self, AppState};
+use galley::config::Config;
+use galley::content::{pages, transfer};
+use galley::db::{self, DbPool};
+use galley::site::bootstrap;
+
+#[derive(Parser)]
+#[command(name = "galley", version, about = "A content-management website server")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default): applies migrations, creates the first admin and the demo
+    /// site on a fresh database.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create or update pages from a folder of Markdown files with TOML front matter.
+    Import { dir: PathBuf },
+    /// Write every page to a folder in the import format.
+    Export { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input when it is not a terminal.
+    Add {
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor"], default_value = "editor")]
+        role: String,
+    },
+    /// Set an account's password (read from standard input when it is not a terminal).
+    Passwd { email: String },
+    /// List accounts.
+    List,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Migrate => open(&cli.config).map(|_| println!("Database is up to date.")),
+        Command::User(cmd) => open(&cli.config).and_then(|pool| user(&pool, cmd)),
+        Command::Import { dir } => open(&cli.config).and_then(|pool| import(&pool, &dir)),
+        Command::Export { dir } => open(&cli.config).and_then(|pool| export(&pool, &dir)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("galley: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects and applies pending migrations.
+fn open(config: &Config) -> Result<DbPool, String> {
+    let pool = db::connect(&config.database_url(), config.db_pool_size)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    db::with_startup_lock(&mut conn, db::migrate)?;
+    drop(conn);
+    Ok(pool)
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(run_server(config))
+}
+
+async fn run_server(config: Config) -> Result<(), String> {
+    let pool = db::connect(&config.database_url(), config.db_pool_size)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let report = bootstrap::prepare(&mut conn, &config)?;
+    drop(conn);
+    if report.migrations > 0 {
+        log::info!("applied {} migration(s)", report.migrations);
+    }
+    if report.rerendered > 0 {
+        log::info!("re-rendered {} page(s) with the current Markdown renderer", report.rerendered);
+    }
+    if report.demo_pages > 0 {
+        log::info!("created the demo site ({} pages)", report.demo_pages);
+    }
+
+    let bind = config.bind.clone();
+    let workers = config.workers;
+    let state = web::Data::new(AppState::new(pool, config)?);
+    let base_url = state.site.current().base_url.clone();
+    actix_web::rt::spawn(app::follow_content_changes(state.clone()));
+
+    let factory_state = state.clone();
+    let mut server = HttpServer::new(move || app::build(factory_state.clone()));
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    let server = server.bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+
+    println!("\ngalley is running at {base_url}/ (listening on {bind})");
+    println!("Sign in at {base_url}/login");
+    if let Some((email, password)) = &report.new_admin {
+        // Printed once, on the terminal only: it is not logged and never shown again.
+        println!("\nFirst admin account created. Keep this password; it will not be shown again.");
+        println!("  e-mail:   {email}\n  password: {password}\n");
+    }
+    server.run().await.map_err(|e| format!("server error: {e}"))
+}
+
+/// A password from standard input: prompted twice on a terminal, else the first line.
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords do not match".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match cmd {
+        UserCommand::Add { email, role } => {
+            let role = Role::parse(&role).ok_or("role must be admin or editor")?;
+            let password = read_password()?;
+            let user = users::create(&mut conn, &email, &password, role, pages::now())
+                .map_err(|e| e.to_string())?;
+            println!("Added {} ({}).", user.email, user.role);
+        }
+        UserCommand::Passwd { email } => {
+            let password = read_password()?;
+            users::set_password(&mut conn, &email, &password, pages::now()).map_err(|e| e.to_string())?;
+            println!("Password changed for {}.", users::normalise_email(&email));
+        }
+        UserCommand::List => {
+            let all = users::list(&mut conn).map_err(|e| e.to_string())?;
+            println!("{:<40} {:<8} {:<9} created", "e-mail", "role", "state");
+            for u in all {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{:<40} {:<8} {:<9} {}", u.email, u.role, state, u.created_at.format("%Y-%m-%d %H:%M"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
+    let files = transfer::read_dir(dir)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let report = transfer::import(&mut conn, files, pages::now());
+    println!(
+        "Imported from {}: {} created, {} updated, {} unchanged, {} failed.",
+        dir.display(),
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.errors.len()
+    );
+    for (file, reason) in &report.errors {
+        eprintln!("{}: {reason}", dir.join(file).display());
+    }
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} file(s) could not be imported", report.errors.len()))
+    }
+}
+
+fn export(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let n = transfer::export(&mut conn, dir)?;
+    println!("Exported {n} page(s) to {}.", dir.display());
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Start-up work, done once per start under a database-wide lock: migrations, re-rendering pages
+//! from an older renderer, and on the very first start the admin account and the demo site.
+
+use crate::accounts::password;
+use crate::accounts::users::{self, Role};
+use crate::config::Config;
+use crate::content::{pages, transfer};
+use crate::db::{self, DbConnection};
+use crate::site::demo;
+use crate::site::settings::{self, Settings};
+
+/// Set once the first start has completed; its absence means "fresh database".
+const INITIALISED_KEY: &str = "initialised_at";
+
+#[derive(Debug, Default)]
+pub struct StartReport {
+    pub migrations: usize,
+    pub rerendered: usize,
+    /// The first admin's e-mail and password, created by this start (print it once).
+    pub new_admin: Option<(String, String)>,
+    pub demo_pages: usize,
+}
+
+pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, String> {
+    db::with_startup_lock(conn, |conn| {
+        let mut report = StartReport { migrations: db::migrate(conn)?, ..Default::default() };
+        report.rerendered = pages::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
+        let initialised = settings::get(conn, INITIALISED_KEY).map_err(|e| e.to_string())?.is_some();
+        if !initialised {
+            first_start(conn, config, &mut report)?;
+        }
+        Ok(report)
+    })
+}
+
+fn first_start(conn: &mut DbConnection, config: &Config, report: &mut StartReport) -> Result<(), String> {
+    let now = pages::now();
+    if users::count(conn).map_err(|e| e.to_string())? == 0 {
+        let password = password::generate();
+        users::create(conn, &config.admin_email, &password, Role::Admin, now)
+            .map_err(|e| format!("cannot create the first admin ({}): {e}", config.admin_email))?;
+        report.new_admin = Some((users::normalise_email(&config.admin_email), password));
+    }
+    if config.demo && pages::count(conn).map_err(|e| e.to_string())? == 0 {
+        let imported = transfer::import(conn, demo::files(), now);
+        if let Some((file, reason)) = imported.errors.first() {
+            return Err(format!("demo content: {}: {reason}", file.display()));
+        }
+        report.demo_pages = imported.created;
+        let site = Settings {
+            tagline: "Fast Markdown websites with a friendly back office".into(),
+            footer_text: "Made with galley.".into(),
+            ..Settings::load(conn).map_err(|e| e.to_string())?
+        };
+        site.save(conn).map_err(|e| e.to_string())?;
+    }
+    settings::set(conn, INITIALISED_KEY, &now.to_string()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,85 @@
+//! Site settings: a key/value table read into one typed struct.
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::settings;
+use crate::site::state::bump_content_version;
+use crate::with_backend;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub site_name: String,
+    pub tagline: String,
+    /// Overrides `GALLEY_BASE_URL` when not empty.
+    pub base_url: String,
+    pub home_page_id: Option<i32>,
+    pub footer_text: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            site_name: "galley".into(),
+            tagline: String::new(),
+            base_url: String::new(),
+            home_page_id: None,
+            footer_text: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(conn: &mut DbConnection) -> QueryResult<Settings> {
+        let rows: Vec<(String, String)> =
+            settings::table.select((settings::key, settings::value)).load(conn)?;
+        let mut s = Settings::default();
+        for (key, value) in rows {
+            match key.as_str() {
+                "site_name" if !value.trim().is_empty() => s.site_name = value,
+                "tagline" => s.tagline = value,
+                "base_url" => s.base_url = value,
+                "home_page_id" => s.home_page_id = value.parse().ok(),
+                "footer_text" => s.footer_text = value,
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    fn pairs(&self) -> [(&'static str, String); 5] {
+        [
+            ("site_name", self.site_name.clone()),
+            ("tagline", self.tagline.clone()),
+            ("base_url", self.base_url.clone()),
+            ("home_page_id", self.home_page_id.map(|i| i.to_string()).unwrap_or_default()),
+            ("footer_text", self.footer_text.clone()),
+        ]
+    }
+
+    pub fn save(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        conn.transaction(|conn| {
+            for (key, value) in self.pairs() {
+                set(conn, key, &value)?;
+            }
+            bump_content_version(conn)
+        })
+    }
+}
+
+/// Stores one setting (an upsert, which each backend spells itself).
+pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
+    with_backend!(conn, |c| {
+        diesel::insert_into(settings::table)
+            .values((settings::key.eq(key), settings::value.eq(value)))
+            .on_conflict(settings::key)
+            .do_update()
+            .set(settings::value.eq(value))
+            .execute(c)
+            .map(drop)
+    })
+}
+
+pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    settings::table.find(key).select(settings::value).first(conn).optional()
+}

@@ -1,0 +1,82 @@
+//! The in-memory picture of the site every request reads: settings and the page tree, swapped
+//! whole when content changes. Every write bumps `site_state.content_version` in its own
+//! transaction; each instance polls that one row and reloads when it moves.
+
+use std::sync::{Arc, RwLock};
+
+use diesel::prelude::*;
+
+use crate::content::tree::SiteTree;
+use crate::db::DbConnection;
+use crate::db::schema::site_state;
+use crate::site::settings::Settings;
+
+/// Marks content or settings as changed, for every instance. Call inside the writing transaction.
+pub fn bump_content_version(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(site_state::table.find(1))
+        .set(site_state::content_version.eq(site_state::content_version + 1))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    site_state::table.find(1).select(site_state::content_version).first(conn)
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub settings: Settings,
+    pub tree: SiteTree,
+    /// Canonical base URL without a trailing slash: the admin setting, else the configured one.
+    pub base_url: String,
+}
+
+impl Snapshot {
+    pub fn load(conn: &mut DbConnection, configured_base_url: &str) -> QueryResult<Snapshot> {
+        // Read the version first: a write that lands while we load makes the next poll reload.
+        let version = content_version(conn)?;
+        let settings = Settings::load(conn)?;
+        let tree = SiteTree::load(conn)?;
+        let base_url = match settings.base_url.trim() {
+            "" => configured_base_url.to_owned(),
+            url => url.trim_end_matches('/').to_owned(),
+        };
+        Ok(Snapshot { version, settings, tree, base_url })
+    }
+}
+
+/// The current snapshot, shared by all workers of an instance.
+pub struct SiteCache {
+    current: RwLock<Arc<Snapshot>>,
+    configured_base_url: String,
+}
+
+impl SiteCache {
+    pub fn load(conn: &mut DbConnection, configured_base_url: &str) -> QueryResult<SiteCache> {
+        let snapshot = Snapshot::load(conn, configured_base_url)?;
+        Ok(SiteCache {
+            current: RwLock::new(Arc::new(snapshot)),
+            configured_base_url: configured_base_url.to_owned(),
+        })
+    }
+
+    pub fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn reload(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let snapshot = Arc::new(Snapshot::load(conn, &self.configured_base_url)?);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = snapshot;
+        Ok(())
+    }
+
+    /// Reloads when another writer changed the content version; true when it did.
+    pub fn reload_if_changed(&self, conn: &mut DbConnection) -> QueryResult<bool> {
+        if content_version(conn)? == self.current().version {
+            return Ok(false);
+        }
+        self.reload(conn)?;
+        Ok(true)
+    }
+}
