@@ -27,10 +27,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: DbPool, config: Config) -> Result<AppState, String> {
-        let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
         let site = SiteCache::load(&mut conn, &config.base_url())
             .map_err(|e| format!("cannot load the site: {e}"))?;
-        Ok(AppState { pool, config: Arc::new(config), site })
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            site,
+        })
     }
 
     /// Re-reads settings and the page tree; call after this instance wrote content.

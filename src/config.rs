@@ -17,7 +17,12 @@ pub struct Config {
     pub data_dir: PathBuf,
 
     /// Address and port the web server listens on.
-    #[arg(long, env = "GALLEY_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "GALLEY_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: String,
 
     /// Public URL of the site, used for canonical links, the sitemap and the feed
@@ -27,7 +32,12 @@ pub struct Config {
     pub base_url: Option<String>,
 
     /// E-mail address of the admin account created on first start.
-    #[arg(long, env = "GALLEY_ADMIN_EMAIL", default_value = "admin@example.com", global = true)]
+    #[arg(
+        long,
+        env = "GALLEY_ADMIN_EMAIL",
+        default_value = "admin@example.com",
+        global = true
+    )]
     pub admin_email: String,
 
     /// Seed the demo site on first start (when the database has no pages yet).
@@ -47,7 +57,11 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
-            _ => self.data_dir.join("galley.db").to_string_lossy().into_owned(),
+            _ => self
+                .data_dir
+                .join("galley.db")
+                .to_string_lossy()
+                .into_owned(),
         }
     }
 

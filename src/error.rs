@@ -76,21 +76,39 @@ pub struct ErrorPage {
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        400 => ("Bad request", "The request could not be understood. Please check it and try again."),
+        400 => (
+            "Bad request",
+            "The request could not be understood. Please check it and try again.",
+        ),
         403 => ("Forbidden", "You are not allowed to do that."),
         404 => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",
         ),
-        405 => ("Method not allowed", "This address does not accept that kind of request."),
-        413 => ("Too large", "What you sent is larger than this site accepts."),
-        429 => ("Too many requests", "Please wait a moment before trying again."),
-        503 => ("Temporarily unavailable", "The site is busy or under maintenance. Please try again shortly."),
+        405 => (
+            "Method not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        413 => (
+            "Too large",
+            "What you sent is larger than this site accepts.",
+        ),
+        429 => (
+            "Too many requests",
+            "Please wait a moment before trying again.",
+        ),
+        503 => (
+            "Temporarily unavailable",
+            "The site is busy or under maintenance. Please try again shortly.",
+        ),
         s if s >= 500 => (
             "Something went wrong",
             "An unexpected error occurred on our side. It has been logged; please try again later.",
         ),
-        _ => ("Request not completed", "The request could not be completed."),
+        _ => (
+            "Request not completed",
+            "The request could not be completed.",
+        ),
     }
 }
 
@@ -131,8 +149,16 @@ pub fn render_error_page<B: MessageBody + 'static>(
     });
     let (req, mut response) = res.into_parts();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let response = response.set_body(body).map_into_boxed_body().map_into_right_body();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
+    let response = response
+        .set_body(body)
+        .map_into_boxed_body()
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(
+        req, response,
+    )))
 }

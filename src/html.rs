@@ -70,7 +70,8 @@ mod tests {
 
     #[test]
     fn json_ld_cannot_close_its_script_element() {
-        let ld = JsonLd::new(&serde_json::json!({"name": "</script><script>alert(1)</script> & co"}));
+        let ld =
+            JsonLd::new(&serde_json::json!({"name": "</script><script>alert(1)</script> & co"}));
         let s = ld.to_string();
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();

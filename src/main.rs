@@ -15,7 +15,11 @@ use galley::db::{self, DbPool};
 use galley::site::bootstrap;
 
 #[derive(Parser)]
-#[command(name = "galley", version, about = "A content-management website server")]
+#[command(
+    name = "galley",
+    version,
+    about = "A content-management website server"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -75,7 +79,9 @@ fn main() -> ExitCode {
 /// Connects and applies pending migrations.
 fn open(config: &Config) -> Result<DbPool, String> {
     let pool = db::connect(&config.database_url(), config.db_pool_size)?;
-    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     db::with_startup_lock(&mut conn, db::migrate)?;
     drop(conn);
     Ok(pool)
@@ -87,14 +93,19 @@ fn serve(config: Config) -> Result<(), String> {
 
 async fn run_server(config: Config) -> Result<(), String> {
     let pool = db::connect(&config.database_url(), config.db_pool_size)?;
-    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let report = bootstrap::prepare(&mut conn, &config)?;
     drop(conn);
     if report.migrations > 0 {
         log::info!("applied {} migration(s)", report.migrations);
     }
     if report.rerendered > 0 {
-        log::info!("re-rendered {} page(s) with the current Markdown renderer", report.rerendered);
+        log::info!(
+            "re-rendered {} page(s) with the current Markdown renderer",
+            report.rerendered
+        );
     }
     if report.demo_pages > 0 {
         log::info!("created the demo site ({} pages)", report.demo_pages);
@@ -111,7 +122,9 @@ async fn run_server(config: Config) -> Result<(), String> {
     if let Some(n) = workers {
         server = server.workers(n);
     }
-    let server = server.bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let server = server
+        .bind(&bind)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
 
     println!("\ngalley is running at {base_url}/ (listening on {bind})");
     println!("Sign in at {base_url}/login");
@@ -134,7 +147,10 @@ fn read_password() -> Result<String, String> {
         Ok(first)
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
@@ -151,7 +167,8 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
         }
         UserCommand::Passwd { email } => {
             let password = read_password()?;
-            users::set_password(&mut conn, &email, &password, pages::now()).map_err(|e| e.to_string())?;
+            users::set_password(&mut conn, &email, &password, pages::now())
+                .map_err(|e| e.to_string())?;
             println!("Password changed for {}.", users::normalise_email(&email));
         }
         UserCommand::List => {
@@ -159,7 +176,13 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
             println!("{:<40} {:<8} {:<9} created", "e-mail", "role", "state");
             for u in all {
                 let state = if u.disabled { "disabled" } else { "active" };
-                println!("{:<40} {:<8} {:<9} {}", u.email, u.role, state, u.created_at.format("%Y-%m-%d %H:%M"));
+                println!(
+                    "{:<40} {:<8} {:<9} {}",
+                    u.email,
+                    u.role,
+                    state,
+                    u.created_at.format("%Y-%m-%d %H:%M")
+                );
             }
         }
     }
@@ -184,7 +207,10 @@ fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
     if report.errors.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} file(s) could not be imported", report.errors.len()))
+        Err(format!(
+            "{} file(s) could not be imported",
+            report.errors.len()
+        ))
     }
 }
 

@@ -82,7 +82,11 @@ pub fn render(markdown: &str) -> Rendered {
     } else {
         String::new()
     };
-    Rendered { html: SafeHtml::from_sanitised(html), toc: SafeHtml::from_sanitised(toc), faq }
+    Rendered {
+        html: SafeHtml::from_sanitised(html),
+        toc: SafeHtml::from_sanitised(toc),
+        faq,
+    }
 }
 
 fn level_number(level: HeadingLevel) -> u8 {
@@ -175,7 +179,10 @@ fn extract_faq(events: &[Event]) -> Vec<FaqEntry> {
             }
             match section_level {
                 Some(s) if level == s + 1 => {
-                    current = Some(FaqEntry { question: collapse(&text), answer: String::new() })
+                    current = Some(FaqEntry {
+                        question: collapse(&text),
+                        answer: String::new(),
+                    })
                 }
                 Some(s) if level <= s => section_level = None,
                 _ => {}
@@ -197,7 +204,10 @@ fn extract_faq(events: &[Event]) -> Vec<FaqEntry> {
 fn push_entry(faq: &mut Vec<FaqEntry>, entry: FaqEntry) {
     let answer = collapse(&entry.answer);
     if !entry.question.is_empty() && !answer.is_empty() {
-        faq.push(FaqEntry { question: entry.question, answer });
+        faq.push(FaqEntry {
+            question: entry.question,
+            answer,
+        });
     }
 }
 
@@ -261,7 +271,10 @@ fn duplicate_ids(html: &str) -> Vec<String> {
             *seen.entry(&part[..end]).or_default() += 1;
         }
     }
-    seen.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id.to_owned()).collect()
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id.to_owned())
+        .collect()
 }
 
 #[cfg(test)]
@@ -292,8 +305,14 @@ mod tests {
         assert!(h.contains("<h2 id=\"section\">"), "{h}");
         assert!(duplicate_ids(h).is_empty());
         let toc = r.toc.as_str();
-        assert!(toc.starts_with("<ol><li><a href=\"#intro\">Intro</a></li>"), "{toc}");
-        assert!(toc.contains("<ol><li><a href=\"#cafe-creme\">Café crème</a></li></ol>"), "{toc}");
+        assert!(
+            toc.starts_with("<ol><li><a href=\"#intro\">Intro</a></li>"),
+            "{toc}"
+        );
+        assert!(
+            toc.contains("<ol><li><a href=\"#cafe-creme\">Café crème</a></li></ol>"),
+            "{toc}"
+        );
         assert_eq!(toc.matches("<ol>").count(), toc.matches("</ol>").count());
     }
 
@@ -310,7 +329,15 @@ mod tests {
              <div style=\"background:url(javascript:alert(4))\">z</div>\n\n## <span onmouseover=alert(5)>Head</span>\n",
         );
         let h = r.html.as_str().to_lowercase();
-        for bad in ["<script", "onerror", "javascript:", "onclick", "<iframe", "style=", "onmouseover"] {
+        for bad in [
+            "<script",
+            "onerror",
+            "javascript:",
+            "onclick",
+            "<iframe",
+            "style=",
+            "onmouseover",
+        ] {
             assert!(!h.contains(bad), "{bad} survived in {h}");
         }
         assert!(!r.toc.as_str().contains("onmouseover"));
@@ -325,8 +352,14 @@ mod tests {
         assert_eq!(
             r.faq,
             vec![
-                FaqEntry { question: "What is it?".into(), answer: "A thing. More.".into() },
-                FaqEntry { question: "Why?".into(), answer: "Because.".into() },
+                FaqEntry {
+                    question: "What is it?".into(),
+                    answer: "A thing. More.".into()
+                },
+                FaqEntry {
+                    question: "Why?".into(),
+                    answer: "Because.".into()
+                },
             ]
         );
         assert_eq!(render("# FAQ\n\n## Q1\n\nA1\n").faq.len(), 1);
@@ -335,6 +368,9 @@ mod tests {
 
     #[test]
     fn plain_text_strips_markup() {
-        assert_eq!(plain_text("## Title\n\nSome *bold* `code`."), "Title Some bold code.");
+        assert_eq!(
+            plain_text("## Title\n\nSome *bold* `code`."),
+            "Title Some bold code."
+        );
     }
 }

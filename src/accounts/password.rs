@@ -1,7 +1,7 @@
 //! Password hashing with argon2id (per-hash random salt, the crate's recommended parameters).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use password_hash::rand_core::OsRng;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -20,7 +20,11 @@ pub fn hash(password: &str) -> Result<String, String> {
 /// True when `password` matches the stored `hash`; a malformed hash never matches.
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -38,7 +42,11 @@ pub fn weakness(password: &str) -> Option<String> {
 
 /// A random password for first-start accounts (20 letters and digits, about 119 bits).
 pub fn generate() -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

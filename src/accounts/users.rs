@@ -61,7 +61,9 @@ pub fn normalise_email(email: &str) -> String {
 
 /// A plausible address: one `@`, something before it, a dotted domain after it, no spaces.
 pub fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && email.len() <= 254
         && !domain.contains('@')
@@ -80,7 +82,10 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
-    users::table.order(users::email.asc()).select(User::as_select()).load(conn)
+    users::table
+        .order(users::email.asc())
+        .select(User::as_select())
+        .load(conn)
 }
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -97,7 +102,9 @@ pub fn create(
 ) -> Result<User, UserError> {
     let email = normalise_email(email);
     if !plausible_email(&email) {
-        return Err(UserError::Invalid(format!("{email:?} is not a valid e-mail address")));
+        return Err(UserError::Invalid(format!(
+            "{email:?} is not a valid e-mail address"
+        )));
     }
     if let Some(problem) = password::weakness(plain_password) {
         return Err(UserError::Invalid(problem));
@@ -134,7 +141,11 @@ pub fn set_password(
     let n = diesel::update(users::table.filter(users::email.eq(normalise_email(email))))
         .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
         .execute(conn)?;
-    if n == 0 { Err(UserError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(UserError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 impl User {

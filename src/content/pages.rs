@@ -122,7 +122,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -197,7 +200,10 @@ pub fn find_public_many(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec
 
 /// Every page, parents before children (by path), for export and the admin.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Page>> {
-    pages::table.order(pages::path.asc()).select(Page::as_select()).load(conn)
+    pages::table
+        .order(pages::path.asc())
+        .select(Page::as_select())
+        .load(conn)
 }
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -205,7 +211,10 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 pub fn path_taken(conn: &mut DbConnection, path: &str, except: Option<i32>) -> QueryResult<bool> {
-    let mut q = pages::table.filter(pages::path.eq(path)).select(pages::id).into_boxed();
+    let mut q = pages::table
+        .filter(pages::path.eq(path))
+        .select(pages::id)
+        .into_boxed();
     if let Some(id) = except {
         q = q.filter(pages::id.ne(id));
     }
@@ -230,13 +239,22 @@ fn validate(
     if title.is_empty() {
         errors.add("title", "Give the page a title.");
     } else if title.chars().count() > MAX_TITLE {
-        errors.add("title", format!("Keep the title under {MAX_TITLE} characters."));
+        errors.add(
+            "title",
+            format!("Keep the title under {MAX_TITLE} characters."),
+        );
     }
     if input.summary.chars().count() > MAX_SUMMARY {
-        errors.add("summary", format!("Keep the summary under {MAX_SUMMARY} characters."));
+        errors.add(
+            "summary",
+            format!("Keep the summary under {MAX_SUMMARY} characters."),
+        );
     }
     if input.body_md.len() > MAX_BODY {
-        errors.add("body", format!("The text is too long (at most {MAX_BODY} bytes)."));
+        errors.add(
+            "body",
+            format!("The text is too long (at most {MAX_BODY} bytes)."),
+        );
     }
     let home = input.slug.is_empty() && input.parent_id.is_none();
     if !home && !slug::is_valid(&input.slug) {
@@ -250,7 +268,12 @@ fn validate(
     }
     let parent_path = match input.parent_id {
         None => None,
-        Some(pid) => match pages::table.find(pid).select(pages::path).first::<String>(conn).optional()? {
+        Some(pid) => match pages::table
+            .find(pid)
+            .select(pages::path)
+            .first::<String>(conn)
+            .optional()?
+        {
             None => {
                 errors.add("parent_id", "The chosen parent page does not exist.");
                 None
@@ -260,23 +283,49 @@ fn validate(
                 None
             }
             Some(p) => {
-                let own = id.map(|i| pages::table.find(i).select(pages::path).first::<String>(conn)).transpose()?;
-                if let Some(own) = own.filter(|o| Some(pid) == id || p == *o || p.starts_with(&format!("{o}/"))) {
-                    errors.add("parent_id", format!("A page cannot be placed under itself (/{own})."));
+                let own = id
+                    .map(|i| {
+                        pages::table
+                            .find(i)
+                            .select(pages::path)
+                            .first::<String>(conn)
+                    })
+                    .transpose()?;
+                if let Some(own) =
+                    own.filter(|o| Some(pid) == id || p == *o || p.starts_with(&format!("{o}/")))
+                {
+                    errors.add(
+                        "parent_id",
+                        format!("A page cannot be placed under itself (/{own})."),
+                    );
                 }
                 Some(p)
             }
         },
     };
     let path = join_path(parent_path.as_deref(), &input.slug);
-    if errors.get("slug").is_none() && errors.get("parent_id").is_none() && path_taken(conn, &path, id)? {
-        errors.add("slug", format!("Another page already uses the address /{path}."));
+    if errors.get("slug").is_none()
+        && errors.get("parent_id").is_none()
+        && path_taken(conn, &path, id)?
+    {
+        errors.add(
+            "slug",
+            format!("Another page already uses the address /{path}."),
+        );
     }
-    if errors.is_empty() { Ok(path) } else { Err(SaveError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(path)
+    } else {
+        Err(SaveError::Invalid(errors))
+    }
 }
 
 /// When a published page went (or goes) live: keep its first publication time.
-fn effective_publish_at(input: &PageInput, existing: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<NaiveDateTime> {
+fn effective_publish_at(
+    input: &PageInput,
+    existing: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
     match input.status {
         Status::Published => Some(
             input
@@ -406,18 +455,26 @@ pub fn update(
 fn move_descendants(conn: &mut DbConnection, old: &str, new: &str) -> QueryResult<()> {
     let prefix = format!("{old}/");
     let rows: Vec<(i32, String)> = pages::table
-        .filter(pages::path.like(format!("{}%", escape_like(&prefix))).escape('\\'))
+        .filter(
+            pages::path
+                .like(format!("{}%", escape_like(&prefix)))
+                .escape('\\'),
+        )
         .select((pages::id, pages::path))
         .load(conn)?;
     for (id, path) in rows {
         let moved = format!("{new}/{}", &path[prefix.len()..]);
-        diesel::update(pages::table.find(id)).set(pages::path.eq(moved)).execute(conn)?;
+        diesel::update(pages::table.find(id))
+            .set(pages::path.eq(moved))
+            .execute(conn)?;
     }
     Ok(())
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl Page {

@@ -41,11 +41,19 @@ pub async fn show_page(
             .finish());
     }
     let site = ctx.site.clone();
-    let node = site.tree.visible_by_path(clean, ctx.now).ok_or(AppError::NotFound)?;
+    let node = site
+        .tree
+        .visible_by_path(clean, ctx.now)
+        .ok_or(AppError::NotFound)?;
     show(&state, ctx, node, false).await
 }
 
-async fn show(state: &AppState, ctx: Ctx, node: &Node, is_home: bool) -> Result<HttpResponse, AppError> {
+async fn show(
+    state: &AppState,
+    ctx: Ctx,
+    node: &Node,
+    is_home: bool,
+) -> Result<HttpResponse, AppError> {
     let (path, now) = (node.path.clone(), ctx.now);
     let page = db::run(&state.pool, move |c| pages::find_public(c, &path, now))
         .await?

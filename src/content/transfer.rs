@@ -59,8 +59,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&current).map_err(|e| format!("cannot read {}: {e}", current.display()))?;
+        let entries = std::fs::read_dir(&current)
+            .map_err(|e| format!("cannot read {}: {e}", current.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read {}: {e}", current.display()))?;
             let path = entry.path();
@@ -73,7 +73,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
                 let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
                 let text = std::fs::read(&path)
                     .map_err(|e| format!("cannot read file: {e}"))
-                    .and_then(|b| String::from_utf8(b).map_err(|_| "the file is not valid UTF-8".into()));
+                    .and_then(|b| {
+                        String::from_utf8(b).map_err(|_| "the file is not valid UTF-8".into())
+                    });
                 files.push(SourceFile { rel, text });
             }
         }
@@ -130,13 +132,23 @@ fn parse_time(value: &toml::Value) -> Result<NaiveDateTime, String> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => d.to_string(),
-        other => return Err(format!("publish_at must be a date-time, not {}", other.type_str())),
+        other => {
+            return Err(format!(
+                "publish_at must be a date-time, not {}",
+                other.type_str()
+            ));
+        }
     };
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.naive_utc());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(t);
         }
@@ -156,8 +168,7 @@ struct Parsed {
 fn parse_file(rel: &Path, text: &str) -> Result<Parsed, String> {
     let path = page_path(rel)?;
     let (front, body) = split_front_matter(text)?;
-    let front: FrontMatter =
-        toml::from_str(front).map_err(|e| format!("invalid front matter: {}", e.message()))?;
+    let front: FrontMatter = toml::from_str(front).map_err(|e| describe_toml_error(front, &e))?;
     if Status::parse(&front.status).is_none() {
         return Err(format!(
             "status {:?} is not one of draft, published, scheduled",
@@ -167,7 +178,25 @@ fn parse_file(rel: &Path, text: &str) -> Result<Parsed, String> {
     if let Some(t) = &front.publish_at {
         parse_time(t)?;
     }
-    Ok(Parsed { path, front, body: body.to_owned() })
+    Ok(Parsed {
+        path,
+        front,
+        body: body.to_owned(),
+    })
+}
+
+/// "invalid front matter at line 2 (`title = 3`): invalid type..." — the line, as the editor sees it.
+fn describe_toml_error(front: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return format!("invalid front matter: {}", e.message());
+    };
+    // +2: the opening `+++` is line 1 of the file.
+    let line_no = front[..span.start.min(front.len())].matches('\n').count() + 2;
+    let line = front.lines().nth(line_no - 2).unwrap_or("").trim();
+    format!(
+        "invalid front matter at line {line_no} (`{line}`): {}",
+        e.message()
+    )
 }
 
 /// Imports `files`: parents before children, each page in its own transaction, so one bad file
@@ -179,15 +208,22 @@ pub fn import(conn: &mut DbConnection, files: Vec<SourceFile>, now: NaiveDateTim
     for file in files {
         let result = file.text.and_then(|text| parse_file(&file.rel, &text));
         match result {
-            Ok(p) if !seen.insert(p.path.clone()) => report
-                .errors
-                .push((file.rel, format!("another file already defines the page /{}", p.path))),
+            Ok(p) if !seen.insert(p.path.clone()) => report.errors.push((
+                file.rel,
+                format!("another file already defines the page /{}", p.path),
+            )),
             Ok(p) => parsed.push((file.rel, p)),
             Err(e) => report.errors.push((file.rel, e)),
         }
     }
     parsed.sort_by(|a, b| {
-        let depth = |p: &Parsed| if p.path.is_empty() { 0 } else { p.path.matches('/').count() + 1 };
+        let depth = |p: &Parsed| {
+            if p.path.is_empty() {
+                0
+            } else {
+                p.path.matches('/').count() + 1
+            }
+        };
         (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
     });
     for (rel, p) in parsed {
@@ -241,11 +277,13 @@ fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result
         SaveError::Database(e) => format!("database error: {e}"),
     };
     match pages::find_by_path(conn, &p.path).map_err(|e| e.to_string())? {
-        None => pages::create(conn, &input, None, now).map(|_| Outcome::Created).map_err(describe),
+        None => pages::create(conn, &input, None, now)
+            .map(|_| Outcome::Created)
+            .map_err(describe),
         Some(existing) if same_content(&existing.to_input(), &input) => Ok(Outcome::Unchanged),
-        Some(existing) => {
-            pages::update(conn, existing.id, &input, None, now).map(|_| Outcome::Updated).map_err(describe)
-        }
+        Some(existing) => pages::update(conn, existing.id, &input, None, now)
+            .map(|_| Outcome::Updated)
+            .map_err(describe),
     }
 }
 
@@ -257,7 +295,12 @@ fn same_content(stored: &PageInput, incoming: &PageInput) -> bool {
         publish_at: None,
         title: i.title.trim().to_owned(),
         summary: i.summary.trim().to_owned(),
-        seo_title: i.seo_title.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        seo_title: i
+            .seo_title
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
         ..i.clone()
     };
     time_matches && normalise(stored) == normalise(incoming)
@@ -275,7 +318,8 @@ fn export_file(page: &Page, has_children: bool) -> PathBuf {
 }
 
 fn format_time(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Renders a page in the import format.
@@ -308,7 +352,8 @@ pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<usize, String> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&file, to_file(page)).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        std::fs::write(&file, to_file(page))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     }
     Ok(all.len())
 }
@@ -321,8 +366,14 @@ mod tests {
     fn paths_follow_the_folder_layout() {
         assert_eq!(page_path(Path::new("_index.md")).unwrap(), "");
         assert_eq!(page_path(Path::new("about.md")).unwrap(), "about");
-        assert_eq!(page_path(Path::new("glossary/_index.md")).unwrap(), "glossary");
-        assert_eq!(page_path(Path::new("glossary/slug.md")).unwrap(), "glossary/slug");
+        assert_eq!(
+            page_path(Path::new("glossary/_index.md")).unwrap(),
+            "glossary"
+        );
+        assert_eq!(
+            page_path(Path::new("glossary/slug.md")).unwrap(),
+            "glossary/slug"
+        );
         assert!(page_path(Path::new("Bad Name.md")).is_err());
     }
 
@@ -333,19 +384,36 @@ mod tests {
         assert_eq!(body, "Body\n");
         assert!(split_front_matter("title = 1").is_err());
         assert!(split_front_matter("+++\ntitle = 1\n").is_err());
-        let err = parse_file(Path::new("a.md"), "+++\ntitle = \"A\"\ncolour = 1\n+++\n").unwrap_err();
+        let err =
+            parse_file(Path::new("a.md"), "+++\ntitle = \"A\"\ncolour = 1\n+++\n").unwrap_err();
         assert!(err.contains("colour"), "{err}");
-        let err = parse_file(Path::new("a.md"), "+++\ntitle = \"A\"\nstatus = \"gone\"\n+++\n").unwrap_err();
+        let err = parse_file(
+            Path::new("a.md"),
+            "+++\ntitle = \"A\"\nstatus = \"gone\"\n+++\n",
+        )
+        .unwrap_err();
         assert!(err.contains("gone"), "{err}");
     }
 
     #[test]
     fn times_parse_in_several_spellings() {
-        let want = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
-        for s in ["2026-05-01T09:00:00Z", "2026-05-01T11:00:00+02:00", "2026-05-01 09:00"] {
-            assert_eq!(parse_time(&toml::Value::String(s.into())).unwrap(), want, "{s}");
+        let want = NaiveDate::from_ymd_opt(2026, 5, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        for s in [
+            "2026-05-01T09:00:00Z",
+            "2026-05-01T11:00:00+02:00",
+            "2026-05-01 09:00",
+        ] {
+            assert_eq!(
+                parse_time(&toml::Value::String(s.into())).unwrap(),
+                want,
+                "{s}"
+            );
         }
-        let dt: toml::Value = toml::from_str::<toml::Table>("t = 2026-05-01T09:00:00Z").unwrap()["t"].clone();
+        let dt: toml::Value =
+            toml::from_str::<toml::Table>("t = 2026-05-01T09:00:00Z").unwrap()["t"].clone();
         assert_eq!(parse_time(&dt).unwrap(), want);
         assert!(parse_time(&toml::Value::String("soon".into())).is_err());
     }

@@ -52,7 +52,11 @@ impl SiteTree {
 
     pub fn from_nodes(nodes: Vec<Node>) -> SiteTree {
         let by_id = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-        let by_path = nodes.iter().enumerate().map(|(i, n)| (n.path.clone(), i)).collect();
+        let by_path = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.path.clone(), i))
+            .collect();
         let mut children: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             children.entry(n.parent_id).or_default().push(i);
@@ -60,10 +64,19 @@ impl SiteTree {
         for list in children.values_mut() {
             list.sort_by(|&a, &b| {
                 let (a, b) = (&nodes[a], &nodes[b]);
-                (a.nav_order, a.title.to_lowercase(), a.id).cmp(&(b.nav_order, b.title.to_lowercase(), b.id))
+                (a.nav_order, a.title.to_lowercase(), a.id).cmp(&(
+                    b.nav_order,
+                    b.title.to_lowercase(),
+                    b.id,
+                ))
             });
         }
-        SiteTree { nodes, by_id, by_path, children }
+        SiteTree {
+            nodes,
+            by_id,
+            by_path,
+            children,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -78,7 +91,7 @@ impl SiteTree {
     fn visible_index(&self, i: usize, now: NaiveDateTime) -> bool {
         let mut node = &self.nodes[i];
         loop {
-            if !node.publish_at.is_some_and(|t| t <= now) {
+            if node.publish_at.is_none_or(|t| t > now) {
                 return false;
             }
             match node.parent_id {
@@ -134,12 +147,18 @@ impl SiteTree {
 
     /// Top-level pages shown in the main navigation.
     pub fn navigation(&self, now: NaiveDateTime) -> Vec<&Node> {
-        self.children(None, now).into_iter().filter(|n| n.in_nav && !n.path.is_empty()).collect()
+        self.children(None, now)
+            .into_iter()
+            .filter(|n| n.in_nav && !n.path.is_empty())
+            .collect()
     }
 
     /// Top-level pages that have visible children.
     pub fn hubs(&self, now: NaiveDateTime) -> Vec<&Node> {
-        self.children(None, now).into_iter().filter(|n| self.has_children(n.id, now)).collect()
+        self.children(None, now)
+            .into_iter()
+            .filter(|n| self.has_children(n.id, now))
+            .collect()
     }
 
     /// Every visible page, in tree order (parents before children).
@@ -160,7 +179,10 @@ mod tests {
     use chrono::NaiveDate;
 
     fn t(day: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 1, day).unwrap().and_hms_opt(12, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 1, day)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
     }
 
     fn node(id: i32, parent: Option<i32>, path: &str, order: i32, live: Option<u32>) -> Node {
@@ -189,10 +211,22 @@ mod tests {
         ]);
         let now = t(5);
         assert!(tree.visible_by_path("hub/a", now).is_some());
-        assert!(tree.visible_by_path("hub/b", now).is_none(), "scheduled in the future");
-        assert!(tree.visible_by_path("hub/b", t(10)).is_some(), "live at its time");
-        assert!(tree.visible_by_path("later/child", now).is_none(), "parent not live yet");
-        assert!(tree.visible_by_path("orphan/x", now).is_none(), "parent is a draft");
+        assert!(
+            tree.visible_by_path("hub/b", now).is_none(),
+            "scheduled in the future"
+        );
+        assert!(
+            tree.visible_by_path("hub/b", t(10)).is_some(),
+            "live at its time"
+        );
+        assert!(
+            tree.visible_by_path("later/child", now).is_none(),
+            "parent not live yet"
+        );
+        assert!(
+            tree.visible_by_path("orphan/x", now).is_none(),
+            "parent is a draft"
+        );
         let kids: Vec<_> = tree.children(Some(1), t(11)).iter().map(|n| n.id).collect();
         assert_eq!(kids, vec![3, 2], "navigation order");
         let all: Vec<_> = tree.visible(t(11)).iter().map(|n| n.id).collect();

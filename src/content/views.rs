@@ -48,11 +48,18 @@ pub struct PageView {
 }
 
 fn link(n: &Node) -> Link {
-    Link { url: n.url(), title: n.title.clone() }
+    Link {
+        url: n.url(),
+        title: n.title.clone(),
+    }
 }
 
 fn card(n: &Node) -> Card {
-    Card { url: n.url(), title: n.title.clone(), summary: n.summary.clone() }
+    Card {
+        url: n.url(),
+        title: n.title.clone(),
+        summary: n.summary.clone(),
+    }
 }
 
 impl PageView {
@@ -60,27 +67,48 @@ impl PageView {
     pub fn new(ctx: Ctx, node: &Node, page: PublicPage, is_home: bool) -> PageView {
         let tree: &SiteTree = &ctx.site.tree;
         let now = ctx.now;
-        let ancestors = if is_home { Vec::new() } else { tree.ancestors(node) };
-        let mut breadcrumbs = vec![Link { url: "/".into(), title: "Home".into() }];
+        let ancestors = if is_home {
+            Vec::new()
+        } else {
+            tree.ancestors(node)
+        };
+        let mut breadcrumbs = vec![Link {
+            url: "/".into(),
+            title: "Home".into(),
+        }];
         breadcrumbs.extend(ancestors.iter().map(|n| link(n)));
 
         let children: Vec<Card> = if is_home {
             tree.hubs(now).into_iter().map(card).collect()
         } else {
-            tree.children(Some(node.id), now).into_iter().map(card).collect()
+            tree.children(Some(node.id), now)
+                .into_iter()
+                .map(card)
+                .collect()
         };
 
         let hub = match ancestors.last() {
             Some(parent) if !is_home => {
                 let siblings = tree.children(Some(parent.id), now);
                 let pos = siblings.iter().position(|s| s.id == node.id);
-                let prev = pos.and_then(|p| p.checked_sub(1)).map(|p| link(siblings[p]));
+                let prev = pos
+                    .and_then(|p| p.checked_sub(1))
+                    .map(|p| link(siblings[p]));
                 let next = pos.and_then(|p| siblings.get(p + 1)).map(|n| link(n));
                 let pages = siblings
                     .iter()
-                    .map(|s| NavLink { url: s.url(), title: s.title.clone(), current: s.id == node.id })
+                    .map(|s| NavLink {
+                        url: s.url(),
+                        title: s.title.clone(),
+                        current: s.id == node.id,
+                    })
                     .collect();
-                Some(HubNav { hub: link(parent), pages, prev, next })
+                Some(HubNav {
+                    hub: link(parent),
+                    pages,
+                    prev,
+                    next,
+                })
             }
             _ => None,
         };
@@ -175,13 +203,24 @@ pub struct HomeView {
 
 impl HomeView {
     pub fn new(ctx: Ctx) -> HomeView {
-        let sections = ctx.site.tree.children(None, ctx.now).into_iter().map(card).collect();
-        HomeView { canonical: ctx.absolute("/"), sections, ctx }
+        let sections = ctx
+            .site
+            .tree
+            .children(None, ctx.now)
+            .into_iter()
+            .map(card)
+            .collect();
+        HomeView {
+            canonical: ctx.absolute("/"),
+            sections,
+            ctx,
+        }
     }
 }
 
 pub fn iso(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn human_date(t: NaiveDateTime) -> String {

@@ -88,8 +88,8 @@ impl ManageConnection for Manager {
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
             Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.url)
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers proceed while one writer commits; busy_timeout makes writers
                 // queue instead of failing with "database is locked".
                 conn.batch_execute(
@@ -116,9 +116,14 @@ pub fn connect(url: &str, max_size: u32) -> Result<DbPool, String> {
     let manager = Manager::new(url);
     if manager.backend == Backend::Sqlite {
         if manager.url == ":memory:" || manager.url.contains("mode=memory") {
-            return Err("an in-memory SQLite database cannot be shared by a pool; use a file".into());
+            return Err(
+                "an in-memory SQLite database cannot be shared by a pool; use a file".into(),
+            );
         }
-        if let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(&manager.url)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
@@ -140,7 +145,9 @@ pub fn backend(conn: &DbConnection) -> Backend {
 /// Applies pending migrations; returns how many ran.
 pub fn migrate(conn: &mut DbConnection) -> Result<usize, String> {
     let applied = match conn {
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     applied.map_err(|e| format!("migration failed: {e}"))

@@ -23,9 +23,15 @@ pub struct StartReport {
 
 pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, String> {
     db::with_startup_lock(conn, |conn| {
-        let mut report = StartReport { migrations: db::migrate(conn)?, ..Default::default() };
-        report.rerendered = pages::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
-        let initialised = settings::get(conn, INITIALISED_KEY).map_err(|e| e.to_string())?.is_some();
+        let mut report = StartReport {
+            migrations: db::migrate(conn)?,
+            ..Default::default()
+        };
+        report.rerendered =
+            pages::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
+        let initialised = settings::get(conn, INITIALISED_KEY)
+            .map_err(|e| e.to_string())?
+            .is_some();
         if !initialised {
             first_start(conn, config, &mut report)?;
         }
@@ -33,12 +39,20 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
     })
 }
 
-fn first_start(conn: &mut DbConnection, config: &Config, report: &mut StartReport) -> Result<(), String> {
+fn first_start(
+    conn: &mut DbConnection,
+    config: &Config,
+    report: &mut StartReport,
+) -> Result<(), String> {
     let now = pages::now();
     if users::count(conn).map_err(|e| e.to_string())? == 0 {
         let password = password::generate();
-        users::create(conn, &config.admin_email, &password, Role::Admin, now)
-            .map_err(|e| format!("cannot create the first admin ({}): {e}", config.admin_email))?;
+        users::create(conn, &config.admin_email, &password, Role::Admin, now).map_err(|e| {
+            format!(
+                "cannot create the first admin ({}): {e}",
+                config.admin_email
+            )
+        })?;
         report.new_admin = Some((users::normalise_email(&config.admin_email), password));
     }
     if config.demo && pages::count(conn).map_err(|e| e.to_string())? == 0 {

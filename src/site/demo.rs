@@ -18,8 +18,14 @@ pub fn files() -> Vec<SourceFile> {
 
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<SourceFile>) {
     for file in dir.files() {
-        let text = file.contents_utf8().map(str::to_owned).ok_or_else(|| "not UTF-8".to_owned());
-        out.push(SourceFile { rel: PathBuf::from(file.path()), text });
+        let text = file
+            .contents_utf8()
+            .map(str::to_owned)
+            .ok_or_else(|| "not UTF-8".to_owned());
+        out.push(SourceFile {
+            rel: PathBuf::from(file.path()),
+            text,
+        });
     }
     for sub in dir.dirs() {
         collect(sub, out);

@@ -36,14 +36,19 @@ pub struct Feed {
 
 pub async fn feed(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, AppError> {
     let mut nodes = ctx.site.tree.visible(ctx.now);
-    nodes.sort_by(|a, b| b.updated_at.max(b.publish_at.unwrap_or_default()).cmp(&a.updated_at.max(a.publish_at.unwrap_or_default())));
+    nodes.sort_by(|a, b| {
+        b.updated_at
+            .max(b.publish_at.unwrap_or_default())
+            .cmp(&a.updated_at.max(a.publish_at.unwrap_or_default()))
+    });
     nodes.truncate(FEED_LENGTH);
     let ids: Vec<i32> = nodes.iter().map(|n| n.id).collect();
-    let bodies: HashMap<i32, pages::PublicPage> = db::run(&state.pool, move |c| pages::find_public_many(c, &ids))
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let bodies: HashMap<i32, pages::PublicPage> =
+        db::run(&state.pool, move |c| pages::find_public_many(c, &ids))
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
     let entries: Vec<FeedEntry> = nodes
         .iter()
         .filter_map(|n| {
@@ -64,8 +69,13 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, 
         subtitle: ctx.tagline().to_owned(),
         site_url: ctx.absolute("/"),
         feed_url: ctx.absolute("/feed.xml"),
-        updated: entries.first().map(|e| e.updated.clone()).unwrap_or_else(|| iso(ctx.now)),
+        updated: entries
+            .first()
+            .map(|e| e.updated.clone())
+            .unwrap_or_else(|| iso(ctx.now)),
         entries,
     };
-    Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(feed.render()?))
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(feed.render()?))
 }

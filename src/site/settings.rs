@@ -31,8 +31,9 @@ impl Default for Settings {
 
 impl Settings {
     pub fn load(conn: &mut DbConnection) -> QueryResult<Settings> {
-        let rows: Vec<(String, String)> =
-            settings::table.select((settings::key, settings::value)).load(conn)?;
+        let rows: Vec<(String, String)> = settings::table
+            .select((settings::key, settings::value))
+            .load(conn)?;
         let mut s = Settings::default();
         for (key, value) in rows {
             match key.as_str() {
@@ -52,7 +53,10 @@ impl Settings {
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
             ("base_url", self.base_url.clone()),
-            ("home_page_id", self.home_page_id.map(|i| i.to_string()).unwrap_or_default()),
+            (
+                "home_page_id",
+                self.home_page_id.map(|i| i.to_string()).unwrap_or_default(),
+            ),
             ("footer_text", self.footer_text.clone()),
         ]
     }
@@ -81,5 +85,9 @@ pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
 }
 
 pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    settings::table.find(key).select(settings::value).first(conn).optional()
+    settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()
 }

@@ -36,8 +36,15 @@ fn entries(ctx: &Ctx) -> Vec<UrlEntry> {
         .visible(ctx.now)
         .into_iter()
         .map(|n| {
-            let path = if n.path.is_empty() || Some(n.id) == home_id { "/".to_owned() } else { n.url() };
-            UrlEntry { loc: ctx.absolute(&path), lastmod: iso(n.updated_at) }
+            let path = if n.path.is_empty() || Some(n.id) == home_id {
+                "/".to_owned()
+            } else {
+                n.url()
+            };
+            UrlEntry {
+                loc: ctx.absolute(&path),
+                lastmod: iso(n.updated_at),
+            }
         })
         .collect()
 }
@@ -48,7 +55,9 @@ pub fn sitemap_count(count: usize, per_file: usize) -> usize {
 }
 
 fn xml(body: String) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(body)
+    HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(body)
 }
 
 pub async fn sitemap_index(ctx: Ctx) -> Result<HttpResponse, AppError> {
@@ -56,10 +65,16 @@ pub async fn sitemap_index(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let n = sitemap_count(entries.len(), URLS_PER_SITEMAP);
     let sitemaps = (0..n)
         .map(|i| {
-            let chunk = entries.iter().skip(i * URLS_PER_SITEMAP).take(URLS_PER_SITEMAP);
+            let chunk = entries
+                .iter()
+                .skip(i * URLS_PER_SITEMAP)
+                .take(URLS_PER_SITEMAP);
             UrlEntry {
                 loc: ctx.absolute(&format!("/sitemaps/{}.xml", i + 1)),
-                lastmod: chunk.map(|e| e.lastmod.clone()).max().unwrap_or_else(|| iso(ctx.now)),
+                lastmod: chunk
+                    .map(|e| e.lastmod.clone())
+                    .max()
+                    .unwrap_or_else(|| iso(ctx.now)),
             }
         })
         .collect();
@@ -76,15 +91,21 @@ pub async fn sitemap(ctx: Ctx, number: web::Path<String>) -> Result<HttpResponse
     if n == 0 || n > sitemap_count(entries.len(), URLS_PER_SITEMAP) {
         return Err(AppError::NotFound);
     }
-    let urls = entries.into_iter().skip((n - 1) * URLS_PER_SITEMAP).take(URLS_PER_SITEMAP).collect();
+    let urls = entries
+        .into_iter()
+        .skip((n - 1) * URLS_PER_SITEMAP)
+        .take(URLS_PER_SITEMAP)
+        .collect();
     Ok(xml(Sitemap { urls }.render()?))
 }
 
 pub async fn robots(ctx: Ctx) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(format!(
-        "User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /login\n\nSitemap: {}\n",
-        ctx.absolute("/sitemap.xml")
-    ))
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /login\n\nSitemap: {}\n",
+            ctx.absolute("/sitemap.xml")
+        ))
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@ pub fn bump_content_version(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 pub fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
-    site_state::table.find(1).select(site_state::content_version).first(conn)
+    site_state::table
+        .find(1)
+        .select(site_state::content_version)
+        .first(conn)
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +45,12 @@ impl Snapshot {
             "" => configured_base_url.to_owned(),
             url => url.trim_end_matches('/').to_owned(),
         };
-        Ok(Snapshot { version, settings, tree, base_url })
+        Ok(Snapshot {
+            version,
+            settings,
+            tree,
+            base_url,
+        })
     }
 }
 

@@ -26,7 +26,14 @@ fn collect(dir: &'static Dir<'static>, map: &mut HashMap<String, Asset>) {
     for file in dir.files() {
         let name = file.path().to_string_lossy().replace('\\', "/");
         let body = file.contents();
-        map.insert(name.clone(), Asset { body, hash: fnv1a(body), content_type: content_type(&name) });
+        map.insert(
+            name.clone(),
+            Asset {
+                body,
+                hash: fnv1a(body),
+                content_type: content_type(&name),
+            },
+        );
     }
     for sub in dir.dirs() {
         collect(sub, map);
@@ -73,7 +80,11 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
         .ok()
         .and_then(|q| q.get("v").cloned())
         .is_some_and(|v| v == asset.hash);
-    let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -82,7 +93,9 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     let mut res = if matches {
         HttpResponse::NotModified().finish()
     } else {
-        HttpResponse::Ok().content_type(asset.content_type).body(asset.body)
+        HttpResponse::Ok()
+            .content_type(asset.content_type)
+            .body(asset.body)
     };
     let headers = res.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

@@ -35,7 +35,11 @@ impl Ctx {
             .app_data::<web::Data<AppState>>()
             .map(|state| state.site.current())
             .unwrap_or_default();
-        Ctx { site, path: req.path().to_owned(), now: pages::now() }
+        Ctx {
+            site,
+            path: req.path().to_owned(),
+            now: pages::now(),
+        }
     }
 
     pub fn site_name(&self) -> &str {
@@ -71,7 +75,11 @@ impl Ctx {
             .map(|n| {
                 let url = n.url();
                 let current = self.path == url || self.path.starts_with(&format!("{url}/"));
-                NavLink { url, title: n.title.clone(), current }
+                NavLink {
+                    url,
+                    title: n.title.clone(),
+                    current,
+                }
             })
             .collect()
     }
@@ -82,7 +90,11 @@ impl Ctx {
             .tree
             .hubs(self.now)
             .into_iter()
-            .map(|n| NavLink { url: n.url(), title: n.title.clone(), current: false })
+            .map(|n| NavLink {
+                url: n.url(),
+                title: n.title.clone(),
+                current: false,
+            })
             .collect()
     }
 }

@@ -12,7 +12,9 @@ use crate::error::AppError;
 
 /// Renders a template as an HTML response with `status`.
 pub fn render_status(status: StatusCode, view: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(view.render()?))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(view.render()?))
 }
 
 /// Renders a template as a 200 HTML response.

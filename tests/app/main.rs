@@ -1,1 +1,10 @@
-fn main(){}
+//! The integration tests: one binary, one module per area. Every test that touches the database
+//! runs on SQLite and, when `TEST_POSTGRES_URL` is set, on PostgreSQL (see `db_tests!`).
+
+mod common;
+
+mod cli;
+mod import_export;
+mod pages;
+mod seo;
+mod startup;

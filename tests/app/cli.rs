@@ -1,0 +1,134 @@
+//! The `galley` command as an operator uses it: users, import and export.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::common::TestApp;
+use crate::db_tests;
+
+db_tests!(
+    user_commands,
+    import_command_reports_bad_files_and_exits_non_zero
+);
+
+fn galley(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(args)
+        .env("DATABASE_URL", app.db.url())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run galley");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+async fn user_commands(app: TestApp) {
+    let out = galley(
+        &app,
+        &["user", "add", "Editor@Example.com", "--role", "editor"],
+        "a long enough secret\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("editor@example.com"));
+    assert!(
+        !text(&out.stdout).contains("a long enough secret"),
+        "passwords are never echoed"
+    );
+
+    let user = app
+        .read(|c| {
+            galley::accounts::users::find_by_email(c, "editor@example.com")
+                .unwrap()
+                .unwrap()
+        })
+        .await;
+    assert!(galley::accounts::password::verify(
+        "a long enough secret",
+        &user.password_hash
+    ));
+
+    let out = galley(
+        &app,
+        &["user", "add", "editor@example.com"],
+        "another secret!!\n",
+    );
+    assert!(!out.status.success(), "duplicate e-mail is refused");
+    let out = galley(&app, &["user", "add", "x@example.com"], "short\n");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = galley(
+        &app,
+        &["user", "passwd", "editor@example.com"],
+        "a brand new secret\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let user = app
+        .read(|c| {
+            galley::accounts::users::find_by_email(c, "editor@example.com")
+                .unwrap()
+                .unwrap()
+        })
+        .await;
+    assert!(galley::accounts::password::verify(
+        "a brand new secret",
+        &user.password_hash
+    ));
+    assert!(!galley::accounts::password::verify(
+        "a long enough secret",
+        &user.password_hash
+    ));
+
+    let out = galley(&app, &["user", "list"], "");
+    let list = text(&out.stdout);
+    assert!(list.contains("editor@example.com") && list.contains("editor"));
+    assert!(list.contains("admin@example.com"), "the first admin");
+    assert!(!list.contains("$argon2"), "no hashes printed");
+}
+
+async fn import_command_reports_bad_files_and_exits_non_zero(app: TestApp) {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(
+        src.path().join("fine.md"),
+        "+++\ntitle = \"Fine\"\n+++\nok\n",
+    )
+    .unwrap();
+    std::fs::write(src.path().join("broken.md"), "+++\ntitle = 3\n+++\n").unwrap();
+    let dir = src.path().to_string_lossy().into_owned();
+    let out = galley(&app, &["import", &dir], "");
+    assert!(!out.status.success(), "exit status must report the failure");
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{dir}/broken.md")), "{err}");
+    assert!(err.contains("title"), "{err}");
+    assert!(
+        text(&out.stdout).contains("1 created"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = galley(&app, &["export", &out_dir.path().to_string_lossy()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let exported = std::fs::read_to_string(out_dir.path().join("fine.md")).unwrap();
+    assert!(
+        exported.starts_with("+++\ntitle = \"Fine\"\n"),
+        "{exported}"
+    );
+    assert!(exported.ends_with("+++\n\nok\n"), "{exported}");
+}

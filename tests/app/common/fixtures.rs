@@ -1,0 +1,71 @@
+//! Small builders over the models.
+
+use chrono::{Duration, NaiveDateTime};
+
+use galley::content::pages::{self, Page, PageInput, Status};
+
+use super::TestApp;
+
+pub struct PageBuilder {
+    input: PageInput,
+}
+
+/// A published page with `slug` and `title`, at the top level.
+pub fn page(slug: &str, title: &str) -> PageBuilder {
+    PageBuilder {
+        input: PageInput {
+            parent_id: None,
+            slug: slug.into(),
+            title: title.into(),
+            summary: format!("Summary of {title}."),
+            seo_title: None,
+            body_md: format!("Body of {title}.\n"),
+            status: Status::Published,
+            publish_at: None,
+            nav_order: 0,
+            in_nav: false,
+        },
+    }
+}
+
+impl PageBuilder {
+    pub fn under(mut self, parent: &Page) -> Self {
+        self.input.parent_id = Some(parent.id);
+        self
+    }
+    pub fn body(mut self, md: &str) -> Self {
+        self.input.body_md = md.into();
+        self
+    }
+    pub fn summary(mut self, s: &str) -> Self {
+        self.input.summary = s.into();
+        self
+    }
+    pub fn order(mut self, n: i32) -> Self {
+        self.input.nav_order = n;
+        self
+    }
+    pub fn in_nav(mut self) -> Self {
+        self.input.in_nav = true;
+        self
+    }
+    pub fn draft(mut self) -> Self {
+        self.input.status = Status::Draft;
+        self
+    }
+    pub fn scheduled(mut self, at: NaiveDateTime) -> Self {
+        self.input.status = Status::Scheduled;
+        self.input.publish_at = Some(at);
+        self
+    }
+    pub async fn create(self, app: &TestApp) -> Page {
+        let input = self.input;
+        app.write(move |c| pages::create(c, &input, None, pages::now()))
+            .await
+            .expect("create page")
+    }
+}
+
+pub fn in_seconds(s: i64) -> NaiveDateTime {
+    pages::now() + Duration::seconds(s)
+}

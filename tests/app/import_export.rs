@@ -1,0 +1,221 @@
+//! Import and export of the Markdown folder format.
+
+use std::path::{Path, PathBuf};
+
+use galley::content::pages;
+use galley::content::transfer;
+
+use crate::common::TestApp;
+use crate::db_tests;
+
+db_tests!(
+    import_export_import_round_trip,
+    import_is_idempotent_and_updates,
+    malformed_files_are_reported_and_the_rest_imported
+);
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Every page as comparable data: path, title, summary, body, status, time, order, flag.
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    i32,
+    bool,
+);
+
+async fn rows(app: &TestApp) -> Vec<Row> {
+    app.read(|c| pages::all(c).unwrap())
+        .await
+        .into_iter()
+        .map(|p| {
+            (
+                p.path,
+                p.title,
+                p.summary,
+                p.body_md,
+                p.status,
+                p.publish_at,
+                p.nav_order,
+                p.in_nav,
+            )
+        })
+        .collect()
+}
+
+async fn import_dir(app: &TestApp, dir: PathBuf) -> transfer::ImportReport {
+    app.write(move |c| transfer::import(c, transfer::read_dir(&dir).unwrap(), pages::now()))
+        .await
+}
+
+async fn import_export_import_round_trip(app: TestApp) {
+    // The demo site plus a draft and a scheduled page with awkward text.
+    let report = app
+        .write(|c| transfer::import(c, galley::site::demo::files(), pages::now()))
+        .await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(report.created >= 15);
+    let src = tempfile::tempdir().unwrap();
+    write(
+        src.path(),
+        "guide/draft-notes.md",
+        "+++\ntitle = \"Notes: \\\"quoted\\\" & <b>\"\nstatus = \"draft\"\norder = 9\n+++\n\nSome *draft* text.\n",
+    );
+    write(
+        src.path(),
+        "guide/_index.md",
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/site/demo/guide/_index.md"),
+        )
+        .unwrap(),
+    );
+    write(
+        src.path(),
+        "later.md",
+        "+++\ntitle = \"Later\"\nstatus = \"scheduled\"\npublish_at = 2030-01-02T03:04:05Z\nin_nav = true\n+++\nSoon.\n",
+    );
+    let r = import_dir(&app, src.path().to_path_buf()).await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!((r.created, r.unchanged), (2, 1));
+
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_path_buf();
+    let n = app.read(move |c| transfer::export(c, &dir).unwrap()).await;
+    assert_eq!(n, rows(&app).await.len());
+    assert!(
+        out.path().join("_index.md").exists(),
+        "home page at the root _index.md"
+    );
+    assert!(
+        out.path().join("glossary/_index.md").exists(),
+        "a hub's own page"
+    );
+    assert!(out.path().join("glossary/slug.md").exists());
+
+    let fresh = TestApp::start(app.db.sibling(), false).await;
+    let r = import_dir(&fresh, out.path().to_path_buf()).await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(
+        rows(&fresh).await,
+        rows(&app).await,
+        "export -> import reproduces the site"
+    );
+    assert_eq!(fresh.get("/glossary/markdown").await.status, 200);
+    assert_eq!(
+        fresh.get("/guide/draft-notes").await.status,
+        404,
+        "a draft stays a draft"
+    );
+
+    // And importing the export again changes nothing.
+    let r = import_dir(&fresh, out.path().to_path_buf()).await;
+    assert_eq!((r.created, r.updated, r.errors.len()), (0, 0, 0));
+}
+
+async fn import_is_idempotent_and_updates(app: TestApp) {
+    let src = tempfile::tempdir().unwrap();
+    write(
+        src.path(),
+        "docs/_index.md",
+        "+++\ntitle = \"Docs\"\nin_nav = true\n+++\nAll docs.\n",
+    );
+    write(
+        src.path(),
+        "docs/a.md",
+        "+++\ntitle = \"A\"\norder = 1\n+++\nFirst.\n",
+    );
+    let r = import_dir(&app, src.path().to_path_buf()).await;
+    assert_eq!((r.created, r.updated, r.unchanged), (2, 0, 0));
+    let before = app
+        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .await;
+
+    let r = import_dir(&app, src.path().to_path_buf()).await;
+    assert_eq!(
+        (r.created, r.updated, r.unchanged),
+        (0, 0, 2),
+        "nothing changes twice"
+    );
+    let same = app
+        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .await;
+    assert_eq!(same.version, before.version);
+
+    write(
+        src.path(),
+        "docs/a.md",
+        "+++\ntitle = \"A, revised\"\norder = 1\n+++\nFirst, revised.\n",
+    );
+    let r = import_dir(&app, src.path().to_path_buf()).await;
+    assert_eq!((r.created, r.updated, r.unchanged), (0, 1, 1));
+    let after = app
+        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .await;
+    assert_eq!(after.id, before.id, "updated in place, by path");
+    assert_eq!(after.title, "A, revised");
+    assert!(app.get("/docs/a").await.body.contains("First, revised."));
+}
+
+async fn malformed_files_are_reported_and_the_rest_imported(app: TestApp) {
+    let src = tempfile::tempdir().unwrap();
+    write(src.path(), "good.md", "+++\ntitle = \"Good\"\n+++\nFine.\n");
+    write(src.path(), "no-front-matter.md", "# Just markdown\n");
+    write(
+        src.path(),
+        "unclosed.md",
+        "+++\ntitle = \"Open\"\n\nNo end.\n",
+    );
+    write(src.path(), "bad-toml.md", "+++\ntitle = \"Broken\n+++\nx\n");
+    write(src.path(), "no-title.md", "+++\nsummary = \"s\"\n+++\nx\n");
+    write(
+        src.path(),
+        "bad-status.md",
+        "+++\ntitle = \"S\"\nstatus = \"live\"\n+++\nx\n",
+    );
+    write(src.path(), "Bad Name.md", "+++\ntitle = \"N\"\n+++\nx\n");
+    write(
+        src.path(),
+        "orphans/child.md",
+        "+++\ntitle = \"Orphan\"\n+++\nx\n",
+    );
+    write(
+        src.path(),
+        "scheduled.md",
+        "+++\ntitle = \"When\"\nstatus = \"scheduled\"\n+++\nx\n",
+    );
+    let r = import_dir(&app, src.path().to_path_buf()).await;
+    assert_eq!(r.created, 1, "the good file is imported");
+    let mut failed: Vec<(String, String)> = r
+        .errors
+        .iter()
+        .map(|(p, e)| (p.to_string_lossy().into_owned(), e.clone()))
+        .collect();
+    failed.sort();
+    let expect = [
+        ("Bad Name.md", "not a valid slug"),
+        ("bad-status.md", "live"),
+        ("bad-toml.md", "invalid front matter"),
+        ("no-front-matter.md", "must start with a line `+++`"),
+        ("no-title.md", "title"),
+        ("orphans/child.md", "/orphans does not exist"),
+        ("scheduled.md", "publish_at"),
+        ("unclosed.md", "not closed"),
+    ];
+    assert_eq!(failed.len(), expect.len(), "{failed:?}");
+    for ((path, reason), (want_path, want_reason)) in failed.iter().zip(expect) {
+        assert_eq!(path, want_path);
+        assert!(
+            reason.contains(want_reason),
+            "{path}: {reason:?} should mention {want_reason:?}"
+        );
+    }
+    assert_eq!(app.get("/good").await.status, 200);
+}
