@@ -16,6 +16,7 @@ db_tests!(
     unknown_pages_get_a_helpful_404,
     home_page_choice,
     headers_compression_and_assets,
+    server_errors_reveal_nothing,
 );
 
 async fn path_lookup_and_hierarchy(app: TestApp) {
@@ -385,4 +386,30 @@ fn res_asset_url(body: &str) -> String {
     let start = body.find("/static/css/site.css?v=").unwrap();
     let end = start + body[start..].find('"').unwrap();
     body[start..end].to_owned()
+}
+
+async fn server_errors_reveal_nothing(app: TestApp) {
+    page("fragile", "Fragile").create(&app).await;
+    // The page is in the in-memory tree, but its table is gone: the lookup fails.
+    app.read(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("ALTER TABLE pages RENAME TO pages_gone")
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    let res = app.get("/fragile").await;
+    assert_eq!(res.status, 500);
+    assert!(res.body.contains("Something went wrong"));
+    assert!(
+        res.body.contains("class=\"site-header\""),
+        "in the site's layout"
+    );
+    for secret in ["pages", "table", "relation", "diesel", "SQL", "sql"] {
+        assert!(
+            !res.body.contains(&format!(" {secret}")),
+            "the 500 page mentions {secret}"
+        );
+    }
+    assert_eq!(res.header("cache-control"), "no-store");
 }
