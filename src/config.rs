@@ -48,6 +48,11 @@ pub struct Config {
     #[arg(long, env = "GALLEY_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
 
+    /// Trust the `Forwarded` / `X-Forwarded-For` headers for the client address (set this only
+    /// behind a reverse proxy that overwrites them). Used for sign-in throttling and the audit log.
+    #[arg(long, env = "GALLEY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_proxy: bool,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -83,6 +88,7 @@ impl Config {
             admin_email: "admin@example.com".into(),
             demo: false,
             db_pool_size: 4,
+            trust_proxy: false,
             workers: None,
         }
     }

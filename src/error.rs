@@ -15,6 +15,9 @@ use crate::web::ctx::Ctx;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Not signed in: sends the browser to `/login?next=...`.
+    #[error("sign-in required")]
+    LoginRequired(String),
     #[error("forbidden")]
     Forbidden,
     #[error("bad request: {0}")]
@@ -49,6 +52,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unavailable(_) | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -59,6 +63,10 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let AppError::LoginRequired(next) = self {
+            let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/login?{query}"))).finish();
+        }
         let mut res = HttpResponse::new(self.status_code());
         res.extensions_mut().insert(ErrorDetail(self.to_string()));
         res

@@ -50,6 +50,8 @@ pub enum UserError {
     Exists,
     #[error("no user with this e-mail address")]
     NotFound,
+    #[error("the last active admin cannot be demoted, disabled or deleted")]
+    LastAdmin,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -79,6 +81,10 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
@@ -152,4 +158,73 @@ impl User {
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Editor)
     }
+}
+
+/// Active admins other than `except`: the last admin must stay.
+fn other_active_admins(conn: &mut DbConnection, except: i32) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+fn guard_last_admin(conn: &mut DbConnection, user: &User) -> Result<(), UserError> {
+    if user.role() == Role::Admin && !user.disabled && other_active_admins(conn, user.id)? == 0 {
+        return Err(UserError::LastAdmin);
+    }
+    Ok(())
+}
+
+/// Changes a user's role; refuses to demote the last active admin.
+pub fn set_role(conn: &mut DbConnection, id: i32, role: Role, now: NaiveDateTime) -> Result<User, UserError> {
+    conn.transaction(|conn| {
+        let user = find(conn, id)?.ok_or(UserError::NotFound)?;
+        if role != Role::Admin {
+            guard_last_admin(conn, &user)?;
+        }
+        diesel::update(users::table.find(id))
+            .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
+            .execute(conn)?;
+        find(conn, id)?.ok_or(UserError::NotFound)
+    })
+}
+
+/// Disables or enables a user; disabling ends their sessions and refuses the last active admin.
+pub fn set_disabled(conn: &mut DbConnection, id: i32, disabled: bool, now: NaiveDateTime) -> Result<User, UserError> {
+    conn.transaction(|conn| {
+        let user = find(conn, id)?.ok_or(UserError::NotFound)?;
+        if disabled {
+            guard_last_admin(conn, &user)?;
+            crate::accounts::sessions::end_for_user(conn, id, None)?;
+        }
+        diesel::update(users::table.find(id))
+            .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+            .execute(conn)?;
+        find(conn, id)?.ok_or(UserError::NotFound)
+    })
+}
+
+/// Deletes a user (their pages stay, without an author); refuses the last active admin.
+pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
+    conn.transaction(|conn| {
+        let user = find(conn, id)?.ok_or(UserError::NotFound)?;
+        guard_last_admin(conn, &user)?;
+        crate::accounts::sessions::end_for_user(conn, id, None)?;
+        diesel::delete(users::table.find(id)).execute(conn)?;
+        Ok(user)
+    })
+}
+
+/// Sets the password of user `id` (already checked for strength by the caller or here).
+pub fn set_password_by_id(conn: &mut DbConnection, id: i32, plain_password: &str, now: NaiveDateTime) -> Result<(), UserError> {
+    if let Some(problem) = password::weakness(plain_password) {
+        return Err(UserError::Invalid(problem));
+    }
+    let hash = password::hash(plain_password).map_err(UserError::Invalid)?;
+    let n = diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+    if n == 0 { Err(UserError::NotFound) } else { Ok(()) }
 }

@@ -2,6 +2,8 @@
 
 pub mod pages;
 pub mod public;
+pub mod redirects;
+pub mod revisions;
 pub mod transfer;
 pub mod tree;
 pub mod views;

@@ -7,6 +7,7 @@ use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
 use crate::markdown::{self, FaqEntry, RENDERER_VERSION};
+use crate::content::{redirects, revisions};
 use crate::site::state::bump_content_version;
 use crate::slug;
 
@@ -140,6 +141,9 @@ impl std::fmt::Display for FieldErrors {
 pub enum SaveError {
     #[error("invalid page: {0}")]
     Invalid(FieldErrors),
+    /// Someone saved the page since the editor opened it.
+    #[error("the page was changed by someone else (now at version {current_version})")]
+    Conflict { current_version: i32 },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -148,6 +152,7 @@ impl From<SaveError> for crate::error::AppError {
     fn from(e: SaveError) -> Self {
         match e {
             SaveError::Invalid(errors) => crate::error::AppError::BadRequest(errors.to_string()),
+            e @ SaveError::Conflict { .. } => crate::error::AppError::BadRequest(e.to_string()),
             SaveError::Database(e) => e.into(),
         }
     }
@@ -371,11 +376,12 @@ fn clean_seo_title(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Creates a page; Markdown is rendered here, once.
+/// Creates a page; Markdown is rendered here, once. Records the first revision.
 pub fn create(
     conn: &mut DbConnection,
     input: &PageInput,
     author_id: Option<i32>,
+    note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
     conn.transaction(|conn| {
@@ -404,21 +410,31 @@ pub fn create(
                 updated_at: now,
             })
             .execute(conn)?;
+        let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
+        redirects::remove_from(conn, &path)?;
+        revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
-        Ok(find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?)
+        Ok(page)
     })
 }
 
-/// Updates a page; a new path (slug or parent changed) moves its descendants with it.
+/// Updates a page and records a revision. `expected_version` is the version the editor started
+/// from: if someone saved since, the save is refused. A new path (slug or parent changed) moves
+/// the descendants along and leaves 301 redirects at every old path.
 pub fn update(
     conn: &mut DbConnection,
     id: i32,
     input: &PageInput,
+    expected_version: Option<i32>,
     author_id: Option<i32>,
+    note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
     conn.transaction(|conn| {
         let existing = find(conn, id)?;
+        if expected_version.is_some_and(|v| v != existing.version) {
+            return Err(SaveError::Conflict { current_version: existing.version });
+        }
         let path = validate(conn, input, Some(id))?;
         let rendered = markdown::render(&input.body_md);
         diesel::update(pages::table.find(id))
@@ -444,37 +460,89 @@ pub fn update(
             ))
             .execute(conn)?;
         if path != existing.path {
-            move_descendants(conn, &existing.path, &path)?;
+            let mut moves = move_descendants(conn, &existing.path, &path)?;
+            moves.push((existing.path.clone(), path.clone()));
+            for (old, new) in moves {
+                redirects::add(conn, &old, &new, now)?;
+            }
         }
+        let page = find(conn, id)?;
+        revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
-        find(conn, id).map_err(SaveError::from)
+        Ok(page)
     })
 }
 
-/// Rewrites the paths under `old` to live under `new`.
-fn move_descendants(conn: &mut DbConnection, old: &str, new: &str) -> QueryResult<()> {
+/// Rewrites the paths under `old` to live under `new`; returns each (old, new) pair.
+fn move_descendants(
+    conn: &mut DbConnection,
+    old: &str,
+    new: &str,
+) -> QueryResult<Vec<(String, String)>> {
     let prefix = format!("{old}/");
     let rows: Vec<(i32, String)> = pages::table
-        .filter(
-            pages::path
-                .like(format!("{}%", escape_like(&prefix)))
-                .escape('\\'),
-        )
+        .filter(pages::path.like(format!("{}%", escape_like(&prefix))).escape('\\'))
         .select((pages::id, pages::path))
         .load(conn)?;
+    let mut moves = Vec::with_capacity(rows.len());
     for (id, path) in rows {
         let moved = format!("{new}/{}", &path[prefix.len()..]);
-        diesel::update(pages::table.find(id))
-            .set(pages::path.eq(moved))
-            .execute(conn)?;
+        diesel::update(pages::table.find(id)).set(pages::path.eq(&moved)).execute(conn)?;
+        moves.push((path, moved));
     }
-    Ok(())
+    Ok(moves)
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error("the page has child pages; move or delete them first")]
+    HasChildren,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<DeleteError> for crate::error::AppError {
+    fn from(e: DeleteError) -> Self {
+        match e {
+            DeleteError::HasChildren => crate::error::AppError::BadRequest(e.to_string()),
+            DeleteError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Deletes a page without children (its revisions go with it), optionally leaving a redirect
+/// from its path to `redirect_to` (a path without the leading slash, or a full URL).
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i32,
+    redirect_to: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Page, DeleteError> {
+    conn.transaction(|conn| {
+        let page = find(conn, id)?;
+        if has_children(conn, id)? {
+            return Err(DeleteError::HasChildren);
+        }
+        diesel::delete(pages::table.find(id)).execute(conn)?;
+        if let Some(to) = redirect_to.filter(|t| *t != page.path) {
+            redirects::add(conn, &page.path, to, now)?;
+        }
+        bump_content_version(conn)?;
+        Ok(page)
+    })
+}
+
+pub fn has_children(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    Ok(pages::table
+        .filter(pages::parent_id.eq(id))
+        .select(pages::id)
+        .first::<i32>(conn)
+        .optional()?
+        .is_some())
 }
 
 impl Page {

@@ -274,14 +274,15 @@ fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result
     };
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),
+        e @ SaveError::Conflict { .. } => e.to_string(),
         SaveError::Database(e) => format!("database error: {e}"),
     };
     match pages::find_by_path(conn, &p.path).map_err(|e| e.to_string())? {
-        None => pages::create(conn, &input, None, now)
+        None => pages::create(conn, &input, None, "Imported", now)
             .map(|_| Outcome::Created)
             .map_err(describe),
         Some(existing) if same_content(&existing.to_input(), &input) => Ok(Outcome::Unchanged),
-        Some(existing) => pages::update(conn, existing.id, &input, None, now)
+        Some(existing) => pages::update(conn, existing.id, &input, None, None, "Imported", now)
             .map(|_| Outcome::Updated)
             .map_err(describe),
     }

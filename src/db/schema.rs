@@ -53,4 +53,95 @@ diesel::table! {
 
 diesel::joinable!(pages -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, pages, settings, site_state);
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        key_hash -> Text,
+        user_id -> Nullable<Integer>,
+        sid -> Text,
+        state -> Text,
+        user_agent -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    page_revisions (id) {
+        id -> Integer,
+        page_id -> Integer,
+        version -> Integer,
+        title -> Text,
+        slug -> Text,
+        summary -> Text,
+        body_md -> Text,
+        status -> Text,
+        publish_at -> Nullable<Timestamp>,
+        author_id -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> Integer,
+        from_path -> Text,
+        to_path -> Text,
+        hits -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        at -> Timestamp,
+        user_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        ip -> Text,
+    }
+}
+
+diesel::table! {
+    password_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(page_revisions -> pages (page_id));
+diesel::joinable!(page_revisions -> users (author_id));
+diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(password_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    pages,
+    settings,
+    site_state,
+    sessions,
+    login_throttle,
+    page_revisions,
+    redirects,
+    audit_log,
+    password_tokens,
+);

@@ -4,15 +4,17 @@
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
+use actix_session::Session;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::content::pages;
 use crate::error::AppError;
 use crate::site::state::Snapshot;
-use crate::web::assets;
+use crate::web::{assets, csrf};
 
 pub struct NavLink {
     pub url: String,
@@ -21,12 +23,32 @@ pub struct NavLink {
     pub current: bool,
 }
 
+/// The signed-in user, as the layout shows them.
+#[derive(Clone, Debug)]
+pub struct UserInfo {
+    pub id: i32,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+/// A one-time message shown on the next page (after a redirect).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success` or `error`.
+    pub kind: String,
+    pub message: String,
+}
+
 pub struct Ctx {
     pub site: Arc<Snapshot>,
     /// The request path, e.g. `/glossary/slug`.
     pub path: String,
     /// The moment this request sees the site at (scheduled pages compare against it).
     pub now: NaiveDateTime,
+    /// Back office only: who is signed in, the CSRF token for forms, a flash message.
+    pub user: Option<UserInfo>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
 }
 
 impl Ctx {
@@ -39,7 +61,26 @@ impl Ctx {
             site,
             path: req.path().to_owned(),
             now: pages::now(),
+            user: None,
+            csrf: String::new(),
+            flash: None,
         }
+    }
+
+    /// The context of a back-office page: the user, the session's CSRF token, and the flash
+    /// message left by the previous request (taken, so it shows once).
+    pub fn for_session(req: &HttpRequest, session: &Session, user: Option<UserInfo>) -> Ctx {
+        let flash = session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok);
+        Ctx { user, csrf: csrf::token(session), flash, ..Ctx::from_request(req) }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+
+    /// Whether the back-office navigation entry `prefix` holds the current page.
+    pub fn in_section(&self, prefix: &str) -> bool {
+        if prefix == "/admin" { self.path == "/admin" } else { self.path.starts_with(prefix) }
     }
 
     pub fn site_name(&self) -> &str {
@@ -97,6 +138,13 @@ impl Ctx {
             })
             .collect()
     }
+}
+
+const FLASH_KEY: &str = "flash";
+
+/// Leaves a message for the next page this session sees.
+pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
+    let _ = session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() });
 }
 
 impl FromRequest for Ctx {

@@ -60,7 +60,7 @@ impl PageBuilder {
     }
     pub async fn create(self, app: &TestApp) -> Page {
         let input = self.input;
-        app.write(move |c| pages::create(c, &input, None, pages::now()))
+        app.write(move |c| pages::create(c, &input, None, "", pages::now()))
             .await
             .expect("create page")
     }

@@ -1,0 +1,66 @@
+//! The audit log: who did what, when, and from where. Written in the same transaction as the
+//! change it records.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::audit_log;
+
+/// Who acts: a signed-in user, a visitor attempting to sign in, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i32>,
+    pub name: String,
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn cli() -> Actor {
+        Actor { user_id: None, name: "command line".into(), ip: String::new() }
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    pub id: i32,
+    pub at: NaiveDateTime,
+    pub user_id: Option<i32>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+}
+
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(now),
+            audit_log::user_id.eq(actor.user_id),
+            audit_log::actor.eq(&actor.name),
+            audit_log::action.eq(action),
+            audit_log::target.eq(target.chars().take(500).collect::<String>()),
+            audit_log::ip.eq(&actor.ip),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A page of entries, newest first, and the total count.
+pub fn page(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<(Vec<Entry>, i64)> {
+    let total = audit_log::table.count().get_result(conn)?;
+    let entries = audit_log::table
+        .order(audit_log::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)?;
+    Ok((entries, total))
+}

@@ -1,0 +1,66 @@
+//! CSRF protection: a token per session, sent back by every state-changing form as the hidden
+//! field `csrf_token`. `CsrfForm<T>` is the only form extractor state-changing handlers use, so a
+//! POST without the right token is refused (403) before the handler runs.
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::accounts::tokens;
+use crate::error::AppError;
+
+const KEY: &str = "csrf";
+
+/// The session's token, created on first use.
+pub fn token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(KEY) {
+        return t;
+    }
+    let t = tokens::random_token();
+    let _ = session.insert(KEY, &t);
+    t
+}
+
+/// A fresh token (after sign-in, so a token seen before cannot be replayed).
+pub fn rotate(session: &Session) -> String {
+    let t = tokens::random_token();
+    let _ = session.insert(KEY, &t);
+    t
+}
+
+fn verify(session: &Session, submitted: &str) -> Result<(), AppError> {
+    match session.get::<String>(KEY) {
+        Ok(Some(expected)) if !submitted.is_empty() && tokens::same(&expected, submitted) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A URL-encoded form whose `csrf_token` matched the session's.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let field: TokenField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+            verify(&session, &field.csrf_token)?;
+            serde_urlencoded::from_bytes(&bytes)
+                .map(CsrfForm)
+                .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
+        })
+    }
+}
