@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
+use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, ErrorHandlers, Logger};
 use actix_web::{App, web};
@@ -14,7 +16,9 @@ use crate::db::{self, DbPool};
 use crate::error;
 use crate::routes;
 use crate::site::state::SiteCache;
+use crate::site::{bootstrap, settings};
 use crate::web::headers::security_headers;
+use crate::web::session::{self, DbSessionStore};
 
 /// How often an instance checks whether another one changed the content.
 pub const CONTENT_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -23,6 +27,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub site: SiteCache,
+    /// Signs the session cookie; from the database, so every instance accepts every cookie.
+    pub session_key: Key,
 }
 
 impl AppState {
@@ -32,11 +38,23 @@ impl AppState {
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
         let site = SiteCache::load(&mut conn, &config.base_url())
             .map_err(|e| format!("cannot load the site: {e}"))?;
+        let secret = settings::get(&mut conn, bootstrap::SESSION_SECRET_KEY)
+            .map_err(|e| format!("cannot read the session secret: {e}"))?
+            .ok_or("the session secret is missing: start the server once to create it")?;
+        let session_key = Key::derive_from(secret.as_bytes());
+        drop(conn);
         Ok(AppState {
             pool,
             config: Arc::new(config),
             site,
+            session_key,
         })
+    }
+
+    /// The session middleware for the back office (public pages never touch the session).
+    pub fn sessions(&self) -> SessionMiddleware<DbSessionStore> {
+        let secure = self.site.current().base_url.starts_with("https://");
+        session::middleware(self.pool.clone(), self.session_key.clone(), secure)
     }
 
     /// Re-reads settings and the page tree; call after this instance wrote content.
@@ -69,6 +87,7 @@ pub fn build(
         InitError = (),
     >,
 > {
+    let sessions = state.sessions();
     App::new()
         .app_data(state)
         .app_data(web::FormConfig::default().limit(1024 * 1024))
@@ -78,5 +97,5 @@ pub fn build(
         .wrap(security_headers())
         // The path only: query strings may carry tokens and have no place in logs.
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude_regex("^/(healthz|readyz)$"))
-        .configure(routes::configure)
+        .configure(|cfg| routes::configure(cfg, &sessions))
 }

@@ -17,7 +17,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn cli() -> Actor {
-        Actor { user_id: None, name: "command line".into(), ip: String::new() }
+        Actor {
+            user_id: None,
+            name: "command line".into(),
+            ip: String::new(),
+        }
     }
 }
 

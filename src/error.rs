@@ -22,6 +22,12 @@ pub enum AppError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form's values do not pass; handlers catch this and re-render the form (422).
+    #[error("invalid input: {0}")]
+    Invalid(crate::validation::FieldErrors),
+    /// Someone else saved first; carries the version now stored. Handlers catch this (409).
+    #[error("edit conflict: now at version {0}")]
+    Conflict(i32),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
@@ -55,6 +61,8 @@ impl ResponseError for AppError {
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -65,7 +73,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         if let AppError::LoginRequired(next) = self {
             let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/login?{query}"))).finish();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/login?{query}")))
+                .finish();
         }
         let mut res = HttpResponse::new(self.status_code());
         res.extensions_mut().insert(ErrorDetail(self.to_string()));
@@ -88,7 +98,10 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
             "Bad request",
             "The request could not be understood. Please check it and try again.",
         ),
-        403 => ("Forbidden", "You are not allowed to do that."),
+        403 => (
+            "Forbidden",
+            "You are not allowed to do that, or the form you sent has expired. Go back, reload the page and try again.",
+        ),
         404 => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",

@@ -13,4 +13,5 @@ pub mod markdown;
 pub mod routes;
 pub mod site;
 pub mod slug;
+pub mod validation;
 pub mod web;

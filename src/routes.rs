@@ -1,12 +1,16 @@
 //! The one URL map of the whole site.
 
+use actix_session::SessionMiddleware;
 use actix_web::{guard, web};
 
-use crate::content;
-use crate::site::{feed, health, sitemap};
+use crate::accounts::{admin as accounts_admin, auth};
+use crate::content::{admin as content_admin, public as content_public};
+use crate::site::{admin as site_admin, feed, health, sitemap};
 use crate::web::assets;
+use crate::web::session::DbSessionStore;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `sessions` wraps the back office and sign-in only: public pages never load a session.
+pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSessionStore>) {
     let read = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
     cfg.service(web::resource("/healthz").route(read().to(health::healthz)))
         .service(web::resource("/readyz").route(read().to(health::readyz)))
@@ -15,7 +19,94 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/sitemaps/{number}").route(read().to(sitemap::sitemap)))
         .service(web::resource("/feed.xml").route(read().to(feed::feed)))
         .service(web::resource("/static/{name:.*}").route(read().to(assets::serve)))
-        .service(web::resource("/").route(read().to(content::public::home)))
+        .service(
+            web::scope("/admin")
+                .wrap(sessions.clone())
+                .service(web::resource("").route(read().to(site_admin::dashboard)))
+                .service(
+                    web::resource("/pages")
+                        .route(read().to(content_admin::list_pages))
+                        .route(web::post().to(content_admin::create_page)),
+                )
+                .service(web::resource("/pages/new").route(read().to(content_admin::new_page)))
+                .service(
+                    web::resource("/pages/{id}").route(web::post().to(content_admin::update_page)),
+                )
+                .service(
+                    web::resource("/pages/{id}/edit").route(read().to(content_admin::edit_page)),
+                )
+                .service(
+                    web::resource("/pages/{id}/delete")
+                        .route(read().to(content_admin::confirm_delete))
+                        .route(web::post().to(content_admin::delete_page)),
+                )
+                .service(
+                    web::resource("/pages/{id}/revisions")
+                        .route(read().to(content_admin::list_revisions)),
+                )
+                .service(
+                    web::resource("/pages/{id}/revisions/{rev}")
+                        .route(read().to(content_admin::show_revision)),
+                )
+                .service(
+                    web::resource("/pages/{id}/revisions/{rev}/restore")
+                        .route(web::post().to(content_admin::restore_revision)),
+                )
+                .service(web::resource("/preview").route(web::post().to(content_admin::preview)))
+                .service(
+                    web::resource("/redirects")
+                        .route(read().to(content_admin::list_redirects))
+                        .route(web::post().to(content_admin::create_redirect)),
+                )
+                .service(
+                    web::resource("/redirects/{id}/delete")
+                        .route(web::post().to(content_admin::delete_redirect)),
+                )
+                .service(
+                    web::resource("/settings")
+                        .route(read().to(site_admin::edit_settings))
+                        .route(web::post().to(site_admin::update_settings)),
+                )
+                .service(web::resource("/audit").route(read().to(site_admin::audit_log)))
+                .service(
+                    web::resource("/users")
+                        .route(read().to(accounts_admin::list_users))
+                        .route(web::post().to(accounts_admin::create_user)),
+                )
+                .service(web::resource("/users/new").route(read().to(accounts_admin::new_user)))
+                .service(
+                    web::resource("/users/{id}")
+                        .route(read().to(accounts_admin::show_user))
+                        .route(web::post().to(accounts_admin::change_user)),
+                )
+                .service(web::resource("/account").route(read().to(accounts_admin::account)))
+                .service(
+                    web::resource("/account/password")
+                        .route(web::post().to(accounts_admin::change_password)),
+                )
+                .service(
+                    web::resource("/account/sessions/{id}/end")
+                        .route(web::post().to(accounts_admin::end_session)),
+                ),
+        )
+        .service(
+            web::resource("/login")
+                .wrap(sessions.clone())
+                .route(read().to(auth::login_form))
+                .route(web::post().to(auth::login)),
+        )
+        .service(
+            web::resource("/logout")
+                .wrap(sessions.clone())
+                .route(web::post().to(auth::logout)),
+        )
+        .service(
+            web::resource("/account/set-password/{token}")
+                .wrap(sessions.clone())
+                .route(read().to(auth::set_password_form))
+                .route(web::post().to(auth::set_password)),
+        )
+        .service(web::resource("/").route(read().to(content_public::home)))
         // Last: every other path is a page path.
-        .service(web::resource("/{path:.*}").route(read().to(content::public::show_page)));
+        .service(web::resource("/{path:.*}").route(read().to(content_public::show_page)));
 }

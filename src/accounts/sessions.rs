@@ -35,7 +35,11 @@ pub struct Facts {
     pub ip: String,
 }
 
-pub fn load(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<Option<SessionRow>> {
+pub fn load(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionRow>> {
     sessions::table
         .filter(sessions::key_hash.eq(tokens::hash(key)))
         .filter(sessions::expires_at.gt(now))
@@ -97,9 +101,17 @@ pub fn update(
     Ok(n > 0)
 }
 
-pub fn touch(conn: &mut DbConnection, key: &str, now: NaiveDateTime, ttl: Duration) -> QueryResult<()> {
+pub fn touch(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+    ttl: Duration,
+) -> QueryResult<()> {
     diesel::update(sessions::table.filter(sessions::key_hash.eq(tokens::hash(key))))
-        .set((sessions::last_seen_at.eq(now), sessions::expires_at.eq(now + ttl)))
+        .set((
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + ttl),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -111,7 +123,11 @@ pub fn delete(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
 }
 
 /// The live sessions of a user, most recently used first.
-pub fn for_user(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<Vec<SessionRow>> {
+pub fn for_user(
+    conn: &mut DbConnection,
+    user_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SessionRow>> {
     sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::expires_at.gt(now))
@@ -122,8 +138,14 @@ pub fn for_user(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> Qu
 }
 
 /// Signs a user out everywhere (`except_sid`: but in the session they are using).
-pub fn end_for_user(conn: &mut DbConnection, user_id: i32, except_sid: Option<&str>) -> QueryResult<usize> {
-    let mut q = diesel::delete(sessions::table).filter(sessions::user_id.eq(user_id)).into_boxed();
+pub fn end_for_user(
+    conn: &mut DbConnection,
+    user_id: i32,
+    except_sid: Option<&str>,
+) -> QueryResult<usize> {
+    let mut q = diesel::delete(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .into_boxed();
     if let Some(sid) = except_sid {
         q = q.filter(sessions::sid.ne(sid));
     }
@@ -132,14 +154,22 @@ pub fn end_for_user(conn: &mut DbConnection, user_id: i32, except_sid: Option<&s
 
 /// Ends one session of a user; false when there was none with that id.
 pub fn end_one(conn: &mut DbConnection, user_id: i32, id: i32) -> QueryResult<bool> {
-    diesel::delete(sessions::table.filter(sessions::id.eq(id)).filter(sessions::user_id.eq(user_id)))
-        .execute(conn)
-        .map(|n| n > 0)
+    diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)
+    .map(|n| n > 0)
 }
 
 pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
-        sessions::table.filter(sessions::expires_at.le(now).or(sessions::created_at.le(now - ABSOLUTE_LIFETIME))),
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::created_at.le(now - ABSOLUTE_LIFETIME)),
+        ),
     )
     .execute(conn)
 }

@@ -36,7 +36,11 @@ pub fn delay(failures: i32, limit: i32) -> Option<Duration> {
 }
 
 /// When sign-in opens again for any of `keys`, if it is closed now.
-pub fn locked_until(conn: &mut DbConnection, keys: &[String], now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+pub fn locked_until(
+    conn: &mut DbConnection,
+    keys: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
     let until: Vec<Option<NaiveDateTime>> = login_throttle::table
         .filter(login_throttle::key.eq_any(keys))
         .filter(login_throttle::locked_until.gt(now))
@@ -45,7 +49,12 @@ pub fn locked_until(conn: &mut DbConnection, keys: &[String], now: NaiveDateTime
     Ok(until.into_iter().flatten().max())
 }
 
-pub fn record_failure(conn: &mut DbConnection, key: &str, limit: i32, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record_failure(
+    conn: &mut DbConnection,
+    key: &str,
+    limit: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     conn.transaction(|conn| {
         let row: Option<(i32, NaiveDateTime)> = login_throttle::table
             .find(key)
@@ -62,7 +71,9 @@ pub fn record_failure(conn: &mut DbConnection, key: &str, limit: i32, now: Naive
             login_throttle::locked_until.eq(locked),
             login_throttle::updated_at.eq(now),
         );
-        let updated = diesel::update(login_throttle::table.find(key)).set(values).execute(conn)?;
+        let updated = diesel::update(login_throttle::table.find(key))
+            .set(values)
+            .execute(conn)?;
         if updated == 0 {
             diesel::insert_into(login_throttle::table)
                 .values((login_throttle::key.eq(key), values.0, values.1, values.2))
@@ -73,7 +84,9 @@ pub fn record_failure(conn: &mut DbConnection, key: &str, limit: i32, now: Naive
 }
 
 pub fn reset(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(login_throttle::table.find(key)).execute(conn).map(drop)
+    diesel::delete(login_throttle::table.find(key))
+        .execute(conn)
+        .map(drop)
 }
 
 #[cfg(test)]

@@ -84,7 +84,11 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
@@ -178,7 +182,12 @@ fn guard_last_admin(conn: &mut DbConnection, user: &User) -> Result<(), UserErro
 }
 
 /// Changes a user's role; refuses to demote the last active admin.
-pub fn set_role(conn: &mut DbConnection, id: i32, role: Role, now: NaiveDateTime) -> Result<User, UserError> {
+pub fn set_role(
+    conn: &mut DbConnection,
+    id: i32,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<User, UserError> {
     conn.transaction(|conn| {
         let user = find(conn, id)?.ok_or(UserError::NotFound)?;
         if role != Role::Admin {
@@ -192,7 +201,12 @@ pub fn set_role(conn: &mut DbConnection, id: i32, role: Role, now: NaiveDateTime
 }
 
 /// Disables or enables a user; disabling ends their sessions and refuses the last active admin.
-pub fn set_disabled(conn: &mut DbConnection, id: i32, disabled: bool, now: NaiveDateTime) -> Result<User, UserError> {
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: i32,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> Result<User, UserError> {
     conn.transaction(|conn| {
         let user = find(conn, id)?.ok_or(UserError::NotFound)?;
         if disabled {
@@ -218,7 +232,12 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
 }
 
 /// Sets the password of user `id` (already checked for strength by the caller or here).
-pub fn set_password_by_id(conn: &mut DbConnection, id: i32, plain_password: &str, now: NaiveDateTime) -> Result<(), UserError> {
+pub fn set_password_by_id(
+    conn: &mut DbConnection,
+    id: i32,
+    plain_password: &str,
+    now: NaiveDateTime,
+) -> Result<(), UserError> {
     if let Some(problem) = password::weakness(plain_password) {
         return Err(UserError::Invalid(problem));
     }
@@ -226,5 +245,19 @@ pub fn set_password_by_id(conn: &mut DbConnection, id: i32, plain_password: &str
     let n = diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
         .execute(conn)?;
-    if n == 0 { Err(UserError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(UserError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+impl From<UserError> for crate::error::AppError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::NotFound => crate::error::AppError::NotFound,
+            UserError::Database(e) => e.into(),
+            e => crate::error::AppError::BadRequest(e.to_string()),
+        }
+    }
 }

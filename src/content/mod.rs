@@ -1,5 +1,7 @@
 //! Content: pages in a hierarchy of hubs, their public views, import and export.
 
+pub mod admin;
+pub mod admin_views;
 pub mod pages;
 pub mod public;
 pub mod redirects;

@@ -3,13 +3,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::content::{redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
 use crate::markdown::{self, FaqEntry, RENDERER_VERSION};
-use crate::content::{redirects, revisions};
 use crate::site::state::bump_content_version;
 use crate::slug;
+pub use crate::validation::FieldErrors;
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 320;
@@ -107,34 +108,6 @@ pub struct PageInput {
     pub publish_at: Option<NaiveDateTime>,
     pub nav_order: i32,
     pub in_nav: bool,
-}
-
-/// Validation messages keyed by form field name.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-}
-
-impl std::fmt::Display for FieldErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        f.write_str(&parts.join("; "))
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -433,7 +406,9 @@ pub fn update(
     conn.transaction(|conn| {
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
-            return Err(SaveError::Conflict { current_version: existing.version });
+            return Err(SaveError::Conflict {
+                current_version: existing.version,
+            });
         }
         let path = validate(conn, input, Some(id))?;
         let rendered = markdown::render(&input.body_md);
@@ -481,20 +456,28 @@ fn move_descendants(
 ) -> QueryResult<Vec<(String, String)>> {
     let prefix = format!("{old}/");
     let rows: Vec<(i32, String)> = pages::table
-        .filter(pages::path.like(format!("{}%", escape_like(&prefix))).escape('\\'))
+        .filter(
+            pages::path
+                .like(format!("{}%", escape_like(&prefix)))
+                .escape('\\'),
+        )
         .select((pages::id, pages::path))
         .load(conn)?;
     let mut moves = Vec::with_capacity(rows.len());
     for (id, path) in rows {
         let moved = format!("{new}/{}", &path[prefix.len()..]);
-        diesel::update(pages::table.find(id)).set(pages::path.eq(&moved)).execute(conn)?;
+        diesel::update(pages::table.find(id))
+            .set(pages::path.eq(&moved))
+            .execute(conn)?;
         moves.push((path, moved));
     }
     Ok(moves)
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -597,4 +580,100 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
         total += batch.len();
     }
     Ok(total)
+}
+
+/// A page as the back-office list shows it.
+#[derive(Debug, Clone)]
+pub struct ListedPage {
+    pub id: i32,
+    pub parent_id: Option<i32>,
+    pub title: String,
+    pub path: String,
+    pub status: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub nav_order: i32,
+    pub updated_at: NaiveDateTime,
+    pub author: Option<String>,
+}
+
+/// Every page with its author's e-mail, in tree order (parents first, siblings in navigation
+/// order), with each page's depth.
+pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, usize)>> {
+    use crate::db::schema::users;
+    type Row = (
+        i32,
+        Option<i32>,
+        String,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        i32,
+        NaiveDateTime,
+        Option<String>,
+    );
+    let rows: Vec<Row> = pages::table
+        .left_join(users::table)
+        .select((
+            pages::id,
+            pages::parent_id,
+            pages::title,
+            pages::path,
+            pages::status,
+            pages::publish_at,
+            pages::nav_order,
+            pages::updated_at,
+            users::email.nullable(),
+        ))
+        .load(conn)?;
+    let listed: Vec<ListedPage> = rows
+        .into_iter()
+        .map(
+            |(id, parent_id, title, path, status, publish_at, nav_order, updated_at, author)| {
+                ListedPage {
+                    id,
+                    parent_id,
+                    title,
+                    path,
+                    status,
+                    publish_at,
+                    nav_order,
+                    updated_at,
+                    author,
+                }
+            },
+        )
+        .collect();
+    Ok(tree_order(listed))
+}
+
+fn tree_order(mut all: Vec<ListedPage>) -> Vec<(ListedPage, usize)> {
+    all.sort_by(|a, b| {
+        (a.nav_order, a.title.to_lowercase(), a.id).cmp(&(
+            b.nav_order,
+            b.title.to_lowercase(),
+            b.id,
+        ))
+    });
+    let ids: std::collections::HashSet<i32> = all.iter().map(|p| p.id).collect();
+    let mut children: std::collections::HashMap<Option<i32>, Vec<ListedPage>> = Default::default();
+    for p in all {
+        // A page whose parent is missing (cannot happen with the foreign key) still shows up.
+        let key = p.parent_id.filter(|id| ids.contains(id));
+        children.entry(key).or_default().push(p);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(ListedPage, usize)> = children
+        .remove(&None)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|p| (p, 0))
+        .collect();
+    while let Some((page, depth)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(page.id)) {
+            stack.extend(kids.into_iter().rev().map(|k| (k, depth + 1)));
+        }
+        out.push((page, depth));
+    }
+    out
 }

@@ -4,9 +4,9 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
-use crate::content::pages;
 use crate::content::tree::Node;
 use crate::content::views::{HomeView, PageView};
+use crate::content::{pages, redirects};
 use crate::db;
 use crate::error::AppError;
 use crate::web::ctx::Ctx;
@@ -41,11 +41,21 @@ pub async fn show_page(
             .finish());
     }
     let site = ctx.site.clone();
-    let node = site
-        .tree
-        .visible_by_path(clean, ctx.now)
-        .ok_or(AppError::NotFound)?;
-    show(&state, ctx, node, false).await
+    match site.tree.visible_by_path(clean, ctx.now) {
+        Some(node) => show(&state, ctx, node, false).await,
+        None => follow_redirect(&state, clean).await,
+    }
+}
+
+/// A path with no page: a 301 if a redirect was left there (a moved or deleted page), else 404.
+async fn follow_redirect(state: &AppState, path: &str) -> Result<HttpResponse, AppError> {
+    let from = path.to_owned();
+    match db::run(&state.pool, move |c| redirects::follow(c, &from)).await? {
+        Some(to) => Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, redirects::location(&to)))
+            .finish()),
+        None => Err(AppError::NotFound),
+    }
 }
 
 async fn show(

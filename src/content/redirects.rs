@@ -26,15 +26,25 @@ pub fn normalise_path(path: &str) -> String {
 
 /// The location a target means: site paths are stored without the leading slash, full URLs as is.
 pub fn location(to: &str) -> String {
-    if to.starts_with("http://") || to.starts_with("https://") { to.to_owned() } else { format!("/{to}") }
+    if to.starts_with("http://") || to.starts_with("https://") {
+        to.to_owned()
+    } else {
+        format!("/{to}")
+    }
 }
 
 /// Checks a redirect an editor typed; returns (from, to) normalised.
 pub fn validate(from: &str, to: &str) -> Result<(String, String), Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
     let from_n = normalise_path(from);
-    if from_n.is_empty() || from.contains("://") || from_n.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        errors.push(("from_path", "Enter a path on this site, like /old/page.".to_owned()));
+    if from_n.is_empty()
+        || from.contains("://")
+        || from_n.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        errors.push((
+            "from_path",
+            "Enter a path on this site, like /old/page.".to_owned(),
+        ));
     }
     let to = to.trim();
     let to_n = if to.starts_with("http://") || to.starts_with("https://") {
@@ -42,7 +52,10 @@ pub fn validate(from: &str, to: &str) -> Result<(String, String), Vec<(&'static 
     } else if to.starts_with('/') {
         normalise_path(to)
     } else {
-        errors.push(("to_path", "Enter a path starting with / or a full http(s) URL.".to_owned()));
+        errors.push((
+            "to_path",
+            "Enter a path starting with / or a full http(s) URL.".to_owned(),
+        ));
         String::new()
     };
     if errors.is_empty() && from_n == to_n {
@@ -51,7 +64,11 @@ pub fn validate(from: &str, to: &str) -> Result<(String, String), Vec<(&'static 
     if to_n.chars().any(|c| c.is_whitespace() || c.is_control()) {
         errors.push(("to_path", "The target cannot contain spaces.".to_owned()));
     }
-    if errors.is_empty() { Ok((from_n, to_n)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((from_n, to_n))
+    } else {
+        Err(errors)
+    }
 }
 
 /// Adds (or repoints) `from -> to`, collapsing chains both ways: redirects that ended at `from`
@@ -84,7 +101,9 @@ pub fn add(conn: &mut DbConnection, from: &str, to: &str, now: NaiveDateTime) ->
 
 /// A page now lives at `path`: no redirect may hide it.
 pub fn remove_from(conn: &mut DbConnection, path: &str) -> QueryResult<()> {
-    diesel::delete(redirects::table.filter(redirects::from_path.eq(path))).execute(conn).map(drop)
+    diesel::delete(redirects::table.filter(redirects::from_path.eq(path)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// The target of the redirect from `path`, counting the hit.
@@ -103,11 +122,18 @@ pub fn follow(conn: &mut DbConnection, path: &str) -> QueryResult<Option<String>
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Redirect>> {
-    redirects::table.order(redirects::from_path.asc()).select(Redirect::as_select()).load(conn)
+    redirects::table
+        .order(redirects::from_path.asc())
+        .select(Redirect::as_select())
+        .load(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Redirect>> {
-    let found = redirects::table.find(id).select(Redirect::as_select()).first(conn).optional()?;
+    let found = redirects::table
+        .find(id)
+        .select(Redirect::as_select())
+        .first(conn)
+        .optional()?;
     if found.is_some() {
         diesel::delete(redirects::table.find(id)).execute(conn)?;
         bump_content_version(conn)?;
@@ -121,8 +147,14 @@ mod tests {
 
     #[test]
     fn editor_input_is_checked_and_normalised() {
-        assert_eq!(validate("/old/", "/new").unwrap(), ("old".into(), "new".into()));
-        assert_eq!(validate("old", "https://example.com/x").unwrap().1, "https://example.com/x");
+        assert_eq!(
+            validate("/old/", "/new").unwrap(),
+            ("old".into(), "new".into())
+        );
+        assert_eq!(
+            validate("old", "https://example.com/x").unwrap().1,
+            "https://example.com/x"
+        );
         assert!(validate("", "/x").is_err());
         assert!(validate("/a", "/a/").is_err());
         assert!(validate("/a", "javascript:alert(1)").is_err());

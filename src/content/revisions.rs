@@ -25,8 +25,8 @@ pub struct Revision {
     pub created_at: NaiveDateTime,
 }
 
-/// A revision as listed: without its text, with its author's e-mail.
-#[derive(Debug, Clone)]
+/// A revision as listed: without its text, with its author's e-mail (fields in select order).
+#[derive(Queryable, Debug, Clone)]
 pub struct RevisionSummary {
     pub id: i32,
     pub version: i32,
@@ -38,7 +38,13 @@ pub struct RevisionSummary {
 }
 
 /// Stores the page as it now is.
-pub fn record(conn: &mut DbConnection, page: &Page, author_id: Option<i32>, note: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record(
+    conn: &mut DbConnection,
+    page: &Page,
+    author_id: Option<i32>,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(page_revisions::table)
         .values((
             page_revisions::page_id.eq(page.id),
@@ -58,7 +64,7 @@ pub fn record(conn: &mut DbConnection, page: &Page, author_id: Option<i32>, note
 }
 
 pub fn list(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<RevisionSummary>> {
-    let rows: Vec<(i32, i32, String, String, String, Option<String>, NaiveDateTime)> = page_revisions::table
+    page_revisions::table
         .left_join(users::table)
         .filter(page_revisions::page_id.eq(page_id))
         .order(page_revisions::id.desc())
@@ -71,19 +77,7 @@ pub fn list(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<RevisionSu
             users::email.nullable(),
             page_revisions::created_at,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, version, title, status, note, author, created_at)| RevisionSummary {
-            id,
-            version,
-            title,
-            status,
-            note,
-            author,
-            created_at,
-        })
-        .collect())
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, page_id: i32, id: i32) -> QueryResult<Revision> {
@@ -135,7 +129,11 @@ mod tests {
     #[test]
     fn diffs_are_line_by_line_with_numbers() {
         let hunks = diff("a\nb\nc\n", "a\nB\nc\nd\n");
-        let lines: Vec<_> = hunks.concat().into_iter().map(|l| (l.kind, l.old_no, l.new_no, l.text)).collect();
+        let lines: Vec<_> = hunks
+            .concat()
+            .into_iter()
+            .map(|l| (l.kind, l.old_no, l.new_no, l.text))
+            .collect();
         assert!(lines.contains(&("delete", Some(2), None, "b".into())));
         assert!(lines.contains(&("insert", None, Some(2), "B".into())));
         assert!(lines.contains(&("insert", None, Some(4), "d".into())));

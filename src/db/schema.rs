@@ -53,7 +53,6 @@ diesel::table! {
 
 diesel::joinable!(pages -> users (author_id));
 
-
 diesel::table! {
     sessions (id) {
         id -> Integer,

@@ -1,8 +1,8 @@
 //! Start-up work, done once per start under a database-wide lock: migrations, re-rendering pages
 //! from an older renderer, and on the very first start the admin account and the demo site.
 
-use crate::accounts::password;
 use crate::accounts::users::{self, Role};
+use crate::accounts::{password, tokens};
 use crate::config::Config;
 use crate::content::{pages, transfer};
 use crate::db::{self, DbConnection};
@@ -29,6 +29,7 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
         };
         report.rerendered =
             pages::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
+        ensure_secret(conn)?;
         let initialised = settings::get(conn, INITIALISED_KEY)
             .map_err(|e| e.to_string())?
             .is_some();
@@ -37,6 +38,20 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
         }
         Ok(report)
     })
+}
+
+/// The key that signs session cookies, shared by all instances through the database.
+pub const SESSION_SECRET_KEY: &str = "session_secret";
+
+fn ensure_secret(conn: &mut DbConnection) -> Result<(), String> {
+    if settings::get(conn, SESSION_SECRET_KEY)
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        let secret = format!("{}{}", tokens::random_token(), tokens::random_token());
+        settings::set(conn, SESSION_SECRET_KEY, &secret).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn first_start(

@@ -15,6 +15,8 @@ pub struct Settings {
     pub base_url: String,
     pub home_page_id: Option<i32>,
     pub footer_text: String,
+    /// Where contact-form notifications go (empty: nowhere).
+    pub contact_recipient: String,
 }
 
 impl Default for Settings {
@@ -25,6 +27,7 @@ impl Default for Settings {
             base_url: String::new(),
             home_page_id: None,
             footer_text: String::new(),
+            contact_recipient: String::new(),
         }
     }
 }
@@ -42,13 +45,14 @@ impl Settings {
                 "base_url" => s.base_url = value,
                 "home_page_id" => s.home_page_id = value.parse().ok(),
                 "footer_text" => s.footer_text = value,
+                "contact_recipient" => s.contact_recipient = value,
                 _ => {}
             }
         }
         Ok(s)
     }
 
-    fn pairs(&self) -> [(&'static str, String); 5] {
+    fn pairs(&self) -> [(&'static str, String); 6] {
         [
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
@@ -58,6 +62,7 @@ impl Settings {
                 self.home_page_id.map(|i| i.to_string()).unwrap_or_default(),
             ),
             ("footer_text", self.footer_text.clone()),
+            ("contact_recipient", self.contact_recipient.clone()),
         ]
     }
 

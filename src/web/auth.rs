@@ -27,16 +27,26 @@ pub struct Admin(pub Editor);
 
 impl Editor {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user.id), name: self.user.email.clone(), ip: self.ip.clone() }
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.email.clone(),
+            ip: self.ip.clone(),
+        }
     }
 }
 
 /// The client's address: the peer, or the proxy's `Forwarded`/`X-Forwarded-For` when
 /// `GALLEY_TRUST_PROXY` says a proxy in front sets it (otherwise anyone could claim any address).
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trust = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.trust_proxy);
+    let trust = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.trust_proxy);
     let info = req.connection_info();
-    let addr = if trust { info.realip_remote_addr() } else { info.peer_addr() };
+    let addr = if trust {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
     let addr = addr.unwrap_or("unknown");
     // Drop the port of "ip:port" (but not the colons of a bare IPv6 address).
     match addr.parse::<std::net::SocketAddr>() {
@@ -86,9 +96,18 @@ impl FromRequest for Editor {
                 session.purge();
                 return Err(login_required(&req));
             };
-            let info = UserInfo { id: user.id, email: user.email.clone(), is_admin: user.role() == Role::Admin };
+            let info = UserInfo {
+                id: user.id,
+                email: user.email.clone(),
+                is_admin: user.role() == Role::Admin,
+            };
             let ctx = Ctx::for_session(&req, &session, Some(info));
-            Ok(Editor { user, ctx, session, ip: client_ip(&req) })
+            Ok(Editor {
+                user,
+                ctx,
+                session,
+                ip: client_ip(&req),
+            })
         })
     }
 }
@@ -101,7 +120,11 @@ impl FromRequest for Admin {
         let editor = Editor::from_request(req, payload);
         Box::pin(async move {
             let editor = editor.await?;
-            if editor.user.role() == Role::Admin { Ok(Admin(editor)) } else { Err(AppError::Forbidden) }
+            if editor.user.role() == Role::Admin {
+                Ok(Admin(editor))
+            } else {
+                Err(AppError::Forbidden)
+            }
         })
     }
 }
@@ -112,8 +135,19 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(safe_next("/admin/pages?status=draft"), Some("/admin/pages?status=draft"));
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "", "/\n/x", "javascript:alert(1)"] {
+        assert_eq!(
+            safe_next("/admin/pages?status=draft"),
+            Some("/admin/pages?status=draft")
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/\n/x",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
     }

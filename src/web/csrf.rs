@@ -55,8 +55,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let session = req.get_session();
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            let field: TokenField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+            let bytes = body
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let field: TokenField =
+                serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
             verify(&session, &field.csrf_token)?;
             serde_urlencoded::from_bytes(&bytes)
                 .map(CsrfForm)
@@ -64,3 +67,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         })
     }
 }
+
+/// A form with nothing but its CSRF token (sign out, delete, ...).
+#[derive(Deserialize)]
+pub struct NoFields {}

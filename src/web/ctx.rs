@@ -71,7 +71,12 @@ impl Ctx {
     /// message left by the previous request (taken, so it shows once).
     pub fn for_session(req: &HttpRequest, session: &Session, user: Option<UserInfo>) -> Ctx {
         let flash = session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok);
-        Ctx { user, csrf: csrf::token(session), flash, ..Ctx::from_request(req) }
+        Ctx {
+            user,
+            csrf: csrf::token(session),
+            flash,
+            ..Ctx::from_request(req)
+        }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -80,7 +85,11 @@ impl Ctx {
 
     /// Whether the back-office navigation entry `prefix` holds the current page.
     pub fn in_section(&self, prefix: &str) -> bool {
-        if prefix == "/admin" { self.path == "/admin" } else { self.path.starts_with(prefix) }
+        if prefix == "/admin" {
+            self.path == "/admin"
+        } else {
+            self.path.starts_with(prefix)
+        }
     }
 
     pub fn site_name(&self) -> &str {
@@ -144,7 +153,13 @@ const FLASH_KEY: &str = "flash";
 
 /// Leaves a message for the next page this session sees.
 pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
-    let _ = session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() });
+    let _ = session.insert(
+        FLASH_KEY,
+        Flash {
+            kind: kind.into(),
+            message: message.into(),
+        },
+    );
 }
 
 impl FromRequest for Ctx {

@@ -22,7 +22,9 @@ pub fn render_status(status: StatusCode, view: &impl Template) -> Result<HttpRes
 
 /// A 303 See Other: where every successful POST goes next.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
 }
 
 /// Renders a template as a 200 HTML response.

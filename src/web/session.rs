@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
-use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite, time};
 use anyhow::anyhow;
 use chrono::Duration;
@@ -32,9 +32,16 @@ pub struct DbSessionStore {
 }
 
 fn facts(state: &State) -> Facts {
-    let text = |k: &str| state.get(k).and_then(|v| serde_json::from_str::<String>(v).ok()).unwrap_or_default();
+    let text = |k: &str| {
+        state
+            .get(k)
+            .and_then(|v| serde_json::from_str::<String>(v).ok())
+            .unwrap_or_default()
+    };
     Facts {
-        user_id: state.get(USER_ID).and_then(|v| serde_json::from_str(v).ok()),
+        user_id: state
+            .get(USER_ID)
+            .and_then(|v| serde_json::from_str(v).ok()),
         sid: text(SESSION_ID),
         user_agent: text(USER_AGENT).chars().take(300).collect(),
         ip: text(CLIENT_IP),
@@ -64,35 +71,55 @@ impl SessionStore for DbSessionStore {
         let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let token = tokens::random_token();
         let (key, ttl, facts) = (token.clone(), chrono_ttl(ttl), facts(&state));
-        db::run(&self.pool, move |c| sessions::insert(c, &key, &json, &facts, now(), ttl))
-            .await
-            .map_err(|e| SaveError::Other(anyhow!("{e}")))?;
+        db::run(&self.pool, move |c| {
+            sessions::insert(c, &key, &json, &facts, now(), ttl)
+        })
+        .await
+        .map_err(|e| SaveError::Other(anyhow!("{e}")))?;
         key_of(token).map_err(SaveError::Other)
     }
 
-    async fn update(&self, key: SessionKey, mut state: State, ttl: &time::Duration) -> Result<SessionKey, UpdateError> {
-        let json = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+    async fn update(
+        &self,
+        key: SessionKey,
+        mut state: State,
+        ttl: &time::Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let json =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let (k, t, f) = (key.as_ref().to_owned(), chrono_ttl(ttl), facts(&state));
-        let updated = db::run(&self.pool, move |c| sessions::update(c, &k, &json, &f, now(), t))
-            .await
-            .map_err(|e| UpdateError::Other(anyhow!("{e}")))?;
+        let updated = db::run(&self.pool, move |c| {
+            sessions::update(c, &k, &json, &f, now(), t)
+        })
+        .await
+        .map_err(|e| UpdateError::Other(anyhow!("{e}")))?;
         if updated {
             return Ok(key);
         }
         // The session was revoked or expired while this request ran: start a new one, signed
         // out, so a revoked session can never come back to life.
         state.remove(USER_ID);
-        self.save(state, ttl).await.map_err(|e| UpdateError::Other(anyhow!("{e}")))
+        self.save(state, ttl)
+            .await
+            .map_err(|e| UpdateError::Other(anyhow!("{e}")))
     }
 
-    async fn update_ttl(&self, key: &SessionKey, ttl: &time::Duration) -> Result<(), anyhow::Error> {
+    async fn update_ttl(
+        &self,
+        key: &SessionKey,
+        ttl: &time::Duration,
+    ) -> Result<(), anyhow::Error> {
         let (k, t) = (key.as_ref().to_owned(), chrono_ttl(ttl));
-        db::run(&self.pool, move |c| sessions::touch(c, &k, now(), t)).await.map_err(|e| anyhow!("{e}"))
+        db::run(&self.pool, move |c| sessions::touch(c, &k, now(), t))
+            .await
+            .map_err(|e| anyhow!("{e}"))
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let k = key.as_ref().to_owned();
-        db::run(&self.pool, move |c| sessions::delete(c, &k)).await.map_err(|e| anyhow!("{e}"))
+        db::run(&self.pool, move |c| sessions::delete(c, &k))
+            .await
+            .map_err(|e| anyhow!("{e}"))
     }
 }
 
@@ -107,7 +134,9 @@ pub fn middleware(pool: DbPool, key: Key, secure: bool) -> SessionMiddleware<DbS
         .cookie_content_security(CookieContentSecurity::Signed)
         .session_lifecycle(
             BrowserSession::default()
-                .state_ttl(time::Duration::seconds(sessions::IDLE_LIFETIME.num_seconds()))
+                .state_ttl(time::Duration::seconds(
+                    sessions::IDLE_LIFETIME.num_seconds(),
+                ))
                 .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
         )
         .build()

@@ -3,7 +3,10 @@
 
 mod common;
 
+mod accounts;
+mod auth;
 mod cli;
+mod editing;
 mod import_export;
 mod pages;
 mod seo;

@@ -1,6 +1,7 @@
 //! Test support: a fresh database per test (an SQLite file, or a PostgreSQL database created from
 //! `TEST_POSTGRES_URL` and dropped afterwards), the app built exactly as in production, fixtures.
 
+pub mod browser;
 pub mod fixtures;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -231,6 +232,22 @@ impl TestApp {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    pub fn browser(&self) -> browser::Browser<'_> {
+        browser::Browser::new(self)
+    }
+
+    /// Adds a user with `role` and a known password; returns the password.
+    pub async fn user(&self, email: &str, role: galley::accounts::users::Role) -> String {
+        let (email, password) = (email.to_owned(), format!("password of {email}"));
+        let p = password.clone();
+        self.read(move |c| {
+            galley::accounts::users::create(c, &email, &p, role, galley::content::pages::now())
+                .unwrap()
+        })
+        .await;
+        password
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

@@ -1,0 +1,367 @@
+//! The back office's people screens: users (admins only) and one's own account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use serde::Deserialize;
+
+use crate::accounts::auth::new_password_errors;
+use crate::accounts::users::{self, Role, UserError};
+use crate::accounts::views::{
+    AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
+};
+use crate::accounts::{invites, password, sessions};
+use crate::app::AppState;
+use crate::audit;
+use crate::content::pages::now;
+use crate::db;
+use crate::error::AppError;
+use crate::validation::FieldErrors;
+use crate::web::auth::{Admin, Editor};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::ctx::flash;
+use crate::web::session::SESSION_ID;
+use crate::web::{render, render_status, see_other};
+
+/// The absolute URL of a one-time password link.
+fn link_url(state: &AppState, token: &str) -> String {
+    format!(
+        "{}/account/set-password/{token}",
+        state.site.current().base_url
+    )
+}
+
+pub async fn list_users(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let all = db::run(&state.pool, users::list).await?;
+    render(&UsersList {
+        ctx: me.ctx,
+        users: all.iter().map(UserRow::from).collect(),
+    })
+}
+
+pub async fn new_user(Admin(me): Admin) -> Result<HttpResponse, AppError> {
+    let form = NewUserForm {
+        email: String::new(),
+        role: Role::Editor.as_str().into(),
+    };
+    render(&NewUserPage {
+        ctx: me.ctx,
+        form,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    /// Empty: the new user sets a password through a one-time link.
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn create_user(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<CreateUserForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let email = users::normalise_email(&form.email);
+    if !users::plausible_email(&email) {
+        errors.add("email", "Enter an e-mail address like name@example.com.");
+    }
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "Choose admin or editor.");
+    }
+    let with_link = form.password.is_empty();
+    if let Some(problem) = (!with_link)
+        .then(|| password::weakness(&form.password))
+        .flatten()
+    {
+        errors.add("password", problem);
+    }
+    let form_view = NewUserForm {
+        email: form.email.clone(),
+        role: form.role.clone(),
+    };
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewUserPage {
+                ctx: me.ctx,
+                form: form_view,
+                errors,
+            },
+        );
+    };
+    let (actor, pw) = (
+        me.actor(),
+        if with_link {
+            password::generate()
+        } else {
+            form.password
+        },
+    );
+    let result = db::run(&state.pool, move |c| {
+        c.transaction(|c| {
+            let user = users::create(c, &email, &pw, role, now())?;
+            audit::record(
+                c,
+                &actor,
+                "user.create",
+                &format!("{} ({})", user.email, user.role),
+                now(),
+            )?;
+            let token = if with_link {
+                Some(invites::create(c, user.id, now())?)
+            } else {
+                None
+            };
+            Ok::<_, UserError>((user, token))
+        })
+    })
+    .await;
+    match result {
+        Ok((user, Some(token))) => {
+            let link = Some(link_url(&state, &token));
+            render(&UserPage {
+                ctx: me.ctx,
+                user: UserRow::from(&user),
+                link,
+            })
+        }
+        Ok((user, None)) => {
+            flash(&me.session, "success", format!("Added {}.", user.email));
+            Ok(see_other("/admin/users"))
+        }
+        Err(AppError::BadRequest(message)) => {
+            errors.add("email", message);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewUserPage {
+                    ctx: me.ctx,
+                    form: form_view,
+                    errors,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn show_user(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let user = db::run(&state.pool, move |c| users::find(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&UserPage {
+        ctx: me.ctx,
+        user: UserRow::from(&user),
+        link: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct UserAction {
+    /// `role` (with `role`), `disable`, `enable`, `reset` or `delete`.
+    action: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Every change to a user is one POST with an `action`: role, disable, enable, reset, delete.
+pub async fn change_user(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<UserAction>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    if id == me.user.id && matches!(form.action.as_str(), "disable" | "delete") {
+        flash(
+            &me.session,
+            "error",
+            "You cannot disable or delete your own account.",
+        );
+        return Ok(see_other(&format!("/admin/users/{id}")));
+    }
+    let actor = me.actor();
+    let action = form.action.clone();
+    let result = db::run(&state.pool, move |c| {
+        c.transaction(|c| {
+            let t = now();
+            let (user, token) = match action.as_str() {
+                "role" => {
+                    let role = Role::parse(&form.role)
+                        .ok_or_else(|| UserError::Invalid("Choose admin or editor.".into()))?;
+                    (users::set_role(c, id, role, t)?, None)
+                }
+                "disable" => (users::set_disabled(c, id, true, t)?, None),
+                "enable" => (users::set_disabled(c, id, false, t)?, None),
+                "reset" => {
+                    let user = users::find(c, id)?.ok_or(UserError::NotFound)?;
+                    (user, Some(invites::create(c, id, t)?))
+                }
+                "delete" => (users::delete(c, id)?, None),
+                _ => return Err(UserError::Invalid("Unknown action.".into())),
+            };
+            let target = format!("{} ({})", user.email, user.role);
+            audit::record(c, &actor, &format!("user.{action}"), &target, t)?;
+            Ok::<_, UserError>((user, token))
+        })
+    })
+    .await;
+    match result {
+        Ok((user, Some(token))) => render(&UserPage {
+            ctx: me.ctx,
+            user: UserRow::from(&user),
+            link: Some(link_url(&state, &token)),
+        }),
+        Ok((user, None)) => {
+            let (message, to) = match form.action.as_str() {
+                "delete" => (
+                    format!("Deleted {}.", user.email),
+                    "/admin/users".to_owned(),
+                ),
+                "disable" => (
+                    format!("Disabled {}; their sessions have ended.", user.email),
+                    format!("/admin/users/{id}"),
+                ),
+                "enable" => (
+                    format!("Enabled {}.", user.email),
+                    format!("/admin/users/{id}"),
+                ),
+                _ => (
+                    format!("{} is now {}.", user.email, user.role),
+                    format!("/admin/users/{id}"),
+                ),
+            };
+            flash(&me.session, "success", message);
+            Ok(see_other(&to))
+        }
+        Err(AppError::BadRequest(message)) => {
+            flash(&me.session, "error", message);
+            Ok(see_other(&format!("/admin/users/{id}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn current_sid(session: &actix_session::Session) -> String {
+    session
+        .get::<String>(SESSION_ID)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+async fn account_page(
+    me: Editor,
+    state: &AppState,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let uid = me.user.id;
+    let rows = db::run(&state.pool, move |c| sessions::for_user(c, uid, now())).await?;
+    let sid = current_sid(&me.session);
+    let sessions = rows.iter().map(|r| SessionView::new(r, &sid)).collect();
+    render_status(
+        status,
+        &AccountPage {
+            ctx: me.ctx,
+            sessions,
+            errors,
+        },
+    )
+}
+
+pub async fn account(me: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    account_page(me, &state, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes one's own password (the current one is required) and ends one's other sessions.
+pub async fn change_password(
+    me: Editor,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<ChangePasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = new_password_errors(&form.password, &form.confirm);
+    let (hash, current) = (me.user.password_hash.clone(), form.current.clone());
+    let current_ok = web::block(move || password::verify(&current, &hash))
+        .await
+        .unwrap_or(false);
+    if !current_ok {
+        errors.add("current", "This is not your current password.");
+    }
+    if !errors.is_empty() {
+        return account_page(me, &state, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (uid, sid, actor) = (me.user.id, current_sid(&me.session), me.actor());
+    let ended = db::run(&state.pool, move |c| {
+        c.transaction(|c| {
+            users::set_password_by_id(c, uid, &form.password, now())?;
+            let ended = sessions::end_for_user(c, uid, Some(&sid))?;
+            audit::record(c, &actor, "password.change", &actor.name, now())?;
+            Ok::<_, UserError>(ended)
+        })
+    })
+    .await?;
+    let others = if ended == 1 {
+        "1 other session was".to_owned()
+    } else {
+        format!("{ended} other sessions were")
+    };
+    flash(
+        &me.session,
+        "success",
+        format!("Your password is changed; {others} signed out."),
+    );
+    Ok(see_other("/admin/account"))
+}
+
+pub async fn end_session(
+    me: Editor,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    _: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (uid, id, actor) = (me.user.id, id.into_inner(), me.actor());
+    let ended = db::run(&state.pool, move |c| {
+        let ended = sessions::end_one(c, uid, id)?;
+        if ended {
+            audit::record(c, &actor, "session.end", &format!("session #{id}"), now())?;
+        }
+        Ok::<_, diesel::result::Error>(ended)
+    })
+    .await?;
+    flash(
+        &me.session,
+        if ended { "success" } else { "error" },
+        if ended {
+            "That session is signed out."
+        } else {
+            "That session had already ended."
+        },
+    );
+    Ok(see_other("/admin/account"))
+}

@@ -1,0 +1,228 @@
+//! Signing in and out, and setting a password through a one-time link.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::header::USER_AGENT;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::accounts::login::{self, Attempt};
+use crate::accounts::views::{LoginPage, SetPasswordPage};
+use crate::accounts::{invites, password, tokens};
+use crate::app::AppState;
+use crate::audit::{self, Actor};
+use crate::content::pages::now;
+use crate::db;
+use crate::error::AppError;
+use crate::validation::FieldErrors;
+use crate::web::auth::{client_ip, safe_next};
+use crate::web::csrf::{self, CsrfForm, NoFields};
+use crate::web::ctx::{Ctx, flash};
+use crate::web::session::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
+use crate::web::{render, render_status, see_other};
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    signed_out: Option<String>,
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    session: Session,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    if session.get::<i32>(USER_ID).ok().flatten().is_some() {
+        return Ok(see_other(safe_next(&query.next).unwrap_or("/admin")));
+    }
+    let notice = query
+        .signed_out
+        .as_ref()
+        .map(|_| "You have signed out.".to_owned());
+    let next = safe_next(&query.next).unwrap_or("").to_owned();
+    render(&LoginPage {
+        ctx: Ctx::for_session(&req, &session, None),
+        email: String::new(),
+        next,
+        error: None,
+        notice,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    let (email, plain, at) = (form.email.clone(), form.password, ip.clone());
+    let outcome = db::run(&state.pool, move |c| {
+        login::attempt(c, &email, &plain, &at, now())
+    })
+    .await?;
+    let retry = |status: StatusCode, error: String| {
+        let next = safe_next(&form.next).unwrap_or("").to_owned();
+        let ctx = Ctx::for_session(&req, &session, None);
+        render_status(
+            status,
+            &LoginPage {
+                ctx,
+                email: form.email.clone(),
+                next,
+                error: Some(error),
+                notice: None,
+            },
+        )
+    };
+    match outcome {
+        Attempt::Failed => retry(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Incorrect e-mail address or password.".into(),
+        ),
+        Attempt::Locked { until } => {
+            let minutes = ((until - now()).num_seconds() + 59) / 60;
+            let wait = if minutes <= 1 {
+                "a minute".to_owned()
+            } else {
+                format!("{minutes} minutes")
+            };
+            retry(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-in attempts. Please wait {wait} and try again."),
+            )
+        }
+        Attempt::Success(user) => {
+            // A new session id at sign-in: a key planted before cannot ride along.
+            session.renew();
+            let agent = req
+                .headers()
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            session
+                .insert(USER_ID, user.id)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let _ = session.insert(SESSION_ID, tokens::random_token());
+            let _ = session.insert(UA_KEY, agent);
+            let _ = session.insert(CLIENT_IP, &ip);
+            csrf::rotate(&session);
+            Ok(see_other(safe_next(&form.next).unwrap_or("/admin")))
+        }
+    }
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    _: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    if let Ok(Some(uid)) = session.get::<i32>(USER_ID) {
+        let actor = Actor {
+            user_id: Some(uid),
+            name: format!("user #{uid}"),
+            ip: client_ip(&req),
+        };
+        db::run(&state.pool, move |c| {
+            audit::record(c, &actor, "logout", "", now())
+        })
+        .await?;
+    }
+    session.purge();
+    Ok(see_other("/login?signed_out=1"))
+}
+
+pub async fn set_password_form(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let t = token.into_inner();
+    let tk = t.clone();
+    let user = db::run(&state.pool, move |c| invites::find_user(c, &tk, now()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = Ctx::for_session(&req, &session, None);
+    render(&SetPasswordPage {
+        ctx,
+        email: user.email,
+        token: t,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn set_password(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let t = token.into_inner();
+    let tk = t.clone();
+    let user = db::run(&state.pool, move |c| invites::find_user(c, &tk, now()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let errors = new_password_errors(&form.password, &form.confirm);
+    if !errors.is_empty() {
+        let ctx = Ctx::for_session(&req, &session, None);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetPasswordPage {
+                ctx,
+                email: user.email,
+                token: t,
+                errors,
+            },
+        );
+    }
+    let actor = Actor {
+        user_id: Some(user.id),
+        name: user.email.clone(),
+        ip: client_ip(&req),
+    };
+    db::run(&state.pool, move |c| {
+        invites::redeem(c, &t, &form.password, now())?;
+        audit::record(c, &actor, "password.set", &actor.name, now())?;
+        Ok::<_, crate::accounts::users::UserError>(())
+    })
+    .await?;
+    flash(
+        &session,
+        "success",
+        "Your password is set. You can sign in now.",
+    );
+    Ok(see_other("/login"))
+}
+
+/// The checks of a new password and its confirmation, as field errors.
+pub fn new_password_errors(new: &str, confirm: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    if let Some(problem) = password::weakness(new) {
+        errors.add("password", problem);
+    } else if new != confirm {
+        errors.add("confirm", "The two passwords do not match.");
+    }
+    errors
+}

@@ -1,0 +1,68 @@
+//! One-time links to set a password: for new accounts without one, and for resets. Only the
+//! token's hash is stored; a link works once, within three days.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::accounts::tokens;
+use crate::accounts::users::{self, User, UserError};
+use crate::db::DbConnection;
+use crate::db::schema::password_tokens;
+
+pub const LIFETIME: Duration = Duration::days(3);
+
+/// Creates a link token for `user_id` (earlier unused ones stop working).
+pub fn create(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<String> {
+    let token = tokens::random_token();
+    conn.transaction(|conn| {
+        diesel::delete(password_tokens::table.filter(password_tokens::user_id.eq(user_id)))
+            .execute(conn)?;
+        diesel::insert_into(password_tokens::table)
+            .values((
+                password_tokens::token_hash.eq(tokens::hash(&token)),
+                password_tokens::user_id.eq(user_id),
+                password_tokens::expires_at.eq(now + LIFETIME),
+            ))
+            .execute(conn)
+    })?;
+    Ok(token)
+}
+
+/// The user a live, unused token belongs to.
+pub fn find_user(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<User>> {
+    let user_id: Option<i32> = password_tokens::table
+        .filter(password_tokens::token_hash.eq(tokens::hash(token)))
+        .filter(password_tokens::expires_at.gt(now))
+        .filter(password_tokens::used_at.is_null())
+        .select(password_tokens::user_id)
+        .first(conn)
+        .optional()?;
+    match user_id {
+        Some(id) => Ok(users::find(conn, id)?.filter(|u| !u.disabled)),
+        None => Ok(None),
+    }
+}
+
+/// Sets the password through a token, uses the token up and ends the user's sessions.
+pub fn redeem(
+    conn: &mut DbConnection,
+    token: &str,
+    plain: &str,
+    now: NaiveDateTime,
+) -> Result<User, UserError> {
+    conn.transaction(|conn| {
+        let user = find_user(conn, token, now)?.ok_or(UserError::NotFound)?;
+        users::set_password_by_id(conn, user.id, plain, now)?;
+        diesel::update(
+            password_tokens::table.filter(password_tokens::token_hash.eq(tokens::hash(token))),
+        )
+        .set(password_tokens::used_at.eq(now))
+        .execute(conn)?;
+        crate::accounts::sessions::end_for_user(conn, user.id, None)?;
+        Ok(user)
+    })
+}

@@ -1,0 +1,228 @@
+//! The back office's site-wide screens: dashboard, settings (admins) and audit log (admins).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::accounts::users;
+use crate::app::AppState;
+use crate::audit;
+use crate::content::admin_views::ParentOption;
+use crate::content::pages::{self, Status};
+use crate::db::schema::{page_revisions, pages as pages_table, users as users_table};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::site::settings::Settings;
+use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
+use crate::validation::FieldErrors;
+use crate::web::auth::{Admin, Editor};
+use crate::web::csrf::CsrfForm;
+use crate::web::ctx::flash;
+use crate::web::{render, render_status, see_other};
+
+fn recent_changes(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<RecentChange>> {
+    let rows: Vec<(
+        i32,
+        String,
+        i32,
+        Option<String>,
+        chrono::NaiveDateTime,
+        String,
+    )> = page_revisions::table
+        .inner_join(pages_table::table)
+        .left_join(users_table::table)
+        .order(page_revisions::id.desc())
+        .limit(limit)
+        .select((
+            page_revisions::page_id,
+            pages_table::title,
+            page_revisions::version,
+            users_table::email.nullable(),
+            page_revisions::created_at,
+            page_revisions::note,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(page_id, title, version, author, at, note)| RecentChange {
+            page_id,
+            title,
+            version,
+            author,
+            at,
+            note,
+        })
+        .collect())
+}
+
+pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let now = ed.ctx.now;
+    let (listed, recent) = db::run(&state.pool, |c| {
+        Ok::<_, AppError>((pages::list_for_admin(c)?, recent_changes(c, 10)?))
+    })
+    .await?;
+    let live = |p: &pages::ListedPage| p.publish_at.is_some_and(|t| t <= now);
+    let count =
+        |f: &dyn Fn(&pages::ListedPage) -> bool| listed.iter().filter(|(p, _)| f(p)).count();
+    let view = Dashboard {
+        published: count(&|p| p.status != Status::Draft.as_str() && live(p)),
+        scheduled: count(&|p| p.status == Status::Scheduled.as_str() && !live(p)),
+        drafts: count(&|p| p.status == Status::Draft.as_str()),
+        recent,
+        ctx: ed.ctx,
+    };
+    render(&view)
+}
+
+async fn settings_page(
+    me: crate::web::auth::Editor,
+    state: &AppState,
+    form: SettingsForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let listed = db::run(&state.pool, pages::list_for_admin).await?;
+    let pages = listed
+        .into_iter()
+        .map(|(p, depth)| ParentOption {
+            id: p.id,
+            label: format!("{}{} (/{})", "— ".repeat(depth), p.title, p.path),
+        })
+        .collect();
+    let configured_base_url = state.config.base_url();
+    render_status(
+        status,
+        &SettingsPage {
+            ctx: me.ctx,
+            form,
+            errors,
+            pages,
+            configured_base_url,
+        },
+    )
+}
+
+pub async fn edit_settings(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let s = &state.site.current().settings;
+    let form = SettingsForm {
+        site_name: s.site_name.clone(),
+        tagline: s.tagline.clone(),
+        base_url: s.base_url.clone(),
+        home_page_id: s.home_page_id.map(|i| i.to_string()).unwrap_or_default(),
+        footer_text: s.footer_text.clone(),
+        contact_recipient: s.contact_recipient.clone(),
+    };
+    settings_page(me, &state, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = form.site_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add(
+            "site_name",
+            "Give the site a name of at most 100 characters.",
+        );
+    }
+    let base = form.base_url.trim().trim_end_matches('/');
+    if !base.is_empty()
+        && (!(base.starts_with("http://") || base.starts_with("https://"))
+            || base.contains(char::is_whitespace)
+            || base.matches('/').count() > 2)
+    {
+        errors.add(
+            "base_url",
+            "Enter the site's address, like https://docs.example.com (no path), or leave it empty.",
+        );
+    }
+    let home_page_id = match form.home_page_id.trim() {
+        "" => None,
+        s => s.parse().map(Some).unwrap_or_else(|_| {
+            errors.add("home_page_id", "Choose a page from the list.");
+            None
+        }),
+    };
+    let recipient = users::normalise_email(&form.contact_recipient);
+    if !recipient.is_empty() && !users::plausible_email(&recipient) {
+        errors.add(
+            "contact_recipient",
+            "Enter an e-mail address like editors@example.com, or leave it empty.",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Settings {
+        site_name: name.to_owned(),
+        tagline: form.tagline.trim().to_owned(),
+        base_url: base.to_owned(),
+        home_page_id,
+        footer_text: form.footer_text.trim().to_owned(),
+        contact_recipient: recipient,
+    })
+}
+
+pub async fn update_settings(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let settings = match validate(&form) {
+        Ok(s) => s,
+        Err(errors) => {
+            return settings_page(me, &state, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let actor = me.actor();
+    db::run(&state.pool, move |c| {
+        c.transaction(|c| {
+            if let Some(id) = settings.home_page_id {
+                pages::find(c, id)?;
+            }
+            settings.save(c)?;
+            audit::record(
+                c,
+                &actor,
+                "settings.update",
+                &settings.site_name,
+                pages::now(),
+            )
+        })
+    })
+    .await?;
+    state.refresh().await?;
+    flash(&me.session, "success", "Settings saved.");
+    Ok(see_other("/admin/settings"))
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    page: Option<usize>,
+}
+
+const AUDIT_PER_PAGE: usize = 50;
+
+pub async fn audit_log(
+    Admin(me): Admin,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let offset = ((page - 1) * AUDIT_PER_PAGE) as i64;
+    let (entries, total) = db::run(&state.pool, move |c| {
+        audit::page(c, offset, AUDIT_PER_PAGE as i64)
+    })
+    .await?;
+    let pages = (total as usize).div_ceil(AUDIT_PER_PAGE).max(1);
+    render(&AuditPage {
+        ctx: me.ctx,
+        entries,
+        page: page.min(pages),
+        pages,
+        base: "/admin/audit?".into(),
+    })
+}

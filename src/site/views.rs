@@ -1,0 +1,66 @@
+//! Back-office views of the site as a whole: dashboard, settings, audit log.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::audit::Entry;
+use crate::content::admin_views::ParentOption;
+use crate::validation::FieldErrors;
+use crate::web::ctx::Ctx;
+
+pub struct RecentChange {
+    pub page_id: i32,
+    pub title: String,
+    pub version: i32,
+    pub author: Option<String>,
+    pub at: NaiveDateTime,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct Dashboard {
+    pub ctx: Ctx,
+    pub published: usize,
+    pub scheduled: usize,
+    pub drafts: usize,
+    pub recent: Vec<RecentChange>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub site_name: String,
+    #[serde(default)]
+    pub tagline: String,
+    #[serde(default)]
+    pub base_url: String,
+    #[serde(default)]
+    pub home_page_id: String,
+    #[serde(default)]
+    pub footer_text: String,
+    #[serde(default)]
+    pub contact_recipient: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    pub ctx: Ctx,
+    pub form: SettingsForm,
+    pub errors: FieldErrors,
+    pub pages: Vec<ParentOption>,
+    /// What `GALLEY_BASE_URL` (or the bind address) gives when the field is empty.
+    pub configured_base_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub ctx: Ctx,
+    pub entries: Vec<Entry>,
+    pub page: usize,
+    pub pages: usize,
+    pub base: String,
+}

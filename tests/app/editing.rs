@@ -1,0 +1,507 @@
+//! Editors at work: writing, previewing, publishing, scheduling, conflicts, revisions, moves,
+//! redirects and deletion, all through the admin's forms.
+
+use galley::accounts::users::Role;
+use galley::content::pages;
+
+use crate::common::TestApp;
+use crate::common::browser::Browser;
+use crate::common::fixtures::{in_seconds, page};
+use crate::db_tests;
+
+db_tests!(
+    create_preview_publish_and_schedule,
+    invalid_forms_keep_everything_and_say_what_to_fix,
+    edit_conflicts_keep_the_text,
+    revisions_diff_and_restore,
+    slug_change_redirects_the_page_and_its_children,
+    redirect_chains_collapse_and_count_hits,
+    delete_rules,
+    live_preview_uses_the_public_renderer,
+);
+
+async fn editor(app: &TestApp) -> Browser<'_> {
+    let pw = app.user("ed@example.com", Role::Editor).await;
+    let mut b = app.browser();
+    b.sign_in("ed@example.com", &pw).await;
+    b
+}
+
+fn form<'a>(
+    title: &'a str,
+    slug: &'a str,
+    body: &'a str,
+    status: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", slug),
+        ("summary", "A summary."),
+        ("body", body),
+        ("status", status),
+        ("action", "save"),
+    ]
+}
+
+async fn id_of(app: &TestApp, path: &str) -> i32 {
+    let path = path.to_owned();
+    app.read(move |c| {
+        pages::find_by_path(c, &path)
+            .unwrap()
+            .expect("page exists")
+            .id
+    })
+    .await
+}
+
+async fn create_preview_publish_and_schedule(app: TestApp) {
+    let mut b = editor(&app).await;
+    assert_eq!(b.get("/admin/pages/new").await.status, 200);
+
+    // Preview (the no-JavaScript button) renders without saving.
+    let mut fields = form("Fresh page", "fresh", "Hello **bold** world.", "draft");
+    fields.retain(|(k, _)| *k != "action");
+    fields.push(("action", "preview"));
+    let res = b.post("/admin/pages", &fields).await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("<strong>bold</strong>"), "preview shown");
+    assert!(res.body.contains("value=\"Fresh page\""), "form kept");
+    assert!(
+        app.read(|c| pages::find_by_path(c, "fresh").unwrap())
+            .await
+            .is_none(),
+        "preview saves nothing"
+    );
+
+    // Save as draft: stored, not public.
+    let res = b
+        .post(
+            "/admin/pages",
+            &form("Fresh page", "fresh", "Hello **bold** world.", "draft"),
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let id = id_of(&app, "fresh").await;
+    assert_eq!(res.header("location"), format!("/admin/pages/{id}/edit"));
+    assert!(
+        b.get(&format!("/admin/pages/{id}/edit"))
+            .await
+            .body
+            .contains("Created “Fresh page” (draft).")
+    );
+    assert_eq!(app.get("/fresh").await.status, 404);
+
+    // Publish: public at once.
+    b.get(&format!("/admin/pages/{id}/edit")).await;
+    let mut fields = form("Fresh page", "fresh", "Hello **bold** world.", "published");
+    fields.push(("version", "1"));
+    assert_eq!(
+        b.post(&format!("/admin/pages/{id}"), &fields).await.status,
+        303
+    );
+    let public = app.get("/fresh").await;
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("<strong>bold</strong>"));
+
+    // Schedule another page for the future: hidden until then.
+    b.get("/admin/pages/new").await;
+    let when = in_seconds(3600).format("%Y-%m-%dT%H:%M").to_string();
+    let mut fields = form("Later page", "later", "Soon.", "scheduled");
+    fields.push(("publish_at", &when));
+    assert_eq!(b.post("/admin/pages", &fields).await.status, 303);
+    assert_eq!(app.get("/later").await.status, 404);
+    let list = b.get("/admin/pages?status=scheduled").await.body;
+    assert!(
+        list.contains("Later page") && !list.contains("Fresh page"),
+        "filter by status"
+    );
+    let stored = app
+        .read(|c| pages::find_by_path(c, "later").unwrap().unwrap())
+        .await;
+    assert_eq!(stored.status, "scheduled");
+    assert!(stored.publish_at.unwrap() > pages::now());
+
+    // The slug is suggested from the title when left empty, and the list shows the page.
+    b.get("/admin/pages/new").await;
+    assert_eq!(
+        b.post("/admin/pages", &form("Café & Crème", "", "x", "published"))
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.get("/cafe-creme").await.status, 200);
+    let list = b.get("/admin/pages?q=caf").await.body;
+    assert!(
+        list.contains("Café &#38; Crème") || list.contains("Café &amp; Crème"),
+        "title search"
+    );
+}
+
+async fn invalid_forms_keep_everything_and_say_what_to_fix(app: TestApp) {
+    page("taken", "Taken").create(&app).await;
+    let mut b = editor(&app).await;
+    b.get("/admin/pages/new").await;
+    let res = b
+        .post(
+            "/admin/pages",
+            &form("", "Bad Slug!", "My long **text** <kept>", "scheduled"),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Give the page a title."));
+    assert!(
+        res.body
+            .contains("Use lowercase letters, digits and single hyphens")
+    );
+    assert!(
+        res.body
+            .contains("Choose when the page should be published.")
+    );
+    assert!(res.body.contains("value=\"Bad Slug!\""), "slug kept");
+    assert!(
+        res.body.contains("My long **text** &#60;kept&#62;")
+            || res.body.contains("My long **text** &lt;kept&gt;"),
+        "body kept, escaped"
+    );
+    assert!(res.body.contains("aria-invalid=\"true\""));
+
+    let res = b
+        .post("/admin/pages", &form("Dup", "taken", "x", "draft"))
+        .await;
+    assert_eq!(
+        res.status, 422,
+        "a duplicate path is a field error, not a 500"
+    );
+    assert!(
+        res.body
+            .contains("Another page already uses the address /taken.")
+    );
+
+    let mut fields = form("Odd", "odd", "x", "published");
+    fields.push(("nav_order", "first"));
+    fields.push(("parent_id", "99999"));
+    let res = b.post("/admin/pages", &fields).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Enter a whole number."));
+    let res = b
+        .post(
+            "/admin/pages",
+            &[
+                ("title", "T"),
+                ("slug", "t"),
+                ("status", "bogus"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+}
+
+async fn edit_conflicts_keep_the_text(app: TestApp) {
+    let p = page("shared", "Shared")
+        .body("Original.")
+        .create(&app)
+        .await;
+    let mut alice = editor(&app).await;
+    let bpw = app.user("bob@example.com", Role::Editor).await;
+    let mut bob = app.browser();
+    bob.sign_in("bob@example.com", &bpw).await;
+
+    alice.get(&format!("/admin/pages/{}/edit", p.id)).await;
+    bob.get(&format!("/admin/pages/{}/edit", p.id)).await;
+    let mut fields = form("Shared", "shared", "Bob's version.", "published");
+    fields.push(("version", "1"));
+    assert_eq!(
+        bob.post(&format!("/admin/pages/{}", p.id), &fields)
+            .await
+            .status,
+        303
+    );
+
+    let mut fields = form("Shared", "shared", "Alice's careful rewrite.", "published");
+    fields.push(("version", "1"));
+    let res = alice.post(&format!("/admin/pages/{}", p.id), &fields).await;
+    assert_eq!(res.status, 409);
+    assert!(res.body.contains("Someone else saved this page"));
+    assert!(
+        res.body.contains("Alice&#39;s careful rewrite.")
+            || res.body.contains("Alice&#x27;s careful rewrite.")
+            || res.body.contains("Alice's careful rewrite."),
+        "text kept"
+    );
+    assert!(
+        res.body
+            .contains(&format!("href=\"/admin/pages/{}/revisions/", p.id)),
+        "links to the other version"
+    );
+    assert!(
+        app.get("/shared").await.body.contains("Bob"),
+        "Bob's save stands"
+    );
+
+    // Saving again from the conflict page is a deliberate overwrite.
+    let mut fields = form("Shared", "shared", "Alice's careful rewrite.", "published");
+    fields.push(("version", "2"));
+    assert_eq!(
+        alice
+            .post(&format!("/admin/pages/{}", p.id), &fields)
+            .await
+            .status,
+        303
+    );
+    assert!(app.get("/shared").await.body.contains("careful rewrite"));
+}
+
+async fn revisions_diff_and_restore(app: TestApp) {
+    let mut b = editor(&app).await;
+    b.get("/admin/pages/new").await;
+    b.post(
+        "/admin/pages",
+        &form(
+            "Doc",
+            "doc",
+            "line one\nline two\nline three\n",
+            "published",
+        ),
+    )
+    .await;
+    let id = id_of(&app, "doc").await;
+    b.get(&format!("/admin/pages/{id}/edit")).await;
+    let mut fields = form(
+        "Doc",
+        "doc",
+        "line one\nline 2\nline three\nline four\n",
+        "published",
+    );
+    fields.push(("version", "1"));
+    fields.push(("note", "Numbers"));
+    assert_eq!(
+        b.post(&format!("/admin/pages/{id}"), &fields).await.status,
+        303
+    );
+
+    let list = b.get(&format!("/admin/pages/{id}/revisions")).await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("Version 1")
+            && list.body.contains("Version 2")
+            && list.body.contains("Numbers")
+    );
+    assert!(list.body.contains("ed@example.com"), "who saved");
+
+    let revs = app
+        .read(move |c| galley::content::revisions::list(c, id).unwrap())
+        .await;
+    let first = revs.iter().find(|r| r.version == 1).unwrap().id;
+    let diff = b.get(&format!("/admin/pages/{id}/revisions/{first}")).await;
+    assert_eq!(diff.status, 200);
+    assert!(
+        diff.body.contains("class=\"diff-delete\""),
+        "removed lines marked"
+    );
+    assert!(diff.body.contains("<code>line two</code>"));
+    assert!(diff.body.contains("class=\"diff-insert\""));
+    assert!(diff.body.contains("<code>line four</code>"));
+
+    let res = b
+        .post(&format!("/admin/pages/{id}/revisions/{first}/restore"), &[])
+        .await;
+    assert_eq!(res.status, 303);
+    let page = app.read(move |c| pages::find(c, id).unwrap()).await;
+    assert_eq!(page.body_md, "line one\nline two\nline three\n");
+    assert_eq!(page.version, 3, "the restore is itself a revision");
+    let revs = app
+        .read(move |c| galley::content::revisions::list(c, id).unwrap())
+        .await;
+    assert_eq!(revs.len(), 3);
+    assert!(revs[0].note.contains("Restored from version 1"));
+    assert!(app.get("/doc").await.body.contains("line two"));
+}
+
+async fn slug_change_redirects_the_page_and_its_children(app: TestApp) {
+    let hub = page("guide", "Guide").create(&app).await;
+    let child = page("step", "Step").under(&hub).create(&app).await;
+    page("deeper", "Deeper").under(&child).create(&app).await;
+    let mut b = editor(&app).await;
+    b.get(&format!("/admin/pages/{}/edit", hub.id)).await;
+    let mut fields = form("Guide", "handbook", "Hub text.", "published");
+    fields.push(("version", "1"));
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}", hub.id), &fields)
+            .await
+            .status,
+        303
+    );
+
+    for (old, new) in [
+        ("/guide", "/handbook"),
+        ("/guide/step", "/handbook/step"),
+        ("/guide/step/deeper", "/handbook/step/deeper"),
+    ] {
+        let res = app.get(old).await;
+        assert_eq!(res.status, 301, "{old}");
+        assert_eq!(res.header("location"), new, "{old}");
+        assert_eq!(app.get(new).await.status, 200, "{new}");
+    }
+    let redirects = b.get("/admin/redirects").await.body;
+    assert!(redirects.contains("<code>/guide/step</code>"));
+
+    // Moving a page under another hub works the same way.
+    let other = page("other", "Other").create(&app).await;
+    b.get(&format!("/admin/pages/{}/edit", child.id)).await;
+    let parent = other.id.to_string();
+    let mut fields = form("Step", "step", "x", "published");
+    fields.push(("parent_id", &parent));
+    fields.push(("version", "1"));
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}", child.id), &fields)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        app.get("/guide/step/deeper").await.header("location"),
+        "/other/step/deeper",
+        "chains collapsed"
+    );
+    assert_eq!(
+        app.get("/handbook/step").await.header("location"),
+        "/other/step"
+    );
+}
+
+async fn redirect_chains_collapse_and_count_hits(app: TestApp) {
+    page("c", "C").create(&app).await;
+    let mut b = editor(&app).await;
+    b.get("/admin/redirects").await;
+    assert_eq!(
+        b.post(
+            "/admin/redirects",
+            &[("from_path", "/a"), ("to_path", "/b")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        b.post(
+            "/admin/redirects",
+            &[("from_path", "/b/"), ("to_path", "/c")]
+        )
+        .await
+        .status,
+        303
+    );
+    let res = app.get("/a").await;
+    assert_eq!(
+        (res.status.as_u16(), res.header("location")),
+        (301, "/c"),
+        "A->B then B->C makes A->C"
+    );
+    app.get("/a").await;
+    assert!(
+        b.get("/admin/redirects").await.body.contains("<td>2</td>"),
+        "hits are counted"
+    );
+
+    let res = b
+        .post(
+            "/admin/redirects",
+            &[("from_path", "/c"), ("to_path", "/a")],
+        )
+        .await;
+    assert_eq!(
+        res.status, 422,
+        "a published page's path cannot be redirected"
+    );
+    let res = b
+        .post(
+            "/admin/redirects",
+            &[("from_path", ""), ("to_path", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.body.contains("Enter a path on this site")
+            && res.body.contains("Enter a path starting with /")
+    );
+
+    let id = app
+        .read(|c| galley::content::redirects::list(c).unwrap()[0].id)
+        .await;
+    assert_eq!(
+        b.post(&format!("/admin/redirects/{id}/delete"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.get("/a").await.status, 404);
+}
+
+async fn delete_rules(app: TestApp) {
+    let hub = page("hub", "Hub").create(&app).await;
+    let leaf = page("leaf", "Leaf").under(&hub).create(&app).await;
+    let mut b = editor(&app).await;
+    let confirm = b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
+    assert!(
+        confirm
+            .body
+            .contains("cannot be deleted while it has child pages")
+    );
+    let res = b
+        .post(&format!("/admin/pages/{}/delete", hub.id), &[])
+        .await;
+    assert_eq!(res.status, 409);
+    assert_eq!(
+        app.get("/hub").await.status,
+        200,
+        "refused while it has children"
+    );
+
+    let confirm = b.get(&format!("/admin/pages/{}/delete", leaf.id)).await;
+    assert!(confirm.body.contains("Redirect visitors to"));
+    let res = b
+        .post(
+            &format!("/admin/pages/{}/delete", leaf.id),
+            &[("redirect_to", "/hub")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let gone = app.get("/hub/leaf").await;
+    assert_eq!(
+        (gone.status.as_u16(), gone.header("location")),
+        (301, "/hub")
+    );
+    assert!(app.read(move |c| pages::find(c, leaf.id)).await.is_err());
+
+    b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}/delete", hub.id), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.get("/hub").await.status, 404);
+}
+
+async fn live_preview_uses_the_public_renderer(app: TestApp) {
+    let mut b = editor(&app).await;
+    b.get("/admin/pages/new").await;
+    let res = b
+        .post(
+            "/admin/preview",
+            &[(
+                "body",
+                "## One\n\n## Two\n\n## Three\n\n<script>alert(1)</script>\n\n**x**",
+            )],
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("<h2 id=\"one\">One</h2>"));
+    assert!(res.body.contains("class=\"toc\""));
+    assert!(res.body.contains("<strong>x</strong>") && !res.body.contains("<script"));
+    let res = b
+        .post("/admin/preview", &[("csrf_token", "bad"), ("body", "x")])
+        .await;
+    assert_eq!(res.status, 403);
+}
