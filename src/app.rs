@@ -12,6 +12,7 @@ use actix_web::middleware::{Compress, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
 use crate::config::Config;
+use crate::contact::mailer::Mailer;
 use crate::db::{self, DbPool};
 use crate::error;
 use crate::routes;
@@ -27,8 +28,11 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub site: SiteCache,
-    /// Signs the session cookie; from the database, so every instance accepts every cookie.
+    /// Signs the session cookie and contact-form tokens; from the database, so every instance
+    /// accepts what another one issued.
     pub session_key: Key,
+    /// Sends notifications; `None` when no SMTP server is configured.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl AppState {
@@ -43,12 +47,29 @@ impl AppState {
             .ok_or("the session secret is missing: start the server once to create it")?;
         let session_key = Key::derive_from(secret.as_bytes());
         drop(conn);
+        let mailer = Mailer::from_config(&config)?.map(Arc::new);
         Ok(AppState {
             pool,
             config: Arc::new(config),
             site,
             session_key,
+            mailer,
         })
+    }
+
+    /// Where contact notifications go: the admin setting, else `GALLEY_NOTIFY_TO`.
+    pub fn notify_recipient(&self) -> Option<String> {
+        let saved = self.site.current().settings.contact_recipient.clone();
+        Some(saved).filter(|r| !r.is_empty()).or_else(|| {
+            self.config
+                .notify_to
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+        })
+    }
+
+    pub fn notifications_on(&self) -> bool {
+        self.mailer.is_some() && self.notify_recipient().is_some()
     }
 
     /// The session middleware for the back office (public pages never touch the session).

@@ -53,6 +53,25 @@ pub struct Config {
     #[arg(long, env = "GALLEY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy: bool,
 
+    /// SMTP server for notification e-mails: `smtps://user:password@host:465` (TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), or `smtp://host:25` (unencrypted,
+    /// for a relay on the same machine). Unset: notifications off.
+    #[arg(long, env = "GALLEY_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of notification e-mails.
+    #[arg(
+        long,
+        env = "GALLEY_SMTP_FROM",
+        default_value = "galley <galley@localhost>",
+        global = true
+    )]
+    pub smtp_from: String,
+
+    /// Who gets contact-form notifications; the recipient saved in the admin settings wins.
+    #[arg(long, env = "GALLEY_NOTIFY_TO", global = true)]
+    pub notify_to: Option<String>,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -89,6 +108,9 @@ impl Config {
             demo: false,
             db_pool_size: 4,
             trust_proxy: false,
+            smtp_url: None,
+            smtp_from: "galley <galley@localhost>".into(),
+            notify_to: None,
             workers: None,
         }
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod config;
+pub mod contact;
 pub mod content;
 pub mod db;
 pub mod error;

@@ -116,6 +116,10 @@ async fn run_server(config: Config) -> Result<(), String> {
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
+    actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
+    if state.mailer.is_none() {
+        log::info!("notification e-mails are off: GALLEY_SMTP_URL is not set");
+    }
 
     let factory_state = state.clone();
     let mut server = HttpServer::new(move || app::build(factory_state.clone()));

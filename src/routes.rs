@@ -4,6 +4,7 @@ use actix_session::SessionMiddleware;
 use actix_web::{guard, web};
 
 use crate::accounts::{admin as accounts_admin, auth};
+use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::site::{admin as site_admin, feed, health, sitemap};
 use crate::web::assets;
@@ -79,6 +80,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                         .route(read().to(accounts_admin::show_user))
                         .route(web::post().to(accounts_admin::change_user)),
                 )
+                .service(web::resource("/submissions").route(read().to(contact_admin::inbox)))
+                .service(
+                    web::resource("/submissions.csv").route(read().to(contact_admin::export_csv)),
+                )
+                .service(web::resource("/submissions/{id}").route(read().to(contact_admin::show)))
+                .service(
+                    web::resource("/submissions/{id}/status")
+                        .route(web::post().to(contact_admin::set_status)),
+                )
+                .service(
+                    web::resource("/submissions/{id}/delete")
+                        .route(web::post().to(contact_admin::delete)),
+                )
                 .service(web::resource("/account").route(read().to(accounts_admin::account)))
                 .service(
                     web::resource("/account/password")
@@ -106,6 +120,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .route(read().to(auth::set_password_form))
                 .route(web::post().to(auth::set_password)),
         )
+        .service(
+            web::resource("/contact")
+                .route(read().to(contact_public::show_form))
+                .route(web::post().to(contact_public::submit)),
+        )
+        .service(web::resource("/contact/thanks").route(read().to(contact_public::thanks)))
         .service(web::resource("/").route(read().to(content_public::home)))
         // Last: every other path is a page path.
         .service(web::resource("/{path:.*}").route(read().to(content_public::show_page)));

@@ -21,6 +21,9 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// The backend type of `DbConnection` (for boxed queries).
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
+
 pub type DbPool = Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
 

@@ -126,6 +126,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_submissions (id) {
+        id -> Integer,
+        name -> Text,
+        email -> Text,
+        subject -> Text,
+        message -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        status -> Text,
+        spam_reason -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        submission_id -> Nullable<Integer>,
+        recipient -> Text,
+        reply_to -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        lock_token -> Nullable<Text>,
+        last_error -> Text,
+        sent_at -> Nullable<Timestamp>,
+        gave_up_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(outbox -> contact_submissions (submission_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(page_revisions -> pages (page_id));
 diesel::joinable!(page_revisions -> users (author_id));
@@ -143,4 +180,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     redirects,
     audit_log,
     password_tokens,
+    contact_submissions,
+    outbox,
 );

@@ -70,6 +70,8 @@ pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpRes
         scheduled: count(&|p| p.status == Status::Scheduled.as_str() && !live(p)),
         drafts: count(&|p| p.status == Status::Draft.as_str()),
         recent,
+        inbox_new: ed.ctx.inbox_new,
+        notifications_on: state.notifications_on(),
         ctx: ed.ctx,
     };
     render(&view)
@@ -115,6 +117,7 @@ pub async fn edit_settings(
         home_page_id: s.home_page_id.map(|i| i.to_string()).unwrap_or_default(),
         footer_text: s.footer_text.clone(),
         contact_recipient: s.contact_recipient.clone(),
+        spam_retention_days: s.spam_retention_days.to_string(),
     };
     settings_page(me, &state, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -153,6 +156,17 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
             "Enter an e-mail address like editors@example.com, or leave it empty.",
         );
     }
+    let spam_retention_days = match form.spam_retention_days.trim().parse::<i64>() {
+        Ok(d) if (1..=3650).contains(&d) => d,
+        _ if form.spam_retention_days.trim().is_empty() => 30,
+        _ => {
+            errors.add(
+                "spam_retention_days",
+                "Enter a number of days between 1 and 3650.",
+            );
+            30
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -163,6 +177,7 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
         home_page_id,
         footer_text: form.footer_text.trim().to_owned(),
         contact_recipient: recipient,
+        spam_retention_days,
     })
 }
 

@@ -15,8 +15,10 @@ pub struct Settings {
     pub base_url: String,
     pub home_page_id: Option<i32>,
     pub footer_text: String,
-    /// Where contact-form notifications go (empty: nowhere).
+    /// Where contact-form notifications go (empty: `GALLEY_NOTIFY_TO`, else nowhere).
     pub contact_recipient: String,
+    /// Spam submissions older than this many days are deleted.
+    pub spam_retention_days: i64,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             home_page_id: None,
             footer_text: String::new(),
             contact_recipient: String::new(),
+            spam_retention_days: 30,
         }
     }
 }
@@ -46,13 +49,14 @@ impl Settings {
                 "home_page_id" => s.home_page_id = value.parse().ok(),
                 "footer_text" => s.footer_text = value,
                 "contact_recipient" => s.contact_recipient = value,
+                "spam_retention_days" => s.spam_retention_days = value.parse().unwrap_or(30),
                 _ => {}
             }
         }
         Ok(s)
     }
 
-    fn pairs(&self) -> [(&'static str, String); 6] {
+    fn pairs(&self) -> [(&'static str, String); 7] {
         [
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
@@ -63,6 +67,7 @@ impl Settings {
             ),
             ("footer_text", self.footer_text.clone()),
             ("contact_recipient", self.contact_recipient.clone()),
+            ("spam_retention_days", self.spam_retention_days.to_string()),
         ]
     }
 

@@ -26,6 +26,8 @@ pub struct Dashboard {
     pub scheduled: usize,
     pub drafts: usize,
     pub recent: Vec<RecentChange>,
+    pub inbox_new: i64,
+    pub notifications_on: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -42,6 +44,8 @@ pub struct SettingsForm {
     pub footer_text: String,
     #[serde(default)]
     pub contact_recipient: String,
+    #[serde(default)]
+    pub spam_retention_days: String,
 }
 
 #[derive(Template)]

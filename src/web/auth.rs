@@ -91,7 +91,13 @@ impl FromRequest for Editor {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::Internal("no app state".into()))?;
-            let user = db::run(&state.pool, move |c| users::find(c, uid)).await?;
+            let (user, inbox_new) = db::run(&state.pool, move |c| {
+                Ok::<_, AppError>((
+                    users::find(c, uid)?,
+                    crate::contact::submissions::count_new(c)?,
+                ))
+            })
+            .await?;
             let Some(user) = user.filter(|u| !u.disabled) else {
                 session.purge();
                 return Err(login_required(&req));
@@ -101,7 +107,10 @@ impl FromRequest for Editor {
                 email: user.email.clone(),
                 is_admin: user.role() == Role::Admin,
             };
-            let ctx = Ctx::for_session(&req, &session, Some(info));
+            let ctx = Ctx {
+                inbox_new,
+                ..Ctx::for_session(&req, &session, Some(info))
+            };
             Ok(Editor {
                 user,
                 ctx,

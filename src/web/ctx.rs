@@ -49,6 +49,8 @@ pub struct Ctx {
     pub user: Option<UserInfo>,
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// Back office: how many contact submissions are new (shown in the navigation).
+    pub inbox_new: i64,
 }
 
 impl Ctx {
@@ -64,6 +66,7 @@ impl Ctx {
             user: None,
             csrf: String::new(),
             flash: None,
+            inbox_new: 0,
         }
     }
 

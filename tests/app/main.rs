@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod auth;
 mod cli;
+mod contact;
 mod editing;
 mod import_export;
 mod pages;

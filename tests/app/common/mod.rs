@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod smtp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -181,9 +182,21 @@ impl TestApp {
 
     /// Prepares `db` as `galley serve` would (migrations, first start) and builds the state.
     pub async fn start(db: TestDb, demo: bool) -> TestApp {
+        TestApp::with_config(
+            db,
+            Config {
+                demo,
+                ..Config::for_database("")
+            },
+        )
+        .await
+    }
+
+    /// Like `start`, with a configuration of the test's own (its database URL is set here).
+    pub async fn with_config(db: TestDb, config: Config) -> TestApp {
         let config = Config {
-            demo,
-            ..Config::for_database(db.url())
+            database_url: Some(db.url().to_owned()),
+            ..config
         };
         let pool = db::connect(db.url(), 4).expect("pool");
         let c = config.clone();

@@ -1,0 +1,360 @@
+//! Contact submissions: validation, storage (with the notification queued in the same
+//! transaction), the per-address rate limit, the inbox queries, CSV export and spam retention.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::accounts::{tokens, users};
+use crate::contact::outbox::{self, NewMail};
+use crate::db::DbConnection;
+use crate::db::schema::contact_submissions as subs;
+use crate::validation::FieldErrors;
+
+pub const MAX_NAME: usize = 100;
+pub const MAX_SUBJECT: usize = 200;
+pub const MAX_MESSAGE: usize = 5000;
+/// At most this many messages per address in `RATE_WINDOW`.
+pub const RATE_LIMIT: i64 = 5;
+pub const RATE_WINDOW: Duration = Duration::minutes(10);
+
+pub const STATUSES: [&str; 5] = ["new", "read", "replied", "archived", "spam"];
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = subs)]
+pub struct Submission {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub message: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub status: String,
+    pub spam_reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a visitor sent, checked.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub message: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// Why this looks like spam (stored, never notified), if it does.
+    pub spam_reason: Option<String>,
+    /// The form token's nonce: the same form sent twice is stored once.
+    pub nonce: String,
+}
+
+/// Checks a visitor's fields; returns them trimmed.
+pub fn validate(
+    name: &str,
+    email: &str,
+    subject: &str,
+    message: &str,
+) -> Result<(String, String, String, String), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let (name, email, subject, message) =
+        (name.trim(), email.trim(), subject.trim(), message.trim());
+    if name.is_empty() {
+        errors.add("name", "Please tell us your name.");
+    } else if name.chars().count() > MAX_NAME {
+        errors.add(
+            "name",
+            format!("Please keep your name under {MAX_NAME} characters."),
+        );
+    }
+    if email.is_empty() {
+        errors.add("email", "Please give an e-mail address we can reply to.");
+    } else if !users::plausible_email(email) {
+        errors.add(
+            "email",
+            "This does not look like an e-mail address (name@example.com).",
+        );
+    }
+    if subject.chars().count() > MAX_SUBJECT {
+        errors.add(
+            "subject",
+            format!("Please keep the subject under {MAX_SUBJECT} characters."),
+        );
+    }
+    if message.is_empty() {
+        errors.add("message", "Please write your message.");
+    } else if message.chars().count() > MAX_MESSAGE {
+        errors.add(
+            "message",
+            format!(
+                "Please keep the message under {MAX_MESSAGE} characters (it has {}).",
+                message.chars().count()
+            ),
+        );
+    }
+    if errors.is_empty() {
+        Ok((
+            name.to_owned(),
+            email.to_owned(),
+            subject.to_owned(),
+            message.to_owned(),
+        ))
+    } else {
+        Err(errors)
+    }
+}
+
+/// When this address may send again, if it has sent too much lately.
+pub fn rate_limited_until(
+    conn: &mut DbConnection,
+    ip: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let recent: Vec<NaiveDateTime> = subs::table
+        .filter(subs::ip.eq(ip))
+        .filter(subs::created_at.gt(now - RATE_WINDOW))
+        .order(subs::created_at.asc())
+        .select(subs::created_at)
+        .load(conn)?;
+    if (recent.len() as i64) < RATE_LIMIT {
+        return Ok(None);
+    }
+    // The oldest message in the window has to age out first.
+    Ok(recent.first().map(|t| *t + RATE_WINDOW))
+}
+
+pub enum Stored {
+    New {
+        id: i32,
+        spam: bool,
+    },
+    /// The same form was already sent (reload, double-click): nothing new was stored.
+    Duplicate,
+}
+
+/// Stores a submission and, unless it is spam or nobody is to be told, queues its notification,
+/// in one transaction: what the visitor was thanked for is on disk, and so is the e-mail.
+pub fn store(
+    conn: &mut DbConnection,
+    new: &NewSubmission,
+    notify: Option<&NewMail>,
+    now: NaiveDateTime,
+) -> QueryResult<Stored> {
+    let token_hash = tokens::hash(&new.nonce);
+    conn.transaction(|conn| {
+        let seen: Option<i32> = subs::table
+            .filter(subs::token_hash.eq(&token_hash))
+            .select(subs::id)
+            .first(conn)
+            .optional()?;
+        if seen.is_some() {
+            return Ok(Stored::Duplicate);
+        }
+        diesel::insert_into(subs::table)
+            .values((
+                subs::name.eq(&new.name),
+                subs::email.eq(&new.email),
+                subs::subject.eq(&new.subject),
+                subs::message.eq(&new.message),
+                subs::ip.eq(&new.ip),
+                subs::user_agent.eq(new.user_agent.chars().take(300).collect::<String>()),
+                subs::status.eq(if new.spam_reason.is_some() {
+                    "spam"
+                } else {
+                    "new"
+                }),
+                subs::spam_reason.eq(new.spam_reason.clone().unwrap_or_default()),
+                subs::token_hash.eq(&token_hash),
+                subs::created_at.eq(now),
+                subs::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let stored: Submission = subs::table
+            .filter(subs::token_hash.eq(&token_hash))
+            .select(Submission::as_select())
+            .first(conn)?;
+        if let (None, Some(mail)) = (&new.spam_reason, notify) {
+            outbox::enqueue(conn, Some(stored.id), mail, now)?;
+        }
+        Ok(Stored::New {
+            id: stored.id,
+            spam: new.spam_reason.is_some(),
+        })
+    })
+}
+
+/// The two ways of treating a duplicate-key race as "already stored".
+pub fn is_duplicate(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// One of `STATUSES`, or empty for all but spam.
+    pub status: String,
+    pub q: String,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
+    let mut q = subs::table.into_boxed();
+    q = match filter.status.as_str() {
+        "" => q.filter(subs::status.ne("spam")),
+        s => q.filter(subs::status.eq(s.to_owned())),
+    };
+    let needle = filter.q.trim();
+    if !needle.is_empty() {
+        let like = format!("%{}%", escape_like(&needle.to_lowercase()));
+        q = q.filter(
+            lower(subs::name)
+                .like(like.clone())
+                .escape('\\')
+                .or(lower(subs::email).like(like.clone()).escape('\\'))
+                .or(lower(subs::subject).like(like.clone()).escape('\\'))
+                .or(lower(subs::message).like(like).escape('\\')),
+        );
+    }
+    q
+}
+
+/// A page of the inbox, newest first, and how many match.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Submission>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let rows = filtered(filter)
+        .order((subs::created_at.desc(), subs::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Submission::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Everything matching, for the CSV export.
+pub fn all_matching(conn: &mut DbConnection, filter: &Filter) -> QueryResult<Vec<Submission>> {
+    filtered(filter)
+        .order((subs::created_at.desc(), subs::id.desc()))
+        .select(Submission::as_select())
+        .load(conn)
+}
+
+pub fn count_new(conn: &mut DbConnection) -> QueryResult<i64> {
+    subs::table
+        .filter(subs::status.eq("new"))
+        .count()
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Submission> {
+    subs::table
+        .find(id)
+        .select(Submission::as_select())
+        .first(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i32,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(subs::table.find(id))
+        .set((subs::status.eq(status), subs::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Opening a new submission marks it read.
+pub fn open(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult<Submission> {
+    diesel::update(subs::table.find(id).filter(subs::status.eq("new")))
+        .set((subs::status.eq("read"), subs::updated_at.eq(now)))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(subs::table.find(id)).execute(conn)
+}
+
+/// Deletes spam older than `days` days; returns how many.
+pub fn purge_spam(conn: &mut DbConnection, days: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        subs::table
+            .filter(subs::status.eq("spam"))
+            .filter(subs::created_at.lt(now - Duration::days(days))),
+    )
+    .execute(conn)
+}
+
+/// A cell a spreadsheet would read as a formula gets a leading apostrophe.
+fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+/// The submissions as CSV (RFC 4180 quoting by the csv crate), safe to open in a spreadsheet.
+pub fn to_csv(rows: &[Submission]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "received_utc",
+        "status",
+        "name",
+        "email",
+        "subject",
+        "message",
+        "ip",
+    ])?;
+    for s in rows {
+        w.write_record([
+            s.id.to_string(),
+            s.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            s.status.clone(),
+            neutralise(&s.name),
+            neutralise(&s.email),
+            neutralise(&s.subject),
+            neutralise(&s.message),
+            neutralise(&s.ip),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("@cmd"), "'@cmd");
+        assert_eq!(neutralise("plain"), "plain");
+    }
+
+    #[test]
+    fn visitor_input_is_checked() {
+        assert!(validate("Ann", "ann@example.com", "", "Hi").is_ok());
+        let e = validate(" ", "nope", &"s".repeat(201), "").unwrap_err();
+        for f in ["name", "email", "subject", "message"] {
+            assert!(e.has(f), "{f}");
+        }
+    }
+}
