@@ -19,6 +19,7 @@ use crate::routes;
 use crate::site::state::SiteCache;
 use crate::site::{bootstrap, settings};
 use crate::web::headers::security_headers;
+use crate::web::page_cache::PageCache;
 use crate::web::session::{self, DbSessionStore};
 
 /// How often an instance checks whether another one changed the content.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub session_key: Key,
     /// Sends notifications; `None` when no SMTP server is configured.
     pub mailer: Option<Arc<Mailer>>,
+    /// Rendered public pages, for the current content version.
+    pub page_cache: PageCache,
 }
 
 impl AppState {
@@ -48,12 +51,14 @@ impl AppState {
         let session_key = Key::derive_from(secret.as_bytes());
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
+        let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
         Ok(AppState {
             pool,
             config: Arc::new(config),
             site,
             session_key,
             mailer,
+            page_cache,
         })
     }
 

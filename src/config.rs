@@ -72,6 +72,15 @@ pub struct Config {
     #[arg(long, env = "GALLEY_NOTIFY_TO", global = true)]
     pub notify_to: Option<String>,
 
+    /// Memory for the cache of rendered public pages, in MiB (0 turns the cache off).
+    #[arg(
+        long,
+        env = "GALLEY_PAGE_CACHE_MB",
+        default_value_t = 32,
+        global = true
+    )]
+    pub page_cache_mb: usize,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -108,6 +117,7 @@ impl Config {
             demo: false,
             db_pool_size: 4,
             trust_proxy: false,
+            page_cache_mb: 8,
             smtp_url: None,
             smtp_from: "galley <galley@localhost>".into(),
             notify_to: None,

@@ -1,7 +1,10 @@
 //! What visitors reach: the home page and every page by its path.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 
 use crate::app::AppState;
 use crate::content::tree::Node;
@@ -10,10 +13,15 @@ use crate::content::{pages, redirects};
 use crate::db;
 use crate::error::AppError;
 use crate::web::ctx::Ctx;
+use crate::web::page_cache::{Entry, Stamp, respond};
 use crate::web::render;
 
 /// `/`: the page chosen in the settings, else the page with the empty path, else a listing.
-pub async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: Ctx,
+) -> Result<HttpResponse, AppError> {
     let site = ctx.site.clone();
     let node = site
         .settings
@@ -21,13 +29,14 @@ pub async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, 
         .and_then(|id| site.tree.visible_by_id(id, ctx.now))
         .or_else(|| site.tree.visible_by_path("", ctx.now));
     match node {
-        Some(node) => show(&state, ctx, node, true).await,
+        Some(node) => show(&req, &state, ctx, node, true).await,
         None => render(&HomeView::new(ctx)),
     }
 }
 
 /// `/{path}`: a page or hub, found in the in-memory tree, its body fetched by one indexed query.
 pub async fn show_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<String>,
@@ -42,7 +51,7 @@ pub async fn show_page(
     }
     let site = ctx.site.clone();
     match site.tree.visible_by_path(clean, ctx.now) {
-        Some(node) => show(&state, ctx, node, false).await,
+        Some(node) => show(&req, &state, ctx, node, false).await,
         None => follow_redirect(&state, clean).await,
     }
 }
@@ -58,15 +67,30 @@ async fn follow_redirect(state: &AppState, path: &str) -> Result<HttpResponse, A
     }
 }
 
+/// A visible page: from the cache when this content version already rendered it, else one
+/// indexed query and a template render (then cached). Answers conditional requests with 304.
 async fn show(
+    req: &HttpRequest,
     state: &AppState,
     ctx: Ctx,
     node: &Node,
     is_home: bool,
 ) -> Result<HttpResponse, AppError> {
+    let stamp = Stamp {
+        content_version: ctx.site.version,
+        schedule_epoch: ctx.site.tree.schedule_epoch(ctx.now),
+    };
+    let key = if is_home { "" } else { node.path.as_str() };
+    if let Some(entry) = state.page_cache.get(key, stamp) {
+        return Ok(respond(req, &entry));
+    }
     let (path, now) = (node.path.clone(), ctx.now);
     let page = db::run(&state.pool, move |c| pages::find_public(c, &path, now))
         .await?
         .ok_or(AppError::NotFound)?;
-    render(&PageView::new(ctx, node, page, is_home))
+    let (id, version, updated_at) = (page.id, page.version, page.updated_at);
+    let html = PageView::new(ctx, node, page, is_home).render()?;
+    let entry = Arc::new(Entry::new(html, stamp, id, version, updated_at));
+    state.page_cache.put(key, stamp, Arc::clone(&entry));
+    Ok(respond(req, &entry))
 }

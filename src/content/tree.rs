@@ -38,6 +38,9 @@ pub struct SiteTree {
     by_path: HashMap<String, usize>,
     /// Children of each page (and of the root, under `None`), in navigation order.
     children: HashMap<Option<i32>, Vec<usize>>,
+    /// Every publication time, sorted: how many have passed tells whether the clock changed
+    /// what visitors may see since a page was rendered.
+    publish_times: Vec<NaiveDateTime>,
 }
 
 impl SiteTree {
@@ -71,12 +74,22 @@ impl SiteTree {
                 ))
             });
         }
+        let mut publish_times: Vec<NaiveDateTime> =
+            nodes.iter().filter_map(|n| n.publish_at).collect();
+        publish_times.sort();
         SiteTree {
             nodes,
             by_id,
             by_path,
             children,
+            publish_times,
         }
+    }
+
+    /// How many publication times have passed at `now`: changes exactly when a scheduled page
+    /// goes live, so cached pages and ETags can include it.
+    pub fn schedule_epoch(&self, now: NaiveDateTime) -> usize {
+        self.publish_times.partition_point(|t| *t <= now)
     }
 
     pub fn len(&self) -> usize {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod ctx;
 pub mod headers;
+pub mod page_cache;
 pub mod session;
 
 use actix_web::HttpResponse;

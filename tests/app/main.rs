@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod auth;
+mod caching;
 mod cli;
 mod contact;
 mod editing;

@@ -46,6 +46,8 @@ macro_rules! db_tests {
 }
 
 pub enum TestDb {
+    /// Another test's database: not ours to drop.
+    Borrowed(String),
     Sqlite {
         _dir: tempfile::TempDir,
         url: String,
@@ -90,7 +92,9 @@ impl TestDb {
 
     pub fn url(&self) -> &str {
         match self {
-            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+            TestDb::Borrowed(url) | TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => {
+                url
+            }
         }
     }
 
@@ -98,7 +102,8 @@ impl TestDb {
     pub fn sibling(&self) -> TestDb {
         match self {
             TestDb::Sqlite { .. } => TestDb::sqlite(),
-            TestDb::Postgres { .. } => TestDb::postgres().expect("postgres"),
+            TestDb::Borrowed(url) if !url.starts_with("postgres") => TestDb::sqlite(),
+            TestDb::Borrowed(_) | TestDb::Postgres { .. } => TestDb::postgres().expect("postgres"),
         }
     }
 }
@@ -207,6 +212,18 @@ impl TestApp {
             .expect("bootstrap");
         let state = web::Data::new(AppState::new(pool, config.clone()).expect("state"));
         TestApp { db, config, state }
+    }
+
+    /// Another instance on the same database (its own state, cache and snapshot).
+    pub async fn attach(other: &TestApp) -> TestApp {
+        let pool = db::connect(other.db.url(), 4).expect("pool");
+        let config = other.config.clone();
+        let state = web::Data::new(AppState::new(pool, config.clone()).expect("state"));
+        TestApp {
+            db: TestDb::Borrowed(other.db.url().to_owned()),
+            config,
+            state,
+        }
     }
 
     pub fn pool(&self) -> &DbPool {

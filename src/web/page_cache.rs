@@ -1,0 +1,259 @@
+//! Public pages as HTTP sees them: validators (ETag, Last-Modified), conditional requests (304),
+//! and an in-process cache of rendered pages, stored plain and gzip-compressed.
+//!
+//! An entry is valid for one `Stamp`: the site's content version (bumped by every content or
+//! settings write, on any instance) and the schedule epoch (moves when a scheduled page goes
+//! live). When the stamp moves, the whole cache is dropped: no write can leave a stale page behind,
+//! and a draft is never served because only visible pages are ever stored.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+/// Browsers may reuse a page for this long, then must revalidate (cheap: a 304).
+pub const HTML_CACHE_CONTROL: &str = "public, max-age=30, must-revalidate";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub content_version: i64,
+    pub schedule_epoch: usize,
+}
+
+/// A rendered page with its validators.
+pub struct Entry {
+    pub etag: String,
+    pub last_modified: String,
+    pub body: Bytes,
+    pub gzip: Bytes,
+}
+
+impl Entry {
+    /// Builds the entry for `html` (compressing it once, here, rather than on every request).
+    pub fn new(
+        html: String,
+        stamp: Stamp,
+        page_id: i32,
+        page_version: i32,
+        updated_at: NaiveDateTime,
+    ) -> Entry {
+        let mut gz = GzEncoder::new(Vec::with_capacity(html.len() / 3), Compression::default());
+        let gzip = gz
+            .write_all(html.as_bytes())
+            .and_then(|_| gz.finish())
+            .unwrap_or_default();
+        Entry {
+            etag: format!(
+                "\"p{page_id}-{page_version}-{}-{}\"",
+                stamp.content_version, stamp.schedule_epoch
+            ),
+            last_modified: updated_at
+                .and_utc()
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+            body: Bytes::from(html),
+            gzip: Bytes::from(gzip),
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.len() + self.etag.len() + 64
+    }
+}
+
+struct Inner {
+    stamp: Option<Stamp>,
+    entries: HashMap<String, Arc<Entry>>,
+    /// Insertion order, for eviction when over budget.
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+pub struct PageCache {
+    budget: usize,
+    inner: RwLock<Inner>,
+}
+
+impl PageCache {
+    /// A cache holding at most `budget` bytes; 0 disables it.
+    pub fn new(budget: usize) -> PageCache {
+        PageCache {
+            budget,
+            inner: RwLock::new(Inner {
+                stamp: None,
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.budget > 0
+    }
+
+    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Entry>> {
+        if !self.enabled() {
+            return None;
+        }
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        if inner.stamp != Some(stamp) {
+            return None;
+        }
+        inner.entries.get(key).cloned()
+    }
+
+    pub fn put(&self, key: &str, stamp: Stamp, entry: Arc<Entry>) {
+        let size = entry.size();
+        if !self.enabled() || size > self.budget {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.stamp != Some(stamp) {
+            inner.entries.clear();
+            inner.order.clear();
+            inner.bytes = 0;
+            inner.stamp = Some(stamp);
+        }
+        if let Some(old) = inner.entries.insert(key.to_owned(), entry) {
+            inner.bytes -= old.size();
+        } else {
+            inner.order.push_back(key.to_owned());
+        }
+        inner.bytes += size;
+        while inner.bytes > self.budget {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = inner.entries.remove(&oldest) {
+                inner.bytes -= gone.size();
+            }
+        }
+    }
+
+    /// Bytes held now (for tests and the benchmark).
+    pub fn bytes(&self) -> usize {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Whether the client already has this version (If-None-Match wins over If-Modified-Since).
+fn not_modified(req: &HttpRequest, entry: &Entry) -> bool {
+    if let Some(tags) = header_str(req, header::IF_NONE_MATCH) {
+        return tags
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == entry.etag);
+    }
+    header_str(req, header::IF_MODIFIED_SINCE).is_some_and(|since| since == entry.last_modified)
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    header_str(req, header::ACCEPT_ENCODING).is_some_and(|v| {
+        v.split(',').any(|part| {
+            let mut bits = part.split(';').map(str::trim);
+            bits.next()
+                .is_some_and(|enc| enc.eq_ignore_ascii_case("gzip"))
+                && !bits.any(|p| p.replace(' ', "") == "q=0")
+        })
+    })
+}
+
+/// The response for `entry`: 304 when the client's copy is current, else the page, gzip-encoded
+/// when the client accepts it.
+pub fn respond(req: &HttpRequest, entry: &Entry) -> HttpResponse {
+    let mut res = if not_modified(req, entry) {
+        HttpResponse::NotModified().finish()
+    } else if accepts_gzip(req) {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(entry.gzip.clone())
+    } else {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(entry.body.clone())
+    };
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(HTML_CACHE_CONTROL),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(v) = HeaderValue::from_str(&entry.etag) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&entry.last_modified) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: usize) -> Arc<Entry> {
+        let t = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
+        Arc::new(Entry::new(
+            "x".repeat(n),
+            Stamp {
+                content_version: 1,
+                schedule_epoch: 0,
+            },
+            1,
+            1,
+            t,
+        ))
+    }
+
+    #[test]
+    fn bounded_and_dropped_when_the_stamp_moves() {
+        let s1 = Stamp {
+            content_version: 1,
+            schedule_epoch: 0,
+        };
+        let cache = PageCache::new(3 * entry(1000).size());
+        for i in 0..10 {
+            cache.put(&format!("/p{i}"), s1, entry(1000));
+            assert!(cache.bytes() <= 3 * entry(1000).size());
+        }
+        assert_eq!(cache.len(), 3, "oldest evicted");
+        assert!(cache.get("/p9", s1).is_some() && cache.get("/p0", s1).is_none());
+        let s2 = Stamp {
+            content_version: 2,
+            schedule_epoch: 0,
+        };
+        assert!(
+            cache.get("/p9", s2).is_none(),
+            "a new content version misses"
+        );
+        cache.put("/p1", s2, entry(10));
+        assert_eq!(cache.len(), 1, "and drops the rest");
+        let off = PageCache::new(0);
+        off.put("/x", s1, entry(10));
+        assert!(off.get("/x", s1).is_none());
+    }
+}
