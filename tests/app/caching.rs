@@ -252,7 +252,7 @@ async fn cache_is_bounded(app: TestApp) {
         );
     }
     assert!(app.state.page_cache.len() < 30, "older pages were evicted");
-    assert!(app.state.page_cache.len() > 0);
+    assert!(!app.state.page_cache.is_empty());
     let off = TestApp::with_config(
         app.db.sibling(),
         Config {
