@@ -12,7 +12,7 @@ use crate::slug::slugify;
 
 /// Bump when the output of `render` changes (a sanitiser rule, a new extension): pages stored
 /// with an older version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 1;
+pub const RENDERER_VERSION: i32 = 2;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;
@@ -44,11 +44,15 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     for h in headings {
         b.add_tag_attributes(h, &["id"]);
     }
-    // Task lists: only disabled checkboxes survive.
+    // Task lists: only disabled checkboxes survive, with a name for screen readers.
     b.add_tags(&["input"])
         .add_tag_attribute_values("input", "type", &["checkbox"])
         .add_tag_attributes("input", &["checked"])
+        .add_tag_attribute_values("input", "aria-label", &["Task"])
         .set_tag_attribute_value("input", "disabled", "");
+    // Wide tables and code scroll sideways; keyboard users need to be able to focus them.
+    b.add_tag_attribute_values("pre", "tabindex", &["0"])
+        .add_tag_attribute_values("table", "tabindex", &["0"]);
     // Footnotes: pulldown-cmark's markup, with our `fn-` prefixed ids.
     b.add_tag_attributes("div", &["id"])
         .add_allowed_classes("div", &["footnote-definition"])
@@ -73,8 +77,19 @@ pub fn render(markdown: &str) -> Rendered {
     prefix_footnotes(&mut events);
     let faq = extract_faq(&events);
 
+    let events = events.into_iter().map(|e| match e {
+        Event::TaskListMarker(done) => Event::InlineHtml(CowStr::from(if done {
+            "<input type=\"checkbox\" checked aria-label=\"Task\"> "
+        } else {
+            "<input type=\"checkbox\" aria-label=\"Task\"> "
+        })),
+        e => e,
+    });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut raw, events.into_iter());
+    pulldown_cmark::html::push_html(&mut raw, events);
+    let raw = raw
+        .replace("<pre>", "<pre tabindex=\"0\">")
+        .replace("<table>", "<table tabindex=\"0\">");
     let html = SANITISER.clean(&raw).to_string();
 
     let toc = if headings.len() >= TOC_MIN_HEADINGS {
@@ -287,11 +302,12 @@ mod tests {
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^n]\n\n[^n]: A note.\n\n- [x] done\n- [ ] todo\n",
         );
         let h = r.html.as_str();
-        assert!(h.contains("<table>"), "{h}");
         assert!(h.contains("<del>old</del>"), "{h}");
         assert!(h.contains("href=\"#fn-n\""), "{h}");
         assert!(h.contains("id=\"fn-n\""), "{h}");
         assert!(h.contains("type=\"checkbox\""), "{h}");
+        assert!(h.contains("aria-label=\"Task\""), "{h}");
+        assert!(h.contains("<table tabindex=\"0\">"), "{h}");
         assert!(h.contains("checked"), "{h}");
     }
 

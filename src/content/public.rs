@@ -13,7 +13,9 @@ use crate::content::{pages, redirects};
 use crate::db;
 use crate::error::AppError;
 use crate::web::ctx::Ctx;
-use crate::web::page_cache::{Entry, Stamp, respond};
+use crate::web::page_cache::{
+    Entry, Stamp, Validators, not_modified, respond, respond_not_modified,
+};
 use crate::web::render;
 
 /// `/`: the page chosen in the settings, else the page with the empty path, else a listing.
@@ -80,6 +82,10 @@ async fn show(
         content_version: ctx.site.version,
         schedule_epoch: ctx.site.tree.schedule_epoch(ctx.now),
     };
+    let validators = Validators::new(stamp, node.id, node.updated_at);
+    if not_modified(req, &validators) {
+        return Ok(respond_not_modified(&validators));
+    }
     let key = if is_home { "" } else { node.path.as_str() };
     if let Some(entry) = state.page_cache.get(key, stamp) {
         return Ok(respond(req, &entry));
@@ -88,9 +94,8 @@ async fn show(
     let page = db::run(&state.pool, move |c| pages::find_public(c, &path, now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let (id, version, updated_at) = (page.id, page.version, page.updated_at);
     let html = PageView::new(ctx, node, page, is_home).render()?;
-    let entry = Arc::new(Entry::new(html, stamp, id, version, updated_at));
+    let entry = Arc::new(Entry::new(html, validators));
     state.page_cache.put(key, stamp, Arc::clone(&entry));
     Ok(respond(req, &entry))
 }

@@ -23,10 +23,16 @@ pub struct Card {
 /// Where a page sits in its hub: the other pages, and the guided path's previous and next.
 pub struct HubNav {
     pub hub: Link,
+    /// The pages around this one (all of them in a hub of up to `HUB_NAV_WINDOW`).
     pub pages: Vec<NavLink>,
+    /// How many pages the hub has: more than shown means a link to the hub's full list.
+    pub total: usize,
     pub prev: Option<Link>,
     pub next: Option<Link>,
 }
+
+/// A big hub's side list shows this many pages around the current one, not hundreds.
+pub const HUB_NAV_WINDOW: usize = 15;
 
 #[derive(Template)]
 #[template(path = "site/page.html")]
@@ -95,7 +101,11 @@ impl PageView {
                     .and_then(|p| p.checked_sub(1))
                     .map(|p| link(siblings[p]));
                 let next = pos.and_then(|p| siblings.get(p + 1)).map(|n| link(n));
-                let pages = siblings
+                let start = pos
+                    .unwrap_or(0)
+                    .saturating_sub(HUB_NAV_WINDOW / 2)
+                    .min(siblings.len().saturating_sub(HUB_NAV_WINDOW));
+                let pages = siblings[start..(start + HUB_NAV_WINDOW).min(siblings.len())]
                     .iter()
                     .map(|s| NavLink {
                         url: s.url(),
@@ -106,6 +116,7 @@ impl PageView {
                 Some(HubNav {
                     hub: link(parent),
                     pages,
+                    total: siblings.len(),
                     prev,
                     next,
                 })

@@ -1,5 +1,5 @@
 //! Public pages as HTTP sees them: validators (ETag, Last-Modified), conditional requests (304),
-//! and an in-process cache of rendered pages, stored plain and gzip-compressed.
+//! and an in-process cache of rendered pages (plain, plus a gzip copy made on first demand).
 //!
 //! An entry is valid for one `Stamp`: the site's content version (bumped by every content or
 //! settings write, on any instance) and the schedule epoch (moves when a scheduled page goes
@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
@@ -17,8 +17,9 @@ use chrono::NaiveDateTime;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-/// Browsers may reuse a page for this long, then must revalidate (cheap: a 304).
-pub const HTML_CACHE_CONTROL: &str = "public, max-age=30, must-revalidate";
+/// Browsers keep pages but revalidate each time (a 304 when nothing changed), so an editor
+/// never sees a stale page after saving.
+pub const HTML_CACHE_CONTROL: &str = "public, no-cache";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
@@ -26,44 +27,62 @@ pub struct Stamp {
     pub schedule_epoch: usize,
 }
 
-/// A rendered page with its validators.
-pub struct Entry {
+/// What a client may hold of a page: its ETag and Last-Modified. Known before rendering (from the
+/// in-memory tree), so a conditional request is answered without a query or a render. Any content
+/// write moves the content version, so the ETag changes whenever anything on the page may have.
+pub struct Validators {
     pub etag: String,
     pub last_modified: String,
-    pub body: Bytes,
-    pub gzip: Bytes,
 }
 
-impl Entry {
-    /// Builds the entry for `html` (compressing it once, here, rather than on every request).
-    pub fn new(
-        html: String,
-        stamp: Stamp,
-        page_id: i32,
-        page_version: i32,
-        updated_at: NaiveDateTime,
-    ) -> Entry {
-        let mut gz = GzEncoder::new(Vec::with_capacity(html.len() / 3), Compression::default());
-        let gzip = gz
-            .write_all(html.as_bytes())
-            .and_then(|_| gz.finish())
-            .unwrap_or_default();
-        Entry {
+impl Validators {
+    pub fn new(stamp: Stamp, page_id: i32, updated_at: NaiveDateTime) -> Validators {
+        Validators {
             etag: format!(
-                "\"p{page_id}-{page_version}-{}-{}\"",
+                "\"p{page_id}-{}-{}\"",
                 stamp.content_version, stamp.schedule_epoch
             ),
             last_modified: updated_at
                 .and_utc()
                 .format("%a, %d %b %Y %H:%M:%S GMT")
                 .to_string(),
+        }
+    }
+}
+
+/// A rendered page. The gzip copy is made on the first request that wants it, then kept.
+pub struct Entry {
+    pub validators: Validators,
+    pub body: Bytes,
+    gzip: OnceLock<Bytes>,
+}
+
+impl Entry {
+    pub fn new(html: String, validators: Validators) -> Entry {
+        Entry {
+            validators,
             body: Bytes::from(html),
-            gzip: Bytes::from(gzip),
+            gzip: OnceLock::new(),
         }
     }
 
+    fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            let mut gz = GzEncoder::new(
+                Vec::with_capacity(self.body.len() / 3),
+                Compression::default(),
+            );
+            Bytes::from(
+                gz.write_all(&self.body)
+                    .and_then(|_| gz.finish())
+                    .unwrap_or_default(),
+            )
+        })
+    }
+
+    /// Counted with room for its gzip copy (about a quarter of the page), made or not.
     fn size(&self) -> usize {
-        self.body.len() + self.gzip.len() + self.etag.len() + 64
+        self.body.len() + self.body.len() / 4 + self.validators.etag.len() + 96
     }
 }
 
@@ -160,14 +179,14 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
 }
 
 /// Whether the client already has this version (If-None-Match wins over If-Modified-Since).
-fn not_modified(req: &HttpRequest, entry: &Entry) -> bool {
+pub fn not_modified(req: &HttpRequest, v: &Validators) -> bool {
     if let Some(tags) = header_str(req, header::IF_NONE_MATCH) {
         return tags
             .split(',')
             .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == entry.etag);
+            .any(|t| t == "*" || t.trim_start_matches("W/") == v.etag);
     }
-    header_str(req, header::IF_MODIFIED_SINCE).is_some_and(|since| since == entry.last_modified)
+    header_str(req, header::IF_MODIFIED_SINCE).is_some_and(|since| since == v.last_modified)
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
@@ -181,34 +200,45 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
     })
 }
 
-/// The response for `entry`: 304 when the client's copy is current, else the page, gzip-encoded
-/// when the client accepts it.
-pub fn respond(req: &HttpRequest, entry: &Entry) -> HttpResponse {
-    let mut res = if not_modified(req, entry) {
-        HttpResponse::NotModified().finish()
-    } else if accepts_gzip(req) {
-        HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_ENCODING, "gzip"))
-            .body(entry.gzip.clone())
-    } else {
-        HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(entry.body.clone())
-    };
+fn with_validators(mut res: HttpResponse, v: &Validators) -> HttpResponse {
     let headers = res.headers_mut();
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(HTML_CACHE_CONTROL),
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(v) = HeaderValue::from_str(&entry.etag) {
-        headers.insert(header::ETAG, v);
+    if let Ok(value) = HeaderValue::from_str(&v.etag) {
+        headers.insert(header::ETAG, value);
     }
-    if let Ok(v) = HeaderValue::from_str(&entry.last_modified) {
-        headers.insert(header::LAST_MODIFIED, v);
+    if let Ok(value) = HeaderValue::from_str(&v.last_modified) {
+        headers.insert(header::LAST_MODIFIED, value);
     }
     res
+}
+
+/// 304 Not Modified, with the validators.
+pub fn respond_not_modified(v: &Validators) -> HttpResponse {
+    with_validators(HttpResponse::NotModified().finish(), v)
+}
+
+/// The response for `entry`: 304 when the client's copy is current, else the page, gzip-encoded
+/// when the client accepts it.
+pub fn respond(req: &HttpRequest, entry: &Entry) -> HttpResponse {
+    let v = &entry.validators;
+    if not_modified(req, v) {
+        return respond_not_modified(v);
+    }
+    let res = if accepts_gzip(req) {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(entry.gzip().clone())
+    } else {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(entry.body.clone())
+    };
+    with_validators(res, v)
 }
 
 #[cfg(test)]
@@ -217,16 +247,11 @@ mod tests {
 
     fn entry(n: usize) -> Arc<Entry> {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
-        Arc::new(Entry::new(
-            "x".repeat(n),
-            Stamp {
-                content_version: 1,
-                schedule_epoch: 0,
-            },
-            1,
-            1,
-            t,
-        ))
+        let stamp = Stamp {
+            content_version: 1,
+            schedule_epoch: 0,
+        };
+        Arc::new(Entry::new("x".repeat(n), Validators::new(stamp, 1, t)))
     }
 
     #[test]

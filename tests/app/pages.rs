@@ -17,6 +17,7 @@ db_tests!(
     home_page_choice,
     headers_compression_and_assets,
     server_errors_reveal_nothing,
+    big_hubs_list_nearby_pages,
 );
 
 async fn path_lookup_and_hierarchy(app: TestApp) {
@@ -412,4 +413,33 @@ async fn server_errors_reveal_nothing(app: TestApp) {
         );
     }
     assert_eq!(res.header("cache-control"), "no-store");
+}
+
+async fn big_hubs_list_nearby_pages(app: TestApp) {
+    let hub = page("big", "Big hub").create(&app).await;
+    for i in 0..30 {
+        page(&format!("p{i:02}"), &format!("Entry {i:02}"))
+            .under(&hub)
+            .order(i)
+            .create(&app)
+            .await;
+    }
+    let body = app.get("/big/p20").await.body;
+    let aside = &body[body.find("class=\"hub-nav\"").unwrap()..];
+    assert_eq!(
+        aside.matches("<li>").count(),
+        15,
+        "a window of pages, not all thirty"
+    );
+    assert!(aside.contains("Entry 20") && aside.contains("Entry 13") && aside.contains("Entry 27"));
+    assert!(aside.contains("<a href=\"/big\">All 30 pages in Big hub</a>"));
+    assert!(
+        body.contains("rel=\"prev\" href=\"/big/p19\"")
+            && body.contains("rel=\"next\" href=\"/big/p21\"")
+    );
+    let first = app.get("/big/p00").await.body;
+    let aside = &first[first.find("class=\"hub-nav\"").unwrap()..];
+    assert!(
+        aside.contains("Entry 00") && aside.contains("Entry 14") && !aside.contains("Entry 15")
+    );
 }

@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Performance benchmark of galley: import, start-up, page throughput and latency, memory, and a
+# comparison with nginx serving the same pages as static files. Unattended; loopback only.
+#
+# Usage (from anywhere):
+#   bash tests/bench/run.sh
+#   GALLEY_BIN=target/release/galley BENCH_PAGES=2000 BENCH_SECONDS=5 bash tests/bench/run.sh
+#
+# Environment:
+#   GALLEY_BIN      an existing galley binary (skips `cargo build --release`)
+#   BENCH_PAGES     pages in the generated site (default 10000; one hub per ~200 pages, max 50)
+#   BENCH_SECONDS   measured duration of each wrk run (default 15); each run is warmed up first
+#   BENCH_WARMUP    warm-up seconds before each measured run (default 2)
+#   BENCH_PATHS     distinct URLs wrk cycles through (default 2000: `/`, every hub, random pages)
+#   BENCH_HOT_PATHS URLs of the extra `cached-hot` run, small enough for the page cache
+#                   (default 200; 0 skips it)
+#   BENCH_SEED      seed of the generated site (default 42)
+#   BENCH_KEEP=1    keep the temporary directories (site, database, logs, wrk output)
+#   BENCH_STRICT=1  exit 3 when a target fails (default: report only)
+#
+# Needs curl, python3, wrk and nginx; wrk and nginx are installed with apt-get when missing (as
+# root, or through `sudo -n`). Only the private nginx started here is used and stopped; note that
+# installing Debian's nginx package on a systemd machine also enables its system service.
+#
+# Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list):
+#   cached       default server (page cache on), 32 and 256 connections
+#   cached-hot   the same with only BENCH_HOT_PATHS URLs, which fit the page cache (32 connections)
+#   uncached     GALLEY_PAGE_CACHE_MB=0, 32 connections
+#   conditional  If-None-Match with each page's ETag (304 expected), 32 connections
+#   search       /search?q=<word> over ~200 words, if /search answers 200
+#   nginx        the same pages as static files (fetched from galley), 32 and 256 connections
+# Prints a table with the targets and writes tests/bench/out/result-<UTC timestamp>.json.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+PAGES=${BENCH_PAGES:-10000}
+DURATION=${BENCH_SECONDS:-15}
+WARMUP=${BENCH_WARMUP:-2}
+NPATHS=${BENCH_PATHS:-2000}
+HOT=${BENCH_HOT_PATHS:-200}
+SEED=${BENCH_SEED:-42}
+THREADS=2
+for v in PAGES DURATION WARMUP NPATHS HOT SEED; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
+done
+((PAGES >= 3 && DURATION >= 1 && NPATHS >= 1)) || { echo "run.sh: BENCH_PAGES >= 3, BENCH_SECONDS >= 1, BENCH_PATHS >= 1" >&2; exit 2; }
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now_ns() { date +%s%N; }
+ms_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
+
+work=""
+pub=""
+SERVER_PID=""
+NGINX=""
+NGINX_CONF=""
+
+# --- clean-up ----------------------------------------------------------------------------------
+
+process_alive() { # a live process, not a zombie
+    [[ -n ${1:-} && -r /proc/$1/stat ]] || return 1
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z && $state != X ]]
+}
+
+stop_server() {
+    [[ -n $SERVER_PID ]] || return 0
+    local pid=$SERVER_PID i
+    SERVER_PID=""
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do # up to 10 s
+        process_alive "$pid" || break
+        sleep 0.1
+    done
+    if process_alive "$pid"; then
+        log "galley (pid $pid) did not stop in 10 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+stop_nginx() {
+    [[ -n $NGINX_CONF && -f $pub/nginx/nginx.pid ]] || return 0
+    local pid i
+    pid=$(cat "$pub/nginx/nginx.pid" 2>/dev/null || true)
+    "$NGINX" -p "$pub/nginx/" -e "$pub/nginx/error.log" -c "$NGINX_CONF" -s stop 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        process_alive "$pid" || break
+        sleep 0.1
+    done
+    if process_alive "$pid"; then
+        log "nginx (pid $pid) did not stop in 10 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    NGINX_CONF=""
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_server
+    stop_nginx
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+        log "kept $work and $pub"
+    else
+        [[ -n $work ]] && rm -rf "$work"
+        [[ -n $pub ]] && rm -rf "$pub"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools -------------------------------------------------------------------------------------
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo -n "$@"
+    else
+        log "need root (or passwordless sudo) to run: $*"
+        return 1
+    fi
+}
+
+find_tool() { # name: prints its path (sbin included), or fails
+    command -v "$1" 2>/dev/null && return 0
+    local d
+    for d in /usr/sbin /sbin /usr/local/sbin; do
+        [[ -x $d/$1 ]] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+
+ensure_tool() { # binary package
+    find_tool "$1" >/dev/null && return 0
+    log "installing $2 with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! as_root timeout 600 apt-get install -y "$2" >"$work/apt.log" 2>&1; then
+        as_root timeout 600 apt-get update >>"$work/apt.log" 2>&1 || true
+        as_root timeout 600 apt-get install -y "$2" >>"$work/apt.log" 2>&1 ||
+            { tail -n 20 "$work/apt.log" >&2; die "could not install $2"; }
+    fi
+    find_tool "$1" >/dev/null || die "$2 is installed but $1 is not found"
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/galley-bench.XXXXXX")
+# Files nginx serves: its workers may run as another user, so this one is world-readable
+# (it holds only the generated public pages and nginx's own files).
+pub=$(mktemp -d "${TMPDIR:-/tmp}/galley-bench-www.XXXXXX")
+chmod 755 "$pub"
+
+for t in curl python3 awk timeout; do
+    command -v "$t" >/dev/null || die "$t is required"
+done
+ensure_tool wrk wrk
+ensure_tool nginx nginx
+WRK=$(find_tool wrk)
+NGINX=$(find_tool nginx)
+
+# --- galley binary -----------------------------------------------------------------------------
+
+if [[ -n ${GALLEY_BIN:-} ]]; then
+    BIN=$(cd "$(dirname "$GALLEY_BIN")" && pwd)/$(basename "$GALLEY_BIN")
+    [[ -x $BIN ]] || die "GALLEY_BIN=$GALLEY_BIN is not an executable file"
+    log "using $BIN"
+else
+    command -v cargo >/dev/null || die "cargo not found (or set GALLEY_BIN)"
+    log "building the release binary (cargo build --release)"
+    (cd "$repo" && cargo build --release)
+    BIN=${CARGO_TARGET_DIR:-$repo/target}/release/galley
+    [[ $BIN == /* ]] || BIN=$repo/$BIN
+fi
+
+meta() { printf '%s\t%s\n' "$1" "$2" >>"$work/meta.tsv"; }
+: >"$work/meta.tsv"
+: >"$work/runs.tsv"
+meta pages "$PAGES"
+meta bench_paths "$NPATHS"
+meta hot_paths "$HOT"
+meta seconds "$DURATION"
+meta warmup_s "$WARMUP"
+meta wrk_threads "$THREADS"
+meta seed "$SEED"
+meta page_cache_mb 32
+meta galley_version "$("$BIN" --version 2>/dev/null | head -n 1 || echo unknown)"
+meta git_commit "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+meta git_dirty "$(git -C "$repo" status --porcelain 2>/dev/null | grep -qv '^??' && echo true || echo false)"
+meta wrk_version "$("$WRK" --version 2>&1 | head -n 1 | awk '{ print $2 }')"
+meta nginx_version "$("$NGINX" -v 2>&1 | sed 's|.*/||')"
+meta cpus "$(nproc)"
+meta cpu_model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)"
+meta kernel "$(uname -r)"
+meta load_avg_1m_at_start "$(awk '{ print $1 }' /proc/loadavg)"
+
+# --- site and import ---------------------------------------------------------------------------
+
+site=$work/site
+log "generating $PAGES pages"
+t0=$(now_ns)
+timeout 1800 python3 "$here/gen_site.py" "$site" --pages "$PAGES" --seed "$SEED" \
+    --paths "$NPATHS" --paths-out "$work/paths.txt" --words-out "$work/words.txt" >&2
+meta generate_s "$(awk -v ms="$(ms_since "$t0")" 'BEGIN { printf "%.2f", ms / 1000 }')"
+NPATHS=$(wc -l <"$work/paths.txt")
+
+log "importing into a fresh database"
+t0=$(now_ns)
+if ! env -u DATABASE_URL GALLEY_DATA_DIR="$work/data" GALLEY_DEMO=false RUST_LOG=warn \
+    timeout 3600 "$BIN" import "$site" >"$work/import.log" 2>&1; then
+    grep -vi password "$work/import.log" | tail -n 20 >&2
+    die "import failed"
+fi
+import_ms=$(ms_since "$t0")
+grep -vi password "$work/import.log" | sed "s|$site|<site>|" >&2
+import_s=$(awk -v ms="$import_ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+meta import_s "$import_s"
+log "import took $import_s s"
+
+# --- galley server -----------------------------------------------------------------------------
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+STARTUP_MS=""
+start_server() { # name [VAR=value...]: starts galley on a free port, sets PORT and STARTUP_MS
+    local name=$1 t0 code="" deadline
+    shift
+    PORT=$(free_port)
+    t0=$(now_ns)
+    # stdout gets the first admin's password on a fresh database: it stays in this private log.
+    env -u DATABASE_URL -u GALLEY_PAGE_CACHE_MB GALLEY_DATA_DIR="$work/data" \
+        GALLEY_BIND="127.0.0.1:$PORT" GALLEY_DEMO=false RUST_LOG=warn "$@" \
+        "$BIN" serve >"$work/server-$name.log" 2>&1 &
+    SERVER_PID=$!
+    deadline=$(($(date +%s) + 60))
+    while :; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/readyz" || true)
+        [[ $code == 200 ]] && break
+        if ! process_alive "$SERVER_PID"; then
+            grep -vi password "$work/server-$name.log" | tail -n 20 >&2 || true
+            SERVER_PID=""
+            die "galley ($name) exited during start-up"
+        fi
+        (($(date +%s) < deadline)) || die "galley ($name) not ready after 60 s"
+        sleep 0.005
+    done
+    STARTUP_MS=$(ms_since "$t0")
+    log "galley ($name) ready on port $PORT in $STARTUP_MS ms"
+}
+
+peak_rss_kb() { # pid...: sum of VmHWM
+    local total=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        total=$((total + ${kb:-0}))
+    done
+    echo "$total"
+}
+
+# run_wrk NAME SERVER CONNECTIONS URL PATHS_FILE [ETAG 0|1] [COUNT_STATUS 0|1] [PIDS...]
+run_wrk() {
+    local name=$1 server=$2 conns=$3 url=$4 file=$5 etag=${6:-0} count=${7:-0}
+    shift 7 2>/dev/null || shift $#
+    local out="$work/wrk-$name-$server-$conns"
+    log "$name ($server, $conns connections): warm-up ${WARMUP}s, then ${DURATION}s"
+    if ((WARMUP > 0)); then
+        BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count \
+            timeout $((WARMUP + 30)) "$WRK" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 2s \
+            -s "$here/paths.lua" "$url" >"$out.warmup.txt" 2>&1 ||
+            { cat "$out.warmup.txt" >&2; die "wrk warm-up failed"; }
+    fi
+    BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count \
+        timeout $((DURATION + 60)) "$WRK" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 2s \
+        --latency -s "$here/paths.lua" "$url" >"$out.txt" 2>&1 ||
+        { cat "$out.txt" >&2; die "wrk failed"; }
+    local bench
+    bench=$(grep '^BENCH ' "$out.txt" | tail -n 1) || { cat "$out.txt" >&2; die "no BENCH line from wrk"; }
+    local rss
+    rss=$(peak_rss_kb "$@")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" >>"$work/runs.tsv"
+    log "  ${bench#BENCH }"
+}
+
+# 1. Start-up on the fresh database (creates the first admin), then a plain restart.
+start_server first
+meta startup_ms "$STARTUP_MS"
+stop_server
+start_server cached
+meta restart_ms "$STARTUP_MS"
+base="http://127.0.0.1:$PORT"
+
+# 2. Fetch every benchmarked page once (no compression): nginx's docroot and the ETags.
+#    This also fills galley's page cache before the cached runs.
+docroot=$pub/docroot
+mkdir -p "$docroot"
+awk -v base="$base" -v root="$docroot" '{
+    out = ($0 == "/") ? root "/index.html" : root $0 "/index.html"
+    printf "url = \"%s%s\"\noutput = \"%s\"\n", base, $0, out
+}' "$work/paths.txt" >"$work/fetch.curl"
+log "fetching $NPATHS pages from galley"
+timeout 900 curl -sS --create-dirs --max-time 30 -K "$work/fetch.curl" \
+    -w '%{http_code}\t%{url_effective}\t%header{etag}\n' >"$work/fetch.tsv" ||
+    die "fetching the pages failed"
+awk -F'\t' -v base="$base" '
+    $1 != 200 { bad++; if (bad <= 5) print "  " $1 " " $2 > "/dev/stderr"; next }
+    { path = substr($2, length(base) + 1); print path "\t" $3 }
+    END { exit bad > 0 }' "$work/fetch.tsv" >"$work/etags.tsv" ||
+    die "some benchmarked pages did not answer 200 (above)"
+[[ $(wc -l <"$work/etags.tsv") -eq $NPATHS ]] || die "fetched $(wc -l <"$work/etags.tsv") of $NPATHS pages"
+if awk -F'\t' '$2 == "" { found = 1 } END { exit !found }' "$work/etags.tsv"; then
+    die "some pages came without an ETag"
+fi
+chmod -R a+rX "$docroot"
+html_bytes=$(find "$docroot" -type f -name index.html -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+meta html_mb "$(awk -v b="$html_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')"
+meta html_kb_per_page "$(awk -v b="$html_bytes" -v n="$NPATHS" 'BEGIN { printf "%.1f", b / n / 1024 }')"
+
+# 3. galley with its page cache: cached pages, conditional requests, search.
+run_wrk cached galley 32 "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
+run_wrk cached galley 256 "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
+if ((HOT > 0)); then
+    head -n "$HOT" "$work/paths.txt" >"$work/hot-paths.txt"
+    run_wrk cached-hot galley 32 "$base" "$work/hot-paths.txt" 0 0 "$SERVER_PID"
+fi
+run_wrk conditional galley 32 "$base" "$work/etags.tsv" 1 1 "$SERVER_PID"
+search_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/search?q=test" || true)
+if [[ $search_code == 200 ]]; then
+    sed 's|^|/search?q=|' "$work/words.txt" >"$work/search-paths.txt"
+    run_wrk search galley 32 "$base" "$work/search-paths.txt" 0 0 "$SERVER_PID"
+else
+    log "search: not available yet (/search?q=test answered $search_code)"
+fi
+stop_server
+
+# 4. galley without its page cache.
+start_server uncached GALLEY_PAGE_CACHE_MB=0
+run_wrk uncached galley 32 "http://127.0.0.1:$PORT" "$work/paths.txt" 0 0 "$SERVER_PID"
+stop_server
+
+# 5. nginx serving the same HTML as static files, with its own configuration.
+NGINX_PORT=$(free_port)
+mkdir -p "$pub/nginx"
+NGINX_CONF=$pub/nginx/nginx.conf
+cat >"$NGINX_CONF" <<EOF
+# Written by galley's tests/bench/run.sh; used once and deleted.
+worker_processes 2;
+daemon on;
+pid $pub/nginx/nginx.pid;
+error_log $pub/nginx/error.log warn;
+events {
+    worker_connections 1024;
+}
+http {
+    access_log off;
+    default_type text/html;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path $pub/nginx/client_body;
+    proxy_temp_path $pub/nginx/proxy;
+    fastcgi_temp_path $pub/nginx/fastcgi;
+    uwsgi_temp_path $pub/nginx/uwsgi;
+    scgi_temp_path $pub/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $docroot;
+        location / {
+            try_files \$uri \$uri/index.html =404;
+        }
+    }
+}
+EOF
+log "starting nginx on port $NGINX_PORT"
+timeout 30 "$NGINX" -p "$pub/nginx/" -e "$pub/nginx/error.log" -c "$NGINX_CONF" ||
+    { cat "$pub/nginx/error.log" >&2 || true; die "nginx did not start"; }
+deadline=$(($(date +%s) + 20))
+until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$NGINX_PORT/" || true) == 200 ]]; do
+    (($(date +%s) < deadline)) || { cat "$pub/nginx/error.log" >&2 || true; die "nginx not answering"; }
+    sleep 0.05
+done
+nginx_pids() {
+    local master
+    master=$(cat "$pub/nginx/nginx.pid")
+    echo "$master"
+    pgrep -P "$master" 2>/dev/null || true
+}
+# Same bytes as galley sent? (spot check of one page)
+sample=$(sed -n 2p "$work/paths.txt")
+[[ -n $sample ]] || sample=/
+cmp -s <(curl -s --max-time 5 "http://127.0.0.1:$NGINX_PORT$sample") "$docroot${sample%/}/index.html" ||
+    die "nginx does not serve the saved page for $sample"
+run_wrk nginx nginx 32 "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+run_wrk nginx nginx 256 "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+stop_nginx
+
+# 6. Summary.
+meta load_avg_1m_at_end "$(awk '{ print $1 }' /proc/loadavg)"
+mkdir -p "$here/out"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+python3 "$here/report.py" "$work" "$here/out/result-$stamp.json"

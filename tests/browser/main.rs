@@ -1,0 +1,413 @@
+//! Real-browser tests: Debian's Chromium, driven through chromedriver (fantoccini), against the
+//! galley binary on a loopback port with a fresh database and the demo site. Every public page and
+//! every kind of admin screen, found by crawling, is checked by the Nu HTML Checker and by axe-core
+//! (WCAG 2.1 A and AA) inside Chromium.
+//!
+//! Without Chromium, chromedriver, Java or the checkers these tests print why and pass, except in
+//! CI (`CI=true`), where anything missing is a failure. `GALLEY_BIN` picks the binary (CI passes the
+//! release build); `GALLEY_VNU_JAR` and `GALLEY_AXE_JS` locate the checkers, by default under
+//! `target/browser-tools/node_modules` where `.ci/run` installs them with npm.
+
+mod harness;
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::time::Duration;
+
+use fantoccini::Locator;
+
+use harness::{Env, Outcome, Tools};
+
+/// One browser test at a time: each drives its own Chromium and galley, and the machine is small.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+macro_rules! browser_test {
+    ($name:ident, $needs:expr, $body:path) => {
+        #[test]
+        fn $name() {
+            let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(tools) = Tools::find($needs) else {
+                return;
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let env = Env::start(&tools, stringify!($name)).await;
+                let outcome = $body(&env).await;
+                env.finish(outcome).await;
+            });
+        }
+    };
+}
+
+browser_test!(visitor_reads_searches_and_writes, false, visitor_flow);
+browser_test!(editor_publishes_edits_and_restores, false, editor_flow);
+browser_test!(phone_navigation_is_usable, false, phone_flow);
+browser_test!(
+    every_page_passes_the_html_and_accessibility_checkers,
+    true,
+    standards
+);
+browser_test!(
+    the_checkers_catch_a_broken_page,
+    true,
+    broken_pages_are_caught
+);
+
+/// Home -> a hub -> a page -> the next page of the guided path -> search -> the contact form.
+async fn visitor_flow(env: &Env) -> Outcome {
+    let c = &env.client;
+    c.goto(&env.galley.url("/")).await?;
+    env.expect_text("h1", "galley").await?;
+    c.find(Locator::Css(".site-nav a[href='/guide']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text("h1", "Guide").await?;
+    c.find(Locator::Css(".card a[href='/guide/install']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text("h1", "Install and first start").await?;
+    let toc = c.find(Locator::Css("nav.toc")).await?;
+    if !toc.is_displayed().await? {
+        return Err("the table of contents is not shown".into());
+    }
+    c.find(Locator::Css("a[rel='next']")).await?.click().await?;
+    env.expect_text("h1", "Write your first pages").await?;
+    env.expect_path("/guide/write-pages").await?;
+    c.find(Locator::Css(".breadcrumbs a[href='/guide']"))
+        .await?;
+
+    // Site search arrives with the search issue: use it when the header has the box.
+    if let Ok(search) = c.find(Locator::Css("header input[type='search']")).await {
+        search.send_keys("markdown\n").await?;
+        c.wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css("main"))
+            .await?;
+        env.expect_path("/search").await?;
+        let text = c.find(Locator::Css("main")).await?.text().await?;
+        if !text.to_lowercase().contains("markdown") {
+            return Err("search results do not mention the query".into());
+        }
+    }
+
+    c.find(Locator::Css(".site-nav a[href='/contact']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text("h1", "Contact").await?;
+    c.find(Locator::Id("name"))
+        .await?
+        .send_keys("Vera Visitor")
+        .await?;
+    c.find(Locator::Id("email"))
+        .await?
+        .send_keys("vera@example.com")
+        .await?;
+    c.find(Locator::Id("subject"))
+        .await?
+        .send_keys("Browser test")
+        .await?;
+    c.find(Locator::Id("message"))
+        .await?
+        .send_keys("Sent from a real browser.")
+        .await?;
+    // A person takes a few seconds to write; faster is taken for a bot.
+    tokio::time::sleep(Duration::from_millis(3300)).await;
+    c.find(Locator::Css(
+        "form[action='/contact'] button[type='submit']",
+    ))
+    .await?
+    .click()
+    .await?;
+    env.expect_path("/contact/thanks").await?;
+    env.expect_text("h1", "Thank you").await?;
+
+    // The message is in the editors' inbox.
+    env.sign_in().await?;
+    c.goto(&env.galley.url("/admin/submissions")).await?;
+    let inbox = c.find(Locator::Css("main")).await?.text().await?;
+    if !inbox.contains("Vera Visitor") || !inbox.contains("Browser test") {
+        return Err(format!("the submission is not in the inbox: {inbox}").into());
+    }
+    Ok(())
+}
+
+/// Sign in, write a page with the live preview, publish, view, edit, restore, sign out.
+async fn editor_flow(env: &Env) -> Outcome {
+    let c = &env.client;
+    env.sign_in().await?;
+    c.goto(&env.galley.url("/admin/pages/new")).await?;
+    c.find(Locator::Id("title"))
+        .await?
+        .send_keys("Browser Made Page")
+        .await?;
+    let slug = c
+        .find(Locator::Id("slug"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    if slug != "browser-made-page" {
+        return Err(format!("the slug was not suggested from the title: {slug:?}").into());
+    }
+    c.find(Locator::Id("summary"))
+        .await?
+        .send_keys("Written by the browser test.")
+        .await?;
+    c.find(Locator::Id("body"))
+        .await?
+        .send_keys("## First section\n\nThe **original** text.")
+        .await?;
+    env.wait_for_text("#preview", "original").await?;
+    let preview = c
+        .find(Locator::Css("#preview strong"))
+        .await?
+        .text()
+        .await?;
+    if preview != "original" {
+        return Err("the live preview does not render Markdown".into());
+    }
+    c.find(Locator::Css("input[name='status'][value='published']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("button[name='action'][value='save']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text(".flash-success", "Created").await?;
+
+    c.goto(&env.galley.url("/browser-made-page")).await?;
+    env.expect_text("h1", "Browser Made Page").await?;
+    env.expect_text(".prose strong", "original").await?;
+
+    // Edit: the text changes on the public page.
+    c.goto(&env.galley.url("/admin/pages")).await?;
+    c.find(Locator::LinkText("Browser Made Page"))
+        .await?
+        .click()
+        .await?;
+    let body = c.find(Locator::Id("body")).await?;
+    body.clear().await?;
+    body.send_keys("## First section\n\nThe **revised** text.")
+        .await?;
+    c.find(Locator::Css("button[name='action'][value='save']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text(".flash-success", "Saved").await?;
+    c.goto(&env.galley.url("/browser-made-page")).await?;
+    env.expect_text(".prose strong", "revised").await?;
+
+    // Restore the first version from the revisions.
+    c.goto(&env.galley.url("/admin/pages")).await?;
+    c.find(Locator::LinkText("Browser Made Page"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::LinkText("Revisions"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::LinkText("Version 1"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text(".diff", "original").await?;
+    c.find(Locator::Css("form[action$='/restore'] button"))
+        .await?
+        .click()
+        .await?;
+    env.expect_text(".flash-success", "Restored").await?;
+    c.goto(&env.galley.url("/browser-made-page")).await?;
+    env.expect_text(".prose strong", "original").await?;
+
+    // Sign out: the back office is closed again.
+    c.goto(&env.galley.url("/admin")).await?;
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await?
+        .click()
+        .await?;
+    env.expect_path("/login").await?;
+    c.goto(&env.galley.url("/admin/pages")).await?;
+    env.expect_path("/login").await?;
+    Ok(())
+}
+
+/// A phone-sized window: the navigation is on screen, readable and works.
+async fn phone_flow(env: &Env) -> Outcome {
+    let c = &env.client;
+    c.set_window_size(390, 844).await?;
+    c.goto(&env.galley.url("/guide/install")).await?;
+    let links = c.find_all(Locator::Css(".site-nav a")).await?;
+    if links.len() < 3 {
+        return Err("the navigation lost its links".into());
+    }
+    for link in &links {
+        if !link.is_displayed().await? {
+            return Err("a navigation link is hidden on a phone".into());
+        }
+    }
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await?;
+    if overflow.as_bool() == Some(true) {
+        return Err("the page scrolls sideways on a phone".into());
+    }
+    c.find(Locator::Css(".site-nav a[href='/glossary']"))
+        .await?
+        .click()
+        .await?;
+    env.expect_path("/glossary").await?;
+    env.expect_text("h1", "Glossary").await?;
+    env.screenshot("phone-glossary").await;
+    Ok(())
+}
+
+fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() {
+                "N"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Pages to check, crawled from `start`: every public page; one of each kind of admin screen.
+async fn crawl(
+    env: &Env,
+    start: &str,
+    limit: usize,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let mut queue = VecDeque::from([start.to_owned()]);
+    let (mut seen, mut shapes, mut found) = (HashSet::new(), HashSet::new(), Vec::new());
+    while let Some(path) = queue.pop_front() {
+        if found.len() >= limit || !seen.insert(path.clone()) {
+            continue;
+        }
+        if path.starts_with("/admin")
+            && !shapes.insert(shape(path.split('?').next().unwrap_or(&path)))
+        {
+            continue;
+        }
+        env.client.goto(&env.galley.url(&path)).await?;
+        found.push(path.clone());
+        let hrefs = env
+            .client
+            .execute("return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));", vec![])
+            .await?;
+        for href in hrefs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h.as_str())
+        {
+            let href = href.split('#').next().unwrap_or("");
+            let local = href.starts_with('/') && !href.starts_with("//");
+            let skip = [
+                "/static/",
+                "/logout",
+                "/login",
+                "/account/set-password",
+                ".xml",
+                ".csv",
+                ".txt",
+            ]
+            .iter()
+            .any(|s| href.contains(s));
+            let in_area = href.starts_with("/admin") == start.starts_with("/admin");
+            if local && !skip && in_area {
+                queue.push_back(href.to_owned());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Nu HTML Checker and axe-core on every page found by crawling from `/` and from `/admin`.
+async fn standards(env: &Env) -> Outcome {
+    let public = crawl(env, "/", 200).await?;
+    if public.len() < 15 {
+        return Err(format!("the crawl found only {} public pages", public.len()).into());
+    }
+    env.sign_in().await?;
+    let admin = crawl(env, "/admin", 80).await?;
+    let mut pages: Vec<String> = public.into_iter().chain(admin).collect();
+    for extra in ["/no-such-page", "/contact/thanks", "/login"] {
+        pages.push(extra.into());
+    }
+    let mut problems = BTreeSet::new();
+    let mut documents = Vec::new();
+    for path in &pages {
+        if path == "/login" {
+            // Signed in, /login redirects: check it signed out, in a fresh state, at the end.
+            continue;
+        }
+        env.client.goto(&env.galley.url(path)).await?;
+        documents.push((path.clone(), env.source_of(path).await?));
+        for v in env.axe_violations().await? {
+            problems.insert(format!("axe {path}: {v}"));
+        }
+    }
+    env.client.goto(&env.galley.url("/admin")).await?;
+    env.client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await?
+        .click()
+        .await?;
+    env.client.goto(&env.galley.url("/login")).await?;
+    documents.push(("/login".into(), env.source_of("/login").await?));
+    for v in env.axe_violations().await? {
+        problems.insert(format!("axe /login: {v}"));
+    }
+    for e in env.tools.vnu(&documents)? {
+        problems.insert(format!("vnu {e}"));
+    }
+    println!("checked {} pages with vnu and axe-core", documents.len());
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into_iter().collect::<Vec<_>>().join("\n").into())
+    }
+}
+
+/// Each checker must fail a page that is wrong in its way: an invalid element for the Nu checker,
+/// a field without a label for axe.
+async fn broken_pages_are_caught(env: &Env) -> Outcome {
+    let mut broken = env.source_of_url(&env.galley.url("/about")).await?;
+    broken = broken.replacen("<main", "<ul><div>not a list item</div></ul><main", 1);
+    let errors = env.tools.vnu(&[("/about (broken)".into(), broken)])?;
+    if errors.is_empty() {
+        return Err("the Nu checker missed an invalid element".into());
+    }
+    env.client.goto(&env.galley.url("/about")).await?;
+    env.client
+        .execute("const i = document.createElement('input'); i.type = 'text'; document.querySelector('main').appendChild(i);", vec![])
+        .await?;
+    let violations = env.axe_violations().await?;
+    if !violations.iter().any(|v| v.starts_with("label")) {
+        return Err(format!("axe missed a field without a label: {violations:?}").into());
+    }
+    // And the unbroken page passes both, so the failures above are the injected faults.
+    env.client.goto(&env.galley.url("/about")).await?;
+    if !env.axe_violations().await?.is_empty() {
+        return Err("the unbroken page fails axe".into());
+    }
+    let clean = env.source_of_url(&env.galley.url("/about")).await?;
+    let errors = env.tools.vnu(&[("/about".into(), clean)])?;
+    if !errors.is_empty() {
+        return Err(format!("the unbroken page fails the Nu checker: {errors:?}").into());
+    }
+    Ok(())
+}
