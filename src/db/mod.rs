@@ -97,7 +97,8 @@ impl ManageConnection for Manager {
                 // queue instead of failing with "database is locked".
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA cache_size = -1024;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
