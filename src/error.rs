@@ -90,6 +90,22 @@ pub struct ErrorPage {
     pub status: u16,
     pub heading: &'static str,
     pub message: &'static str,
+    /// For a missing page: pages found by searching for the words of its address.
+    pub suggestions: Vec<crate::search::public::Hit>,
+}
+
+impl ErrorPage {
+    /// The 404 page for a missing address, with search suggestions.
+    pub fn not_found(ctx: Ctx, suggestions: Vec<crate::search::public::Hit>) -> ErrorPage {
+        let (heading, message) = describe(StatusCode::NOT_FOUND);
+        ErrorPage {
+            ctx,
+            status: 404,
+            heading,
+            message,
+            suggestions,
+        }
+    }
 }
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
@@ -163,6 +179,7 @@ pub fn render_error_page<B: MessageBody + 'static>(
         status: status.as_u16(),
         heading,
         message,
+        suggestions: Vec::new(),
     };
     let body = page.render().unwrap_or_else(|e| {
         log::error!("error page failed to render: {e}");

@@ -26,6 +26,25 @@ impl SafeHtml {
     pub fn into_string(self) -> String {
         self.0
     }
+
+    /// Plain `text`, escaped, with the words `is_match` picks wrapped in `<mark>` (search snippets).
+    pub fn highlighted(text: &str, is_match: impl Fn(&str) -> bool) -> SafeHtml {
+        let mut out = String::with_capacity(text.len() + 32);
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            let escaped = ammonia::clean_text(word);
+            if is_match(word) {
+                out.push_str("<mark>");
+                out.push_str(&escaped);
+                out.push_str("</mark>");
+            } else {
+                out.push_str(&escaped);
+            }
+        }
+        SafeHtml(out)
+    }
 }
 
 impl fmt::Display for SafeHtml {
@@ -67,6 +86,15 @@ impl askama::filters::HtmlSafe for JsonLd {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn highlights_are_escaped_first() {
+        let h = SafeHtml::highlighted("<b>cafe</b> & cafe", |w| w.contains("cafe"));
+        assert_eq!(
+            h.as_str(),
+            "<mark>&lt;b&gt;cafe&lt;&#47;b&gt;</mark> &amp; <mark>cafe</mark>"
+        );
+    }
 
     #[test]
     fn json_ld_cannot_close_its_script_element() {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod html;
 pub mod markdown;
 pub mod routes;
+pub mod search;
 pub mod site;
 pub mod slug;
 pub mod validation;

@@ -113,6 +113,7 @@ async fn run_server(config: Config) -> Result<(), String> {
 
     let bind = config.bind.clone();
     let workers = config.workers;
+    let pool_size = config.db_pool_size;
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
@@ -122,10 +123,14 @@ async fn run_server(config: Config) -> Result<(), String> {
     }
 
     let factory_state = state.clone();
-    let mut server = HttpServer::new(move || app::build(factory_state.clone()));
-    if let Some(n) = workers {
-        server = server.workers(n);
-    }
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // Blocking work is database work: more threads than pooled connections would only queue,
+    // and every idle thread keeps memory.
+    let blocking = (pool_size as usize).div_ceil(workers).max(2);
+    let server = HttpServer::new(move || app::build(factory_state.clone()))
+        .workers(workers)
+        .worker_max_blocking_threads(blocking);
     let server = server
         .bind(&bind)
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;

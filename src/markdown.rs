@@ -12,7 +12,7 @@ use crate::slug::slugify;
 
 /// Bump when the output of `render` changes (a sanitiser rule, a new extension): pages stored
 /// with an older version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 2;
+pub const RENDERER_VERSION: i32 = 3;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;

@@ -6,6 +6,7 @@ use actix_web::{guard, web};
 use crate::accounts::{admin as accounts_admin, auth};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
+use crate::search::public as search_public;
 use crate::site::{admin as site_admin, feed, health, sitemap};
 use crate::web::assets;
 use crate::web::session::DbSessionStore;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
         .service(web::resource("/sitemap.xml").route(read().to(sitemap::sitemap_index)))
         .service(web::resource("/sitemaps/{number}").route(read().to(sitemap::sitemap)))
         .service(web::resource("/feed.xml").route(read().to(feed::feed)))
+        .service(web::resource("/search").route(read().to(search_public::search_page)))
         .service(web::resource("/static/{name:.*}").route(read().to(assets::serve)))
         .service(
             web::scope("/admin")

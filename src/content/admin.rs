@@ -14,6 +14,7 @@ use crate::content::{redirects, revisions};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::markdown;
+use crate::search::{self, Query, Scope};
 use crate::validation::FieldErrors;
 use crate::web::auth::Editor;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -53,13 +54,24 @@ pub async fn list_pages(
             .collect()
     };
     let hub: Option<i32> = query.hub.parse().ok();
-    let needle = query.q.trim().to_lowercase();
-    let tree = query.status.is_empty() && hub.is_none() && needle.is_empty();
+    // The same full-text search as the public site, over every page, drafts included.
+    let q = Query::parse(&query.q);
+    let ranked: Option<Vec<i32>> = if q.is_empty() {
+        None
+    } else {
+        let q = q.clone();
+        Some(db::run(&state.pool, move |c| search::search(c, &q, Scope::All)).await?)
+    };
+    let tree = query.status.is_empty() && hub.is_none() && ranked.is_none();
+    let mut all = all;
+    if let Some(ids) = &ranked {
+        all.retain(|(p, _)| ids.contains(&p.id));
+        all.sort_by_key(|(p, _)| ids.iter().position(|id| *id == p.id));
+    }
     let rows: Vec<PageRow> = all
         .into_iter()
         .filter(|(p, _)| query.status.is_empty() || p.status == query.status)
         .filter(|(p, _)| hub.is_none() || p.parent_id == hub || Some(p.id) == hub)
-        .filter(|(p, _)| needle.is_empty() || p.title.to_lowercase().contains(&needle))
         .map(|(p, depth)| PageRow {
             live: p.status != Status::Draft.as_str() && p.publish_at.is_some_and(|t| t <= now),
             depth: if tree { depth } else { 0 },

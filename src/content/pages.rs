@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
 use crate::markdown::{self, FaqEntry, RENDERER_VERSION};
+use crate::search;
 use crate::site::state::bump_content_version;
 use crate::slug;
 pub use crate::validation::FieldErrors;
@@ -63,8 +64,12 @@ impl PublicPage {
         SafeHtml::from_sanitised(self.body_html.clone())
     }
 
-    pub fn toc(&self) -> SafeHtml {
-        SafeHtml::from_sanitised(self.toc_html.clone())
+    /// The stored body and table of contents, moved out (no copy on the page-view path).
+    pub fn take_html(&mut self) -> (SafeHtml, SafeHtml) {
+        (
+            SafeHtml::from_sanitised(std::mem::take(&mut self.body_html)),
+            SafeHtml::from_sanitised(std::mem::take(&mut self.toc_html)),
+        )
     }
 
     pub fn faq(&self) -> Vec<FaqEntry> {
@@ -339,6 +344,8 @@ struct NewPage<'a> {
     author_id: Option<i32>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    search_title: &'a str,
+    search_body: &'a str,
 }
 
 fn faq_json(faq: &[FaqEntry]) -> String {
@@ -360,6 +367,7 @@ pub fn create(
     conn.transaction(|conn| {
         let path = validate(conn, input, None)?;
         let rendered = markdown::render(&input.body_md);
+        let (search_title, search_body) = search::index_text(input.title.trim(), &input.body_md);
         diesel::insert_into(pages::table)
             .values(NewPage {
                 parent_id: input.parent_id,
@@ -381,6 +389,8 @@ pub fn create(
                 author_id,
                 created_at: now,
                 updated_at: now,
+                search_title: &search_title,
+                search_body: &search_body,
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
@@ -412,6 +422,7 @@ pub fn update(
         }
         let path = validate(conn, input, Some(id))?;
         let rendered = markdown::render(&input.body_md);
+        let (search_title, search_body) = search::index_text(input.title.trim(), &input.body_md);
         diesel::update(pages::table.find(id))
             .set((
                 pages::parent_id.eq(input.parent_id),
@@ -432,6 +443,8 @@ pub fn update(
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),
                 pages::updated_at.eq(now),
+                pages::search_title.eq(&search_title),
+                pages::search_body.eq(&search_body),
             ))
             .execute(conn)?;
         if path != existing.path {
@@ -555,23 +568,26 @@ impl Page {
 pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
     let mut total = 0;
     loop {
-        let batch: Vec<(i32, String)> = pages::table
+        let batch: Vec<(i32, String, String)> = pages::table
             .filter(pages::renderer_version.lt(RENDERER_VERSION))
-            .select((pages::id, pages::body_md))
+            .select((pages::id, pages::title, pages::body_md))
             .limit(200)
             .load(conn)?;
         if batch.is_empty() {
             break;
         }
         conn.transaction(|conn| {
-            for (id, body) in &batch {
+            for (id, title, body) in &batch {
                 let r = markdown::render(body);
+                let (search_title, search_body) = search::index_text(title, body);
                 diesel::update(pages::table.find(id))
                     .set((
                         pages::body_html.eq(r.html.as_str()),
                         pages::toc_html.eq(r.toc.as_str()),
                         pages::faq_json.eq(faq_json(&r.faq)),
                         pages::renderer_version.eq(RENDERER_VERSION),
+                        pages::search_title.eq(search_title),
+                        pages::search_body.eq(search_body),
                     ))
                     .execute(conn)?;
             }

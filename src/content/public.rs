@@ -12,11 +12,14 @@ use crate::content::views::{HomeView, PageView};
 use crate::content::{pages, redirects};
 use crate::db;
 use crate::error::AppError;
+use crate::error::ErrorPage;
+use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
 use crate::web::page_cache::{
     Entry, Stamp, Validators, not_modified, respond, respond_not_modified,
 };
-use crate::web::render;
+use crate::web::{render, render_status};
+use actix_web::http::StatusCode;
 
 /// `/`: the page chosen in the settings, else the page with the empty path, else a listing.
 pub async fn home(
@@ -54,19 +57,35 @@ pub async fn show_page(
     let site = ctx.site.clone();
     match site.tree.visible_by_path(clean, ctx.now) {
         Some(node) => show(&req, &state, ctx, node, false).await,
-        None => follow_redirect(&state, clean).await,
+        None => follow_redirect(&state, ctx, clean).await,
     }
 }
 
-/// A path with no page: a 301 if a redirect was left there (a moved or deleted page), else 404.
-async fn follow_redirect(state: &AppState, path: &str) -> Result<HttpResponse, AppError> {
+/// A path with no page: a 301 if a redirect was left there (a moved or deleted page), else a 404
+/// that suggests pages found by searching for the words of the path.
+async fn follow_redirect(state: &AppState, ctx: Ctx, path: &str) -> Result<HttpResponse, AppError> {
     let from = path.to_owned();
-    match db::run(&state.pool, move |c| redirects::follow(c, &from)).await? {
-        Some(to) => Ok(HttpResponse::MovedPermanently()
+    if let Some(to) = db::run(&state.pool, move |c| redirects::follow(c, &from)).await? {
+        return Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, redirects::location(&to)))
-            .finish()),
-        None => Err(AppError::NotFound),
+            .finish());
     }
+    let whole = Query::parse(&path.replace(['/', '-', '_'], " "));
+    let last = Query::parse(
+        &path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .replace(['-', '_'], " "),
+    );
+    let mut suggestions = search::public::find(state, &ctx, &whole, 0, 5).await?.0;
+    if suggestions.is_empty() && last != whole {
+        suggestions = search::public::find(state, &ctx, &last, 0, 5).await?.0;
+    }
+    render_status(
+        StatusCode::NOT_FOUND,
+        &ErrorPage::not_found(ctx, suggestions),
+    )
 }
 
 /// A visible page: from the cache when this content version already rendered it, else one

@@ -70,7 +70,7 @@ fn card(n: &Node) -> Card {
 
 impl PageView {
     /// Assembles a page from its stored HTML and its place in the tree. `is_home` renders it at `/`.
-    pub fn new(ctx: Ctx, node: &Node, page: PublicPage, is_home: bool) -> PageView {
+    pub fn new(ctx: Ctx, node: &Node, mut page: PublicPage, is_home: bool) -> PageView {
         let tree: &SiteTree = &ctx.site.tree;
         let now = ctx.now;
         let ancestors = if is_home {
@@ -174,6 +174,7 @@ impl PageView {
                 })).collect::<Vec<_>>(),
             }));
         }
+        let (body, toc) = page.take_html();
         let json_ld = JsonLd::new(&json!({"@context": "https://schema.org", "@graph": graph}));
 
         PageView {
@@ -181,8 +182,8 @@ impl PageView {
             title: page.title.clone(),
             summary: page.summary.clone(),
             canonical,
-            body: page.body(),
-            toc: page.toc(),
+            body,
+            toc,
             published: page.publish_at,
             updated: page.updated_at,
             breadcrumbs,

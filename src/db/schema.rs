@@ -34,6 +34,8 @@ diesel::table! {
         author_id -> Nullable<Integer>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_title -> Text,
+        search_body -> Text,
     }
 }
 

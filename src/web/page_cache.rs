@@ -151,7 +151,9 @@ impl PageCache {
         // The page just stored (at the back) stays.
         while inner.bytes > self.budget && inner.order.len() > 1 {
             let victim = rand::random_range(0..inner.order.len() - 1);
-            let Some(key) = inner.order.swap_remove_back(victim) else { break };
+            let Some(key) = inner.order.swap_remove_back(victim) else {
+                break;
+            };
             if let Some(gone) = inner.entries.remove(&key) {
                 inner.bytes -= gone.size();
             }

@@ -344,7 +344,15 @@ async fn standards(env: &Env) -> Outcome {
     env.sign_in().await?;
     let admin = crawl(env, "/admin", 80).await?;
     let mut pages: Vec<String> = public.into_iter().chain(admin).collect();
-    for extra in ["/no-such-page", "/contact/thanks", "/login"] {
+    for extra in [
+        "/no-such-page",
+        "/glossary/markdwon-syntax",
+        "/contact/thanks",
+        "/search?q=markdown",
+        "/search?q=",
+        "/search?q=zzzqqq",
+        "/login",
+    ] {
         pages.push(extra.into());
     }
     let mut problems = BTreeSet::new();

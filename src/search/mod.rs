@@ -1,0 +1,124 @@
+//! Full-text search behind one function: SQLite FTS5 (porter stemming) or PostgreSQL's weighted
+//! tsvector, chosen by the connection. Titles outrank bodies; quoted phrases, several words (all
+//! must match) and word prefixes work; the query is rebuilt from plain words, so no input can
+//! reach the engines' own syntax.
+
+pub mod public;
+pub mod query;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use crate::db::DbConnection;
+use crate::db::schema::pages;
+use crate::markdown;
+pub use query::Query;
+
+/// At most this many matches are ranked for one query.
+pub const MAX_RESULTS: i64 = 500;
+
+/// Which pages a search may return.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    /// Published pages, and scheduled ones whose time has come.
+    Public(NaiveDateTime),
+    /// Every page, drafts included (the admin's page list).
+    All,
+}
+
+/// The text the index holds for a page: its title and its body's plain text, folded to ASCII.
+pub fn index_text(title: &str, body_md: &str) -> (String, String) {
+    (
+        query::fold(title),
+        query::fold(&markdown::plain_text(body_md)),
+    )
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+}
+
+const SQLITE_SEARCH: &str = "SELECT p.id AS id FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid \
+     WHERE pages_fts MATCH ? AND (? = 0 OR (p.status <> 'draft' AND p.publish_at <= ?)) \
+     ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?";
+
+const POSTGRES_SEARCH: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
+     WHERE search_vector @@ q AND ($2 = 0 OR (status <> 'draft' AND publish_at <= $3)) \
+     ORDER BY (to_tsvector('english', search_title) @@ q) DESC, ts_rank(search_vector, q) DESC, id LIMIT $4";
+
+/// The ids of the pages matching `q`, best first (title matches before body matches).
+pub fn search(conn: &mut DbConnection, q: &Query, scope: Scope) -> QueryResult<Vec<i32>> {
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (public, now) = match scope {
+        Scope::Public(now) => (1, now),
+        Scope::All => (0, NaiveDateTime::default()),
+    };
+    let hits: Vec<Hit> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_SEARCH)
+            .bind::<Text, _>(q.fts5())
+            .bind::<Integer, _>(public)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(MAX_RESULTS)
+            .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(POSTGRES_SEARCH)
+            .bind::<Text, _>(q.tsquery())
+            .bind::<Integer, _>(public)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(MAX_RESULTS)
+            .load(c)?,
+    };
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+/// What a result shows: the page's address, title and Markdown (for the snippet).
+#[derive(Queryable, Debug, Clone)]
+pub struct ResultPage {
+    pub id: i32,
+    pub path: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+}
+
+/// The pages behind `ids`, in the order of `ids`.
+pub fn load(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ResultPage>> {
+    let rows: Vec<ResultPage> = pages::table
+        .filter(pages::id.eq_any(ids))
+        .select((
+            pages::id,
+            pages::path,
+            pages::title,
+            pages::summary,
+            pages::body_md,
+        ))
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.iter().find(|r| r.id == *id).cloned())
+        .collect())
+}
+
+/// About `words` words of the page's text around the first match, with the matches marked.
+pub fn snippet(body_md: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
+    let text = markdown::plain_text(body_md);
+    let all: Vec<&str> = text.split_whitespace().collect();
+    let first = all
+        .iter()
+        .position(|w| query::words(w).iter().any(|f| q.highlights(f)))
+        .unwrap_or(0);
+    let start = first.saturating_sub(words / 3);
+    let end = (start + words).min(all.len());
+    let mut picked = all[start..end].join(" ");
+    if start > 0 {
+        picked.insert_str(0, "… ");
+    }
+    if end < all.len() {
+        picked.push_str(" …");
+    }
+    crate::html::SafeHtml::highlighted(&picked, |w| query::words(w).iter().any(|f| q.highlights(f)))
+}

@@ -1,0 +1,112 @@
+//! `/search?q=`: ranked results with highlighted snippets, paginated; a helpful page for an empty
+//! or fruitless query.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppError;
+use crate::html::SafeHtml;
+use crate::search::{self, Query, Scope};
+use crate::web::ctx::{Ctx, NavLink};
+use crate::web::render;
+
+pub const PER_PAGE: usize = 10;
+const SNIPPET_WORDS: usize = 30;
+
+pub struct Hit {
+    pub url: String,
+    pub title: String,
+    pub snippet: SafeHtml,
+}
+
+#[derive(Template)]
+#[template(path = "site/search.html")]
+pub struct SearchPage {
+    pub ctx: Ctx,
+    pub q: String,
+    /// The query had no usable words.
+    pub empty: bool,
+    pub hits: Vec<Hit>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub hubs: Vec<NavLink>,
+}
+
+impl SearchPage {
+    pub fn base(&self) -> String {
+        format!(
+            "/search?{}&",
+            serde_urlencoded::to_string([("q", &self.q)]).unwrap_or_default()
+        )
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<usize>,
+}
+
+/// Visible pages matching `q`, best first, each with a snippet; and how many there are.
+pub async fn find(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &Query,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Hit>, usize), AppError> {
+    let (query, now) = (q.clone(), ctx.now);
+    let ids = db::run(&state.pool, move |c| {
+        search::search(c, &query, Scope::Public(now))
+    })
+    .await?;
+    // The database knows each page's own status; the tree also knows whether its hubs are live.
+    let visible: Vec<i32> = ids
+        .into_iter()
+        .filter(|id| ctx.site.tree.visible_by_id(*id, now).is_some())
+        .collect();
+    let shown: Vec<i32> = visible.iter().skip(offset).take(limit).copied().collect();
+    let query = q.clone();
+    let rows = db::run(&state.pool, move |c| search::load(c, &shown)).await?;
+    let hits = rows
+        .into_iter()
+        .map(|r| Hit {
+            url: format!("/{}", r.path),
+            snippet: search::snippet(&r.body_md, &query, SNIPPET_WORDS),
+            title: r.title,
+        })
+        .collect();
+    Ok((hits, visible.len()))
+}
+
+pub async fn search_page(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    params: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = Query::parse(&params.q);
+    let page = params.page.unwrap_or(1).max(1);
+    let (hits, total) = if q.is_empty() {
+        (Vec::new(), 0)
+    } else {
+        find(&state, &ctx, &q, (page - 1) * PER_PAGE, PER_PAGE).await?
+    };
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let hubs = ctx.hubs();
+    let view = SearchPage {
+        ctx,
+        q: params.q.chars().take(200).collect(),
+        empty: q.is_empty(),
+        hits,
+        total,
+        page: page.min(pages),
+        pages,
+        hubs,
+    };
+    render(&view)
+}

@@ -1,0 +1,134 @@
+//! A visitor's search words, parsed into terms the engines cannot misread: quoted phrases and
+//! words, folded to lowercase ASCII, stripped of everything but letters and digits.
+
+/// Longest input looked at, and most terms used; the rest is ignored, never an error.
+pub const MAX_INPUT: usize = 200;
+pub const MAX_TERMS: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    Word(String),
+    Phrase(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub terms: Vec<Term>,
+}
+
+/// Lowercase ASCII: accents dropped, other scripts transliterated ("Café" -> "cafe").
+pub fn fold(text: &str) -> String {
+    deunicode::deunicode(text).to_lowercase()
+}
+
+/// The folded words of `text` (runs of ASCII letters and digits).
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Query {
+    pub fn parse(input: &str) -> Query {
+        let input: String = input.chars().take(MAX_INPUT).collect();
+        let mut terms = Vec::new();
+        for (i, part) in input.split('"').enumerate() {
+            let ws = words(part);
+            if i % 2 == 1 && ws.len() > 1 {
+                terms.push(Term::Phrase(ws));
+            } else {
+                terms.extend(ws.into_iter().map(Term::Word));
+            }
+        }
+        terms.dedup();
+        terms.truncate(MAX_TERMS);
+        Query { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// An FTS5 query: every term must match; words match as prefixes.
+    pub fn fts5(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => format!("\"{w}\"*"),
+                Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// A PostgreSQL tsquery: every term must match; words match as prefixes, phrases in order.
+    pub fn tsquery(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => format!("{w}:*"),
+                Term::Phrase(ws) => format!("({})", ws.join(" <-> ")),
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+
+    /// Whether a word of a result (folded) answers one of the query's words, for highlighting.
+    pub fn highlights(&self, folded_word: &str) -> bool {
+        self.terms.iter().any(|t| {
+            let ws: &[String] = match t {
+                Term::Word(w) => std::slice::from_ref(w),
+                Term::Phrase(ws) => ws,
+            };
+            ws.iter().any(|w| {
+                folded_word.starts_with(w.as_str())
+                    || (w.len() > 3 && w.starts_with(folded_word) && folded_word.len() > 3)
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_becomes_safe_terms() {
+        let q = Query::parse(r#"Café "static site" gen* OR -x) NEAR(a b) ' ; DROP TABLE pages"#);
+        assert_eq!(q.terms[0], Term::Word("cafe".into()));
+        assert_eq!(
+            q.terms[1],
+            Term::Phrase(vec!["static".into(), "site".into()])
+        );
+        assert!(
+            q.fts5()
+                .starts_with(r#""cafe"* "static site" "gen"* "or"* "x"*"#),
+            "{}",
+            q.fts5()
+        );
+        assert!(
+            q.tsquery()
+                .starts_with("cafe:* & (static <-> site) & gen:*"),
+            "{}",
+            q.tsquery()
+        );
+        for s in [q.fts5(), q.tsquery()] {
+            assert!(
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " \"*:&()<->".contains(c)),
+                "{s}"
+            );
+        }
+        assert!(Query::parse("  \"\" *** ").is_empty());
+        assert_eq!(
+            Query::parse(&"word ".repeat(1000)).terms.len(),
+            1,
+            "duplicates folded"
+        );
+        let many: String = (0..1000).map(|i| format!("w{i} ")).collect();
+        assert_eq!(Query::parse(&many).terms.len(), MAX_TERMS);
+        assert_eq!(words("日本語"), vec!["ri", "ben", "yu"]);
+    }
+}
