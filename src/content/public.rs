@@ -70,18 +70,9 @@ async fn follow_redirect(state: &AppState, ctx: Ctx, path: &str) -> Result<HttpR
             .insert_header((header::LOCATION, redirects::location(&to)))
             .finish());
     }
-    let whole = Query::parse(&path.replace(['/', '-', '_'], " "));
-    let last = Query::parse(
-        &path
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .replace(['-', '_'], " "),
-    );
-    let mut suggestions = search::public::find(state, &ctx, &whole, 0, 5).await?.0;
-    if suggestions.is_empty() && last != whole {
-        suggestions = search::public::find(state, &ctx, &last, 0, 5).await?.0;
-    }
+    let suggestions = search::public::find(state, &ctx, &Query::suggestions_for(path), 0, 5)
+        .await?
+        .0;
     render_status(
         StatusCode::NOT_FOUND,
         &ErrorPage::not_found(ctx, suggestions),

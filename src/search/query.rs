@@ -14,6 +14,8 @@ pub enum Term {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pub terms: Vec<Term>,
+    /// Any term may match (suggestions for a missing page), instead of all of them.
+    pub any: bool,
 }
 
 /// Lowercase ASCII: accents dropped, other scripts transliterated ("Café" -> "cafe").
@@ -44,7 +46,16 @@ impl Query {
         }
         terms.dedup();
         terms.truncate(MAX_TERMS);
-        Query { terms }
+        Query { terms, any: false }
+    }
+
+    /// The words of a missing page's address, of which any may match.
+    pub fn suggestions_for(path: &str) -> Query {
+        let mut q = Query::parse(&path.replace(['/', '-', '_', '.'], " "));
+        q.terms
+            .retain(|t| matches!(t, Term::Word(w) if w.len() >= 3));
+        q.any = true;
+        q
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,7 +71,7 @@ impl Query {
                 Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
             })
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(if self.any { " OR " } else { " " })
     }
 
     /// A PostgreSQL tsquery: every term must match; words match as prefixes, phrases in order.
@@ -72,7 +83,7 @@ impl Query {
                 Term::Phrase(ws) => format!("({})", ws.join(" <-> ")),
             })
             .collect::<Vec<_>>()
-            .join(" & ")
+            .join(if self.any { " | " } else { " & " })
     }
 
     /// Whether a word of a result (folded) answers one of the query's words, for highlighting.

@@ -11,5 +11,6 @@ mod contact;
 mod editing;
 mod import_export;
 mod pages;
+mod search;
 mod seo;
 mod startup;
