@@ -12,7 +12,7 @@ use crate::slug::slugify;
 
 /// Bump when the output of `render` changes (a sanitiser rule, a new extension): pages stored
 /// with an older version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 3;
+pub const RENDERER_VERSION: i32 = 4;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;
@@ -30,6 +30,8 @@ pub struct Rendered {
     pub toc: SafeHtml,
     /// Questions under a "Frequently asked questions" (or "FAQ") heading.
     pub faq: Vec<FaqEntry>,
+    /// Paths of the site's own pages this text links to (`/a/b#x` -> `a/b`), sorted, unique.
+    pub links: Vec<String>,
 }
 
 struct Heading {
@@ -76,6 +78,7 @@ pub fn render(markdown: &str) -> Rendered {
     let headings = anchor_headings(&mut events);
     prefix_footnotes(&mut events);
     let faq = extract_faq(&events);
+    let links = internal_links(&events);
 
     let events = events.into_iter().map(|e| match e {
         Event::TaskListMarker(done) => Event::InlineHtml(CowStr::from(if done {
@@ -101,7 +104,31 @@ pub fn render(markdown: &str) -> Rendered {
         html: SafeHtml::from_sanitised(html),
         toc: SafeHtml::from_sanitised(toc),
         faq,
+        links,
     }
+}
+
+/// The site paths of links that stay on the site (absolute paths, not `//host` ones).
+fn internal_links(events: &[Event]) -> Vec<String> {
+    let mut links: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. }) => internal_path(dest_url),
+            _ => None,
+        })
+        .collect();
+    links.sort();
+    links.dedup();
+    links
+}
+
+/// `/a/b/?x#y` -> `a/b`; `None` for anything that leaves the site or is not a path.
+pub fn internal_path(href: &str) -> Option<String> {
+    if !href.starts_with('/') || href.starts_with("//") {
+        return None;
+    }
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    Some(path.trim_matches('/').to_owned())
 }
 
 fn level_number(level: HeadingLevel) -> u8 {
@@ -380,6 +407,14 @@ mod tests {
         );
         assert_eq!(render("# FAQ\n\n## Q1\n\nA1\n").faq.len(), 1);
         assert!(render("## Questions\n\n### Q\n\nA\n").faq.is_empty());
+    }
+
+    #[test]
+    fn internal_links_are_collected() {
+        let r = render(
+            "[a](/glossary/slug) [b](/glossary/slug/#faq) [c](https://e.x/y) [d](//e.x) [e](/) [f](mailto:x@y.z) [g](/guide?x=1)",
+        );
+        assert_eq!(r.links, vec!["", "glossary/slug", "guide"]);
     }
 
     #[test]

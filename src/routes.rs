@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                         .route(web::post().to(content_admin::restore_revision)),
                 )
                 .service(web::resource("/preview").route(web::post().to(content_admin::preview)))
+                .service(web::resource("/links").route(read().to(content_admin::broken_links)))
                 .service(
                     web::resource("/redirects")
                         .route(read().to(content_admin::list_redirects))

@@ -36,6 +36,9 @@ pub struct PageForm {
     pub nav_order: String,
     #[serde(default)]
     pub in_nav: Option<String>,
+    /// Pinned related pages: site paths, one per line.
+    #[serde(default)]
+    pub related: String,
     /// The revision note.
     #[serde(default)]
     pub note: String,
@@ -73,6 +76,12 @@ impl PageForm {
                 .unwrap_or_default(),
             nav_order: p.nav_order.to_string(),
             in_nav: p.in_nav.then(|| "on".into()),
+            related: p
+                .related_pins
+                .lines()
+                .map(|l| format!("/{l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             note: String::new(),
             version: p.version.to_string(),
             action: String::new(),
@@ -131,6 +140,7 @@ impl PageForm {
             publish_at,
             nav_order,
             in_nav: self.in_nav.is_some(),
+            related_pins: self.related.clone(),
         };
         if errors.is_empty() {
             Ok(input)
@@ -264,6 +274,20 @@ pub struct DeleteConfirm {
     pub children: Vec<(String, String)>,
     pub redirect_to: String,
     pub errors: FieldErrors,
+}
+
+pub struct BrokenLink {
+    pub page_id: i32,
+    pub page_title: String,
+    pub target: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/links.html")]
+pub struct BrokenLinks {
+    pub ctx: Ctx,
+    pub rows: Vec<BrokenLink>,
 }
 
 #[derive(Template)]

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_views;
+pub mod links;
 pub mod pages;
 pub mod public;
 pub mod redirects;

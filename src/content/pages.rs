@@ -40,6 +40,8 @@ pub struct Page {
     pub author_id: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Paths an editor pinned as related, one per line.
+    pub related_pins: String,
 }
 
 /// The columns a visitor's page view needs: no Markdown source, no bookkeeping.
@@ -57,6 +59,9 @@ pub struct PublicPage {
     pub publish_at: Option<NaiveDateTime>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
+    pub backlinks_json: String,
+    pub related_json: String,
+    pub related_pins: String,
 }
 
 impl PublicPage {
@@ -113,6 +118,8 @@ pub struct PageInput {
     pub publish_at: Option<NaiveDateTime>,
     pub nav_order: i32,
     pub in_nav: bool,
+    /// Related pages an editor pinned: site paths, one per line.
+    pub related_pins: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -346,6 +353,7 @@ struct NewPage<'a> {
     updated_at: NaiveDateTime,
     search_title: &'a str,
     search_body: &'a str,
+    related_pins: &'a str,
 }
 
 fn faq_json(faq: &[FaqEntry]) -> String {
@@ -391,10 +399,12 @@ pub fn create(
                 updated_at: now,
                 search_title: &search_title,
                 search_body: &search_body,
+                related_pins: &clean_pins(&input.related_pins),
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
         redirects::remove_from(conn, &path)?;
+        derive_links(conn, &page, &rendered.links, std::slice::from_ref(&path))?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
         Ok(page)
@@ -440,6 +450,7 @@ pub fn update(
                 pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
                 pages::nav_order.eq(input.nav_order),
                 pages::in_nav.eq(input.in_nav),
+                pages::related_pins.eq(clean_pins(&input.related_pins)),
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),
                 pages::updated_at.eq(now),
@@ -447,18 +458,49 @@ pub fn update(
                 pages::search_body.eq(&search_body),
             ))
             .execute(conn)?;
+        let mut moved_to = Vec::new();
         if path != existing.path {
             let mut moves = move_descendants(conn, &existing.path, &path)?;
             moves.push((existing.path.clone(), path.clone()));
             for (old, new) in moves {
                 redirects::add(conn, &old, &new, now)?;
+                moved_to.push(new);
             }
         }
         let page = find(conn, id)?;
+        derive_links(conn, &page, &rendered.links, &moved_to)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
         Ok(page)
     })
+}
+
+/// Pinned related paths, normalised: one site path per line, without slashes at the ends.
+fn clean_pins(pins: &str) -> String {
+    let mut paths: Vec<String> = pins
+        .lines()
+        .filter_map(|l| {
+            crate::markdown::internal_path(&format!("/{}", l.trim().trim_start_matches('/')))
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    paths.dedup();
+    paths.truncate(10);
+    paths.join("\n")
+}
+
+/// After a save: the page's outgoing links, the backlinks of the pages it links (or linked) to and
+/// of `new_paths` (pages that just arrived at an address), and its related pages.
+fn derive_links(
+    conn: &mut DbConnection,
+    page: &Page,
+    links: &[String],
+    new_paths: &[String],
+) -> QueryResult<()> {
+    let mut affected = crate::content::links::record(conn, page.id, links)?;
+    affected.extend(new_paths.iter().cloned());
+    crate::content::links::refresh_backlinks(conn, &affected)?;
+    crate::content::links::refresh_related(conn, page.id, &page.title)
 }
 
 /// Rewrites the paths under `old` to live under `new`; returns each (old, new) pair.
@@ -523,7 +565,9 @@ pub fn delete(
         if has_children(conn, id)? {
             return Err(DeleteError::HasChildren);
         }
+        let linked = crate::content::links::targets_of(conn, id)?;
         diesel::delete(pages::table.find(id)).execute(conn)?;
+        crate::content::links::refresh_backlinks(conn, &linked)?;
         if let Some(to) = redirect_to.filter(|t| *t != page.path) {
             redirects::add(conn, &page.path, to, now)?;
         }
@@ -559,6 +603,7 @@ impl Page {
             publish_at: self.publish_at,
             nav_order: self.nav_order,
             in_nav: self.in_nav,
+            related_pins: self.related_pins.clone(),
         }
     }
 }
@@ -590,10 +635,14 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
                         pages::search_body.eq(search_body),
                     ))
                     .execute(conn)?;
+                crate::content::links::record(conn, *id, &r.links)?;
             }
             bump_content_version(conn)
         })?;
         total += batch.len();
+    }
+    if total > 0 {
+        crate::content::links::rebuild_derived(conn)?;
     }
     Ok(total)
 }

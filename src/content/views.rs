@@ -4,6 +4,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
+use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::tree::{Node, SiteTree};
 use crate::html::{JsonLd, SafeHtml};
@@ -49,6 +50,10 @@ pub struct PageView {
     pub breadcrumbs: Vec<Link>,
     pub children: Vec<Card>,
     pub hub: Option<HubNav>,
+    /// Pinned, then computed, then from the same hub: at most `RELATED_SHOWN`, all visible.
+    pub related: Vec<Card>,
+    /// "Pages that link here", visible ones only.
+    pub backlinks: Vec<Link>,
     pub json_ld: JsonLd,
     pub is_home: bool,
 }
@@ -175,9 +180,17 @@ impl PageView {
             }));
         }
         let (body, toc) = page.take_html();
+        let related = related_pages(tree, node, &page, now);
+        let backlinks = serde_json::from_str::<Vec<Backlink>>(&page.backlinks_json)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|b| tree.visible_by_id(b.id, now).map(link))
+            .collect();
         let json_ld = JsonLd::new(&json!({"@context": "https://schema.org", "@graph": graph}));
 
         PageView {
+            related,
+            backlinks,
             document_title,
             title: page.title.clone(),
             summary: page.summary.clone(),
@@ -202,6 +215,38 @@ impl PageView {
     pub fn updated_human(&self) -> String {
         human_date(self.updated)
     }
+}
+
+/// How many related pages a page shows.
+pub const RELATED_SHOWN: usize = 5;
+
+/// Related pages: the editor's pins, then the computed ones (shared terms), then pages of the same
+/// hub; never the page itself, never a hidden page, each once.
+fn related_pages(tree: &SiteTree, node: &Node, page: &PublicPage, now: NaiveDateTime) -> Vec<Card> {
+    let pinned = page
+        .related_pins
+        .lines()
+        .filter_map(|p| tree.visible_by_path(p.trim(), now));
+    let computed = serde_json::from_str::<Vec<i32>>(&page.related_json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|id| tree.visible_by_id(id, now));
+    let same_hub = node
+        .parent_id
+        .map(|p| tree.children(Some(p), now))
+        .unwrap_or_default();
+    let mut seen = vec![node.id];
+    let mut out = Vec::new();
+    for n in pinned.chain(computed).chain(same_hub) {
+        if out.len() == RELATED_SHOWN {
+            break;
+        }
+        if !seen.contains(&n.id) {
+            seen.push(n.id);
+            out.push(card(n));
+        }
+    }
+    out
 }
 
 /// The home page when no page is chosen as home: the site's hubs and top-level pages.

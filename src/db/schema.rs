@@ -36,6 +36,16 @@ diesel::table! {
         updated_at -> Timestamp,
         search_title -> Text,
         search_body -> Text,
+        backlinks_json -> Text,
+        related_json -> Text,
+        related_pins -> Text,
+    }
+}
+
+diesel::table! {
+    page_links (from_id, to_path) {
+        from_id -> Integer,
+        to_path -> Text,
     }
 }
 
@@ -165,6 +175,7 @@ diesel::table! {
 }
 
 diesel::joinable!(outbox -> contact_submissions (submission_id));
+diesel::joinable!(page_links -> pages (from_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(page_revisions -> pages (page_id));
 diesel::joinable!(page_revisions -> users (author_id));
@@ -184,4 +195,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_tokens,
     contact_submissions,
     outbox,
+    page_links,
 );

@@ -193,6 +193,8 @@ pub const ADMIN_GETS: &[(&str, bool)] = &[
     ("/admin/pages/1/revisions", false),
     ("/admin/pages/1/delete", false),
     ("/admin/redirects", false),
+    ("/admin/links", false),
+    ("/admin/submissions", false),
     ("/admin/account", false),
     ("/admin/users", true),
     ("/admin/users/new", true),

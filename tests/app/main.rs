@@ -10,6 +10,7 @@ mod cli;
 mod contact;
 mod editing;
 mod import_export;
+mod links;
 mod pages;
 mod search;
 mod seo;

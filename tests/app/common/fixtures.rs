@@ -24,6 +24,7 @@ pub fn page(slug: &str, title: &str) -> PageBuilder {
             publish_at: None,
             nav_order: 0,
             in_nav: false,
+            related_pins: String::new(),
         },
     }
 }
@@ -43,6 +44,11 @@ impl PageBuilder {
     }
     pub fn order(mut self, n: i32) -> Self {
         self.input.nav_order = n;
+        self
+    }
+    pub fn pin(mut self, path: &str) -> Self {
+        self.input.related_pins.push_str(path);
+        self.input.related_pins.push('\n');
         self
     }
     pub fn in_nav(mut self) -> Self {

@@ -1,0 +1,102 @@
+//! Links between pages, derived when a page is saved: the internal links of each page (for
+//! backlinks and the broken-links report), each page's "Pages that link here", and its computed
+//! related pages. Visibility is applied when a page is shown, from the in-memory tree.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbConnection;
+use crate::db::schema::{page_links, pages};
+use crate::search::{self, Query, Scope};
+
+/// Computed related pages kept per page (more than shown, as some may be hidden when shown).
+const RELATED_KEPT: usize = 8;
+
+/// A page that links to another, as stored on the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backlink {
+    pub id: i32,
+    pub path: String,
+    pub title: String,
+}
+
+/// The paths a page links to now.
+pub fn targets_of(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<String>> {
+    page_links::table
+        .filter(page_links::from_id.eq(page_id))
+        .select(page_links::to_path)
+        .load(conn)
+}
+
+/// Replaces a page's outgoing links; returns every path whose backlinks may have changed.
+pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
+    let mut affected = targets_of(conn, page_id)?;
+    diesel::delete(page_links::table.filter(page_links::from_id.eq(page_id))).execute(conn)?;
+    for to in links {
+        diesel::insert_into(page_links::table)
+            .values((page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
+            .execute(conn)?;
+    }
+    affected.extend(links.iter().cloned());
+    affected.sort();
+    affected.dedup();
+    Ok(affected)
+}
+
+/// Recomputes "Pages that link here" for the pages at `paths`.
+pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResult<()> {
+    for path in paths {
+        let sources: Vec<(i32, String, String)> = page_links::table
+            .inner_join(pages::table)
+            .filter(page_links::to_path.eq(path))
+            .order(pages::title.asc())
+            .select((pages::id, pages::path, pages::title))
+            .load(conn)?;
+        let list: Vec<Backlink> = sources
+            .into_iter()
+            .map(|(id, path, title)| Backlink { id, path, title })
+            .collect();
+        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+        diesel::update(pages::table.filter(pages::path.eq(path)))
+            .set(pages::backlinks_json.eq(json))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
+pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
+    let ids: Vec<i32> = search::search(conn, &Query::suggestions_for(title), Scope::All)?
+        .into_iter()
+        .filter(|id| *id != page_id)
+        .take(RELATED_KEPT)
+        .collect();
+    let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    diesel::update(pages::table.find(page_id))
+        .set(pages::related_json.eq(json))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Recomputes every page's backlinks and related pages (after a renderer change re-derived the
+/// links of every page).
+pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
+    let all: Vec<(i32, String, String)> = pages::table
+        .select((pages::id, pages::title, pages::path))
+        .load(conn)?;
+    let paths: Vec<String> = all.iter().map(|(_, _, p)| p.clone()).collect();
+    refresh_backlinks(conn, &paths)?;
+    for (id, title, _) in &all {
+        refresh_related(conn, *id, title)?;
+    }
+    Ok(())
+}
+
+/// Every internal link: the page it is on (id, title) and where it points.
+pub fn all_links(conn: &mut DbConnection) -> QueryResult<Vec<(i32, String, String)>> {
+    page_links::table
+        .inner_join(pages::table)
+        .order((pages::title.asc(), page_links::to_path.asc()))
+        .select((pages::id, pages::title, page_links::to_path))
+        .load(conn)
+}
