@@ -36,6 +36,8 @@ pub struct AppState {
     pub mailer: Option<Arc<Mailer>>,
     /// Rendered public pages, for the current content version.
     pub page_cache: PageCache,
+    /// Recent public search results, for the current content version.
+    pub search_cache: crate::search::ResultCache,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             session_key,
             mailer,
             page_cache,
+            search_cache: crate::search::ResultCache::new(),
         })
     }
 

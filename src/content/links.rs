@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
 use crate::db::schema::{page_links, pages};
-use crate::search::{self, Query, Scope};
+use crate::search;
 
 /// Computed related pages kept per page (more than shown, as some may be hidden when shown).
 const RELATED_KEPT: usize = 8;
@@ -66,7 +66,7 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
 
 /// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
 pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
-    let ids: Vec<i32> = search::search(conn, &Query::suggestions_for(title), Scope::All)?
+    let ids: Vec<i32> = search::related_by_title(conn, title, RELATED_KEPT as i64 + 1)?
         .into_iter()
         .filter(|id| *id != page_id)
         .take(RELATED_KEPT)

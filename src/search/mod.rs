@@ -122,3 +122,81 @@ pub fn snippet(body_md: &str, q: &Query, words: usize) -> crate::html::SafeHtml 
     }
     crate::html::SafeHtml::highlighted(&picked, |w| query::words(w).iter().any(|f| q.highlights(f)))
 }
+
+const SQLITE_RELATED: &str = "SELECT rowid AS id FROM pages_fts WHERE pages_fts MATCH ? \
+     ORDER BY bm25(pages_fts, 10.0, 1.0), rowid LIMIT ?";
+
+const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
+     WHERE to_tsvector('english', search_title) @@ q \
+     ORDER BY ts_rank(to_tsvector('english', search_title), q) DESC, id LIMIT $2";
+
+/// Pages whose titles share words with `title` (any of them), best first: the computed part of
+/// "related pages". Titles only, so it stays cheap when saving a page of a large site.
+pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> QueryResult<Vec<i32>> {
+    let q = Query::suggestions_for(title);
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let hits: Vec<Hit> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_RELATED)
+            .bind::<Text, _>(format!("search_title : ({})", q.fts5()))
+            .bind::<BigInt, _>(limit)
+            .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(POSTGRES_RELATED)
+            .bind::<Text, _>(q.tsquery())
+            .bind::<BigInt, _>(limit)
+            .load(c)?,
+    };
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+/// Recent public search results, for the current content version and schedule: visitors repeat
+/// the same searches, and a repeated search then costs no query. Bounded by entry count.
+pub struct ResultCache {
+    inner: std::sync::RwLock<(
+        Option<crate::web::page_cache::Stamp>,
+        std::collections::HashMap<String, std::sync::Arc<Vec<i32>>>,
+    )>,
+}
+
+impl ResultCache {
+    pub const MAX_ENTRIES: usize = 1000;
+
+    pub fn new() -> ResultCache {
+        ResultCache {
+            inner: std::sync::RwLock::new((None, std::collections::HashMap::new())),
+        }
+    }
+
+    pub fn get(
+        &self,
+        key: &str,
+        stamp: crate::web::page_cache::Stamp,
+    ) -> Option<std::sync::Arc<Vec<i32>>> {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        if inner.0 != Some(stamp) {
+            return None;
+        }
+        inner.1.get(key).cloned()
+    }
+
+    pub fn put(
+        &self,
+        key: String,
+        stamp: crate::web::page_cache::Stamp,
+        ids: std::sync::Arc<Vec<i32>>,
+    ) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.0 != Some(stamp) || inner.1.len() >= Self::MAX_ENTRIES {
+            inner.1.clear();
+            inner.0 = Some(stamp);
+        }
+        inner.1.insert(key, ids);
+    }
+}
+
+impl Default for ResultCache {
+    fn default() -> Self {
+        ResultCache::new()
+    }
+}

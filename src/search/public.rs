@@ -1,6 +1,8 @@
 //! `/search?q=`: ranked results with highlighted snippets, paginated; a helpful page for an empty
 //! or fruitless query.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -11,6 +13,7 @@ use crate::error::AppError;
 use crate::html::SafeHtml;
 use crate::search::{self, Query, Scope};
 use crate::web::ctx::{Ctx, NavLink};
+use crate::web::page_cache::Stamp;
 use crate::web::render;
 
 pub const PER_PAGE: usize = 10;
@@ -61,13 +64,28 @@ pub async fn find(
     limit: usize,
 ) -> Result<(Vec<Hit>, usize), AppError> {
     let (query, now) = (q.clone(), ctx.now);
-    let ids = db::run(&state.pool, move |c| {
-        search::search(c, &query, Scope::Public(now))
-    })
-    .await?;
+    let stamp = Stamp {
+        content_version: ctx.site.version,
+        schedule_epoch: ctx.site.tree.schedule_epoch(now),
+    };
+    let key = format!("{}|{}", q.any, q.fts5());
+    let ids = match state.search_cache.get(&key, stamp) {
+        Some(ids) => ids,
+        None => {
+            let ids = Arc::new(
+                db::run(&state.pool, move |c| {
+                    search::search(c, &query, Scope::Public(now))
+                })
+                .await?,
+            );
+            state.search_cache.put(key, stamp, Arc::clone(&ids));
+            ids
+        }
+    };
     // The database knows each page's own status; the tree also knows whether its hubs are live.
     let visible: Vec<i32> = ids
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|id| ctx.site.tree.visible_by_id(*id, now).is_some())
         .collect();
     let shown: Vec<i32> = visible.iter().skip(offset).take(limit).copied().collect();

@@ -66,8 +66,10 @@ impl Query {
     pub fn fts5(&self) -> String {
         self.terms
             .iter()
-            .map(|t| match t {
-                Term::Word(w) => format!("\"{w}\"*"),
+            .enumerate()
+            .map(|(i, t)| match t {
+                Term::Word(w) if self.prefix_at(i) => format!("\"{w}\"*"),
+                Term::Word(w) => format!("\"{w}\""),
                 Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
             })
             .collect::<Vec<_>>()
@@ -78,12 +80,20 @@ impl Query {
     pub fn tsquery(&self) -> String {
         self.terms
             .iter()
-            .map(|t| match t {
-                Term::Word(w) => format!("{w}:*"),
+            .enumerate()
+            .map(|(i, t)| match t {
+                Term::Word(w) if self.prefix_at(i) => format!("{w}:*"),
+                Term::Word(w) => w.clone(),
                 Term::Phrase(ws) => format!("({})", ws.join(" <-> ")),
             })
             .collect::<Vec<_>>()
             .join(if self.any { " | " } else { " & " })
+    }
+
+    /// The last word is matched as a prefix (the one still being typed); the others as words
+    /// (stemmed), which keeps common prefixes from expanding into every word of the index.
+    fn prefix_at(&self, i: usize) -> bool {
+        !self.any && i + 1 == self.terms.len()
     }
 
     /// Whether a word of a result (folded) answers one of the query's words, for highlighting.
@@ -115,13 +125,12 @@ mod tests {
         );
         assert!(
             q.fts5()
-                .starts_with(r#""cafe"* "static site" "gen"* "or"* "x"*"#),
+                .starts_with(r#""cafe" "static site" "gen" "or" "x""#),
             "{}",
             q.fts5()
         );
         assert!(
-            q.tsquery()
-                .starts_with("cafe:* & (static <-> site) & gen:*"),
+            q.tsquery().starts_with("cafe & (static <-> site) & gen"),
             "{}",
             q.tsquery()
         );
@@ -132,6 +141,10 @@ mod tests {
                 "{s}"
             );
         }
+        assert!(
+            Query::parse("static gen").fts5().ends_with(r#""gen"*"#),
+            "the last word is a prefix"
+        );
         assert!(Query::parse("  \"\" *** ").is_empty());
         assert_eq!(
             Query::parse(&"word ".repeat(1000)).terms.len(),
