@@ -76,7 +76,7 @@ pub struct Config {
     #[arg(
         long,
         env = "GALLEY_PAGE_CACHE_MB",
-        default_value_t = 32,
+        default_value_t = 16,
         global = true
     )]
     pub page_cache_mb: usize,

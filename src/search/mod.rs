@@ -152,11 +152,10 @@ pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> Que
 
 /// Recent public search results, for the current content version and schedule: visitors repeat
 /// the same searches, and a repeated search then costs no query. Bounded by entry count.
+type Results = std::collections::HashMap<String, std::sync::Arc<Vec<i32>>>;
+
 pub struct ResultCache {
-    inner: std::sync::RwLock<(
-        Option<crate::web::page_cache::Stamp>,
-        std::collections::HashMap<String, std::sync::Arc<Vec<i32>>>,
-    )>,
+    inner: std::sync::RwLock<(Option<crate::web::page_cache::Stamp>, Results)>,
 }
 
 impl ResultCache {
