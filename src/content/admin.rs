@@ -14,7 +14,7 @@ use crate::content::{links, redirects, revisions};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::markdown;
-use crate::search::{self, Query, Scope};
+use crate::search::{self, Query};
 use crate::validation::FieldErrors;
 use crate::web::auth::Editor;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -60,7 +60,7 @@ pub async fn list_pages(
         None
     } else {
         let q = q.clone();
-        Some(db::run(&state.pool, move |c| search::search(c, &q, Scope::All)).await?)
+        Some(db::run(&state.pool, move |c| search::search(c, &q)).await?)
     };
     let tree = query.status.is_empty() && hub.is_none() && ranked.is_none();
     let mut all = all;

@@ -6,9 +6,8 @@
 pub mod public;
 pub mod query;
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConnection;
 use crate::db::schema::pages;
@@ -17,15 +16,6 @@ pub use query::Query;
 
 /// At most this many matches are ranked for one query.
 pub const MAX_RESULTS: i64 = 500;
-
-/// Which pages a search may return.
-#[derive(Clone, Copy, Debug)]
-pub enum Scope {
-    /// Published pages, and scheduled ones whose time has come.
-    Public(NaiveDateTime),
-    /// Every page, drafts included (the admin's page list).
-    All,
-}
 
 /// The text the index holds for a page: its title and its body's plain text, folded to ASCII.
 pub fn index_text(title: &str, body_md: &str) -> (String, String) {
@@ -41,34 +31,28 @@ struct Hit {
     id: i32,
 }
 
-const SQLITE_SEARCH: &str = "SELECT p.id AS id FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid \
-     WHERE pages_fts MATCH ? AND (? = 0 OR (p.status <> 'draft' AND p.publish_at <= ?)) \
-     ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?";
+// Only the index is read: joining `pages` to check each match's status would drag SQLite through
+// every matching row's large columns. Visibility is the caller's (the in-memory tree knows it).
+const SQLITE_SEARCH: &str = "SELECT rowid AS id FROM pages_fts WHERE pages_fts MATCH ? \
+     ORDER BY bm25(pages_fts, 10.0, 1.0), rowid LIMIT ?";
 
 const POSTGRES_SEARCH: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
-     WHERE search_vector @@ q AND ($2 = 0 OR (status <> 'draft' AND publish_at <= $3)) \
-     ORDER BY (to_tsvector('english', search_title) @@ q) DESC, ts_rank(search_vector, q) DESC, id LIMIT $4";
+     WHERE search_vector @@ q \
+     ORDER BY (to_tsvector('english', search_title) @@ q) DESC, ts_rank(search_vector, q) DESC, id LIMIT $2";
 
-/// The ids of the pages matching `q`, best first (title matches before body matches).
-pub fn search(conn: &mut DbConnection, q: &Query, scope: Scope) -> QueryResult<Vec<i32>> {
+/// The ids of all pages matching `q` (drafts included), best first: title matches before body
+/// matches. Callers keep what the reader may see (`SiteTree::visible_by_id` for visitors).
+pub fn search(conn: &mut DbConnection, q: &Query) -> QueryResult<Vec<i32>> {
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let (public, now) = match scope {
-        Scope::Public(now) => (1, now),
-        Scope::All => (0, NaiveDateTime::default()),
-    };
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_SEARCH)
             .bind::<Text, _>(q.fts5())
-            .bind::<Integer, _>(public)
-            .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(MAX_RESULTS)
             .load(c)?,
         DbConnection::Postgres(c) => diesel::sql_query(POSTGRES_SEARCH)
             .bind::<Text, _>(q.tsquery())
-            .bind::<Integer, _>(public)
-            .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(MAX_RESULTS)
             .load(c)?,
     };

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::html::SafeHtml;
-use crate::search::{self, Query, Scope};
+use crate::search::{self, Query};
 use crate::web::ctx::{Ctx, NavLink};
 use crate::web::page_cache::Stamp;
 use crate::web::render;
@@ -72,12 +72,7 @@ pub async fn find(
     let ids = match state.search_cache.get(&key, stamp) {
         Some(ids) => ids,
         None => {
-            let ids = Arc::new(
-                db::run(&state.pool, move |c| {
-                    search::search(c, &query, Scope::Public(now))
-                })
-                .await?,
-            );
+            let ids = Arc::new(db::run(&state.pool, move |c| search::search(c, &query)).await?);
             state.search_cache.put(key, stamp, Arc::clone(&ids));
             ids
         }
