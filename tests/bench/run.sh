@@ -188,7 +188,8 @@ meta seconds "$DURATION"
 meta warmup_s "$WARMUP"
 meta wrk_threads "$THREADS"
 meta seed "$SEED"
-meta page_cache_mb 32
+# The server's own default (GALLEY_PAGE_CACHE_MB), as its --help states it.
+meta page_cache_mb "${GALLEY_PAGE_CACHE_MB:-$("$BIN" --help 2>/dev/null | grep -A2 -- "--page-cache-mb" | grep -o "default: [0-9]*" | grep -o "[0-9]*" | head -n 1)}"
 meta galley_version "$("$BIN" --version 2>/dev/null | head -n 1 || echo unknown)"
 meta git_commit "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 meta git_dirty "$(git -C "$repo" status --porcelain 2>/dev/null | grep -qv '^??' && echo true || echo false)"
