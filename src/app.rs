@@ -144,3 +144,17 @@ pub fn build(
         )
         .configure(|cfg| routes::configure(cfg, &sessions))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn one_time_tokens_never_reach_the_log() {
+        assert_eq!(
+            loggable_path("/account/set-password/abc123secret"),
+            "/account/set-password/[token]"
+        );
+        assert_eq!(loggable_path("/glossary/slug"), "/glossary/slug");
+    }
+}

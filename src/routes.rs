@@ -1,6 +1,8 @@
 //! The one URL map of the whole site.
 
 use actix_session::SessionMiddleware;
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web};
 
 use crate::accounts::{admin as accounts_admin, auth};
@@ -24,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
         .service(web::resource("/static/{name:.*}").route(read().to(assets::serve)))
         .service(
             web::scope("/admin")
+                // Signed-in pages must not linger in caches (or the back button after signing out).
+                .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                 .wrap(sessions.clone())
                 .service(web::resource("").route(read().to(site_admin::dashboard)))
                 .service(

@@ -263,7 +263,13 @@ async fn editors_get_403_on_admin_only_screens(app: TestApp) {
     let mut a = app.browser();
     a.sign_in("boss@example.com", &admin_pw).await;
     for (path, _) in ADMIN_GETS {
-        assert_eq!(a.get(path).await.status, 200, "admin GET {path}");
+        let res = a.get(path).await;
+        assert_eq!(res.status, 200, "admin GET {path}");
+        assert_eq!(
+            res.header("cache-control"),
+            "no-store",
+            "{path} is not cached"
+        );
     }
     let nav = a.get("/admin").await.body;
     assert!(
