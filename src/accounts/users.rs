@@ -144,18 +144,8 @@ pub fn set_password(
     plain_password: &str,
     now: NaiveDateTime,
 ) -> Result<(), UserError> {
-    if let Some(problem) = password::weakness(plain_password) {
-        return Err(UserError::Invalid(problem));
-    }
-    let hash = password::hash(plain_password).map_err(UserError::Invalid)?;
-    let n = diesel::update(users::table.filter(users::email.eq(normalise_email(email))))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
-        .execute(conn)?;
-    if n == 0 {
-        Err(UserError::NotFound)
-    } else {
-        Ok(())
-    }
+    let user = find_by_email(conn, email)?.ok_or(UserError::NotFound)?;
+    set_password_by_id(conn, user.id, plain_password, now)
 }
 
 impl User {
