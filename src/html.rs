@@ -23,10 +23,6 @@ impl SafeHtml {
         self.0.is_empty()
     }
 
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
     /// Plain `text`, escaped, with the words `is_match` picks wrapped in `<mark>` (search snippets).
     pub fn highlighted(text: &str, is_match: impl Fn(&str) -> bool) -> SafeHtml {
         let mut out = String::with_capacity(text.len() + 32);

@@ -12,6 +12,18 @@ pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
 /// A session ends after this long without a request.
 pub const IDLE_LIFETIME: Duration = Duration::hours(2);
 
+/// Neither idle nor past its absolute lifetime at `now`.
+type Live = diesel::dsl::And<
+    diesel::dsl::Gt<sessions::expires_at, NaiveDateTime>,
+    diesel::dsl::Gt<sessions::created_at, NaiveDateTime>,
+>;
+
+fn live(now: NaiveDateTime) -> Live {
+    sessions::expires_at
+        .gt(now)
+        .and(sessions::created_at.gt(now - ABSOLUTE_LIFETIME))
+}
+
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
@@ -42,8 +54,7 @@ pub fn load(
 ) -> QueryResult<Option<SessionRow>> {
     sessions::table
         .filter(sessions::key_hash.eq(tokens::hash(key)))
-        .filter(sessions::expires_at.gt(now))
-        .filter(sessions::created_at.gt(now - ABSOLUTE_LIFETIME))
+        .filter(live(now))
         .select(SessionRow::as_select())
         .first(conn)
         .optional()
@@ -85,8 +96,7 @@ pub fn update(
     let n = diesel::update(
         sessions::table
             .filter(sessions::key_hash.eq(tokens::hash(key)))
-            .filter(sessions::expires_at.gt(now))
-            .filter(sessions::created_at.gt(now - ABSOLUTE_LIFETIME)),
+            .filter(live(now)),
     )
     .set((
         sessions::user_id.eq(facts.user_id),
@@ -130,8 +140,7 @@ pub fn for_user(
 ) -> QueryResult<Vec<SessionRow>> {
     sessions::table
         .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::expires_at.gt(now))
-        .filter(sessions::created_at.gt(now - ABSOLUTE_LIFETIME))
+        .filter(live(now))
         .order(sessions::last_seen_at.desc())
         .select(SessionRow::as_select())
         .load(conn)

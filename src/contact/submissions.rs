@@ -199,12 +199,6 @@ pub struct Filter {
     pub q: String,
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
@@ -215,7 +209,7 @@ fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
     };
     let needle = filter.q.trim();
     if !needle.is_empty() {
-        let like = format!("%{}%", escape_like(&needle.to_lowercase()));
+        let like = format!("%{}%", crate::db::escape_like(&needle.to_lowercase()));
         q = q.filter(
             lower(subs::name)
                 .like(like.clone())

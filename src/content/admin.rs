@@ -65,8 +65,10 @@ pub async fn list_pages(
     let tree = query.status.is_empty() && hub.is_none() && ranked.is_none();
     let mut all = all;
     if let Some(ids) = &ranked {
-        all.retain(|(p, _)| ids.contains(&p.id));
-        all.sort_by_key(|(p, _)| ids.iter().position(|id| *id == p.id));
+        let rank: std::collections::HashMap<i32, usize> =
+            ids.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+        all.retain(|(p, _)| rank.contains_key(&p.id));
+        all.sort_by_key(|(p, _)| rank[&p.id]);
     }
     let rows: Vec<PageRow> = all
         .into_iter()
@@ -317,7 +319,7 @@ async fn submit(
     };
     let (actor, note, expected) = (ed.actor(), form.note.clone(), form.expected_version());
     match db::run(&state.pool, move |c| {
-        save(c, id, &input, expected, &actor, &note).map_err(SaveFailure)
+        save(c, id, &input, expected, &actor, &note)
     })
     .await
     {
@@ -372,19 +374,6 @@ async fn submit(
             .await
         }
         Err(e) => Err(e),
-    }
-}
-
-/// Carries a save's outcome through `db::run` into the two cases the editor handles itself.
-struct SaveFailure(SaveError);
-
-impl From<SaveFailure> for AppError {
-    fn from(SaveFailure(e): SaveFailure) -> Self {
-        match e {
-            SaveError::Invalid(errors) => AppError::Invalid(errors),
-            SaveError::Conflict { current_version } => AppError::Conflict(current_version),
-            SaveError::Database(e) => e.into(),
-        }
     }
 }
 
@@ -488,7 +477,6 @@ pub async fn restore_revision(
             )?;
             Ok::<_, SaveError>(saved)
         })
-        .map_err(SaveFailure)
     })
     .await?;
     state.refresh().await?;
@@ -561,14 +549,11 @@ pub async fn delete_page(
     let id = id.into_inner();
     let target = match form.redirect_to.trim() {
         "" => None,
-        to => match redirects::validate("/__deleted__", to) {
-            Ok((_, to)) => Some(to),
-            Err(errs) => {
+        to => match redirects::validate_target(to) {
+            Ok(to) => Some(to),
+            Err(message) => {
                 let mut errors = FieldErrors::default();
-                errors.add(
-                    "redirect_to",
-                    errs.into_iter().map(|(_, m)| m).next().unwrap_or_default(),
-                );
+                errors.add("redirect_to", message);
                 return delete_view(
                     ed,
                     &state,
@@ -670,11 +655,7 @@ pub async fn create_redirect(
 ) -> Result<HttpResponse, AppError> {
     let (from, to) = match redirects::validate(&form.from_path, &form.to_path) {
         Ok(pair) => pair,
-        Err(errs) => {
-            let mut errors = FieldErrors::default();
-            for (field, message) in errs {
-                errors.add(field, message);
-            }
+        Err(errors) => {
             return redirects_view(
                 ed,
                 &state,

@@ -136,8 +136,10 @@ pub enum SaveError {
 impl From<SaveError> for crate::error::AppError {
     fn from(e: SaveError) -> Self {
         match e {
-            SaveError::Invalid(errors) => crate::error::AppError::BadRequest(errors.to_string()),
-            e @ SaveError::Conflict { .. } => crate::error::AppError::BadRequest(e.to_string()),
+            SaveError::Invalid(errors) => crate::error::AppError::Invalid(errors),
+            SaveError::Conflict { current_version } => {
+                crate::error::AppError::Conflict(current_version)
+            }
             SaveError::Database(e) => e.into(),
         }
     }
@@ -513,7 +515,7 @@ fn move_descendants(
     let rows: Vec<(i32, String)> = pages::table
         .filter(
             pages::path
-                .like(format!("{}%", escape_like(&prefix)))
+                .like(format!("{}%", crate::db::escape_like(&prefix)))
                 .escape('\\'),
         )
         .select((pages::id, pages::path))
@@ -527,12 +529,6 @@ fn move_descendants(
         moves.push((path, moved));
     }
     Ok(moves)
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[derive(Debug, thiserror::Error)]

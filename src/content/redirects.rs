@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::redirects;
 use crate::site::state::bump_content_version;
+use crate::validation::FieldErrors;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = redirects)]
@@ -33,36 +34,38 @@ pub fn location(to: &str) -> String {
     }
 }
 
-/// Checks a redirect an editor typed; returns (from, to) normalised.
-pub fn validate(from: &str, to: &str) -> Result<(String, String), Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
+/// Checks where a redirect may lead: a site path (`/new`, stored as `new`) or a full http(s) URL.
+pub fn validate_target(to: &str) -> Result<String, String> {
+    let to = to.trim();
+    let target = if to.starts_with("http://") || to.starts_with("https://") {
+        to.to_owned()
+    } else if to.starts_with('/') {
+        normalise_path(to)
+    } else {
+        return Err("Enter a path starting with / or a full http(s) URL.".to_owned());
+    };
+    if target.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("The target cannot contain spaces.".to_owned());
+    }
+    Ok(target)
+}
+
+/// Checks a redirect an editor typed; returns (from, to) normalised, or what to fix per field.
+pub fn validate(from: &str, to: &str) -> Result<(String, String), FieldErrors> {
+    let mut errors = FieldErrors::default();
     let from_n = normalise_path(from);
     if from_n.is_empty()
         || from.contains("://")
         || from_n.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        errors.push((
-            "from_path",
-            "Enter a path on this site, like /old/page.".to_owned(),
-        ));
+        errors.add("from_path", "Enter a path on this site, like /old/page.");
     }
-    let to = to.trim();
-    let to_n = if to.starts_with("http://") || to.starts_with("https://") {
-        to.to_owned()
-    } else if to.starts_with('/') {
-        normalise_path(to)
-    } else {
-        errors.push((
-            "to_path",
-            "Enter a path starting with / or a full http(s) URL.".to_owned(),
-        ));
+    let to_n = validate_target(to).unwrap_or_else(|message| {
+        errors.add("to_path", message);
         String::new()
-    };
+    });
     if errors.is_empty() && from_n == to_n {
-        errors.push(("to_path", "A redirect cannot point to itself.".to_owned()));
-    }
-    if to_n.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        errors.push(("to_path", "The target cannot contain spaces.".to_owned()));
+        errors.add("to_path", "A redirect cannot point to itself.");
     }
     if errors.is_empty() {
         Ok((from_n, to_n))

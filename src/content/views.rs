@@ -139,21 +139,13 @@ impl PageView {
             format!("{shown_title} · {site_name}")
         };
 
-        let mut crumbs_ld: Vec<Value> = breadcrumbs
+        let here = (!is_home).then(|| (page.title.clone(), canonical.clone()));
+        let crumbs_ld: Vec<Value> = breadcrumbs
             .iter()
-            .map(|b| json!({"name": b.title, "item": ctx.absolute(&b.url)}))
-            .collect();
-        if !is_home {
-            crumbs_ld.push(json!({"name": page.title, "item": canonical}));
-        }
-        let crumbs_ld: Vec<Value> = crumbs_ld
-            .into_iter()
+            .map(|b| (b.title.clone(), ctx.absolute(&b.url)))
+            .chain(here)
             .enumerate()
-            .map(|(i, mut c)| {
-                c["@type"] = json!("ListItem");
-                c["position"] = json!(i + 1);
-                c
-            })
+            .map(|(i, (name, item))| json!({"@type": "ListItem", "position": i + 1, "name": name, "item": item}))
             .collect();
         let mut graph = vec![
             json!({

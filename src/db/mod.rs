@@ -177,6 +177,13 @@ pub fn with_startup_lock<T>(
     result
 }
 
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Runs blocking database work on actix's blocking pool and maps its errors into `AppError`.
 pub async fn run<T, E, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where

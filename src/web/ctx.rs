@@ -107,10 +107,6 @@ impl Ctx {
         &self.site.settings.footer_text
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.site.base_url
-    }
-
     /// Absolute URL of a site path (`/glossary` -> `https://example.com/glossary`).
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{}", self.site.base_url, path)
