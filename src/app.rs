@@ -8,7 +8,7 @@ use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
 use crate::config::Config;
@@ -114,6 +114,9 @@ pub fn loggable_path(path: &str) -> String {
     }
 }
 
+/// Where the access log goes (`RUST_LOG=actix_web::middleware::logger=warn` turns it off).
+const ACCESS_LOG_TARGET: &str = "actix_web::middleware::logger";
+
 pub fn build(
     state: web::Data<AppState>,
 ) -> App<
@@ -133,15 +136,18 @@ pub fn build(
         .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
         .wrap(Compress::default())
         .wrap(security_headers())
-        // The path only: query strings may carry tokens and have no place in logs.
-        .wrap(
+        // The path only: query strings may carry tokens and have no place in logs. Left out
+        // entirely when the log level hides it: the logger formats each request up front.
+        .wrap(Condition::new(
+            log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info),
             Logger::new("%a \"%{request}xi\" %s %b %Dms")
+                .log_target(ACCESS_LOG_TARGET)
                 .custom_request_replace("request", |req| {
                     format!("{} {}", req.method(), loggable_path(req.path()))
                 })
                 .exclude("/healthz")
                 .exclude("/readyz"),
-        )
+        ))
         .configure(|cfg| routes::configure(cfg, &sessions))
 }
 

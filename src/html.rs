@@ -56,18 +56,16 @@ impl askama::filters::HtmlSafe for SafeHtml {}
 pub struct JsonLd(String);
 
 impl JsonLd {
-    pub fn new(value: &serde_json::Value) -> JsonLd {
-        let json = value.to_string();
-        let mut out = String::with_capacity(json.len());
-        for c in json.chars() {
-            match c {
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                c => out.push(c),
-            }
+    pub fn new(value: &impl serde::Serialize) -> JsonLd {
+        let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+        if !json.contains(['<', '>', '&']) {
+            return JsonLd(json);
         }
-        JsonLd(out)
+        JsonLd(
+            json.replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026"),
+        )
     }
 }
 

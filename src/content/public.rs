@@ -1,13 +1,12 @@
 //! What visitors reach: the home page and every page by its path.
 
 use actix_web::http::header;
-use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::app::AppState;
-use crate::content::tree::Node;
+use crate::content::tree::{Node, SiteTree};
 use crate::content::views::{HomeView, PageView};
 use crate::content::{pages, redirects};
 use crate::db;
@@ -15,9 +14,7 @@ use crate::error::AppError;
 use crate::error::ErrorPage;
 use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
-use crate::web::page_cache::{
-    Entry, Stamp, Validators, not_modified, respond, respond_not_modified,
-};
+use crate::web::page_cache::{Stamp, Validators, not_modified, respond, respond_not_modified};
 use crate::web::{render, render_status};
 use actix_web::http::StatusCode;
 
@@ -34,8 +31,8 @@ pub async fn home(
         .and_then(|id| site.tree.visible_by_id(id, ctx.now))
         .or_else(|| site.tree.visible_by_path("", ctx.now));
     match node {
-        Some(node) => show(&req, &state, ctx, node, true).await,
-        None => render(&HomeView::new(ctx)),
+        Some(node) => show(&req, &state, ctx, &site.tree, node, true).await,
+        None => render(&HomeView::new(ctx, &site.tree)),
     }
 }
 
@@ -56,7 +53,7 @@ pub async fn show_page(
     }
     let site = ctx.site.clone();
     match site.tree.visible_by_path(clean, ctx.now) {
-        Some(node) => show(&req, &state, ctx, node, false).await,
+        Some(node) => show(&req, &state, ctx, &site.tree, node, false).await,
         None => follow_redirect(&state, ctx, clean).await,
     }
 }
@@ -85,6 +82,7 @@ async fn show(
     req: &HttpRequest,
     state: &AppState,
     ctx: Ctx,
+    tree: &SiteTree,
     node: &Node,
     is_home: bool,
 ) -> Result<HttpResponse, AppError> {
@@ -101,11 +99,14 @@ async fn show(
         return Ok(respond(req, &entry));
     }
     let (path, now) = (node.path.clone(), ctx.now);
-    let page = db::run(&state.pool, move |c| pages::find_public(c, &path, now))
+    let page = db::read(&state.pool, move |c| pages::find_public(c, &path, now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let html = PageView::new(ctx, node, page, is_home).render()?;
-    let entry = Arc::new(Entry::new(html, validators));
-    state.page_cache.put(key, stamp, Arc::clone(&entry));
-    Ok(respond(req, &entry))
+    let view = PageView::new(ctx, tree, node, page, is_home);
+    // Sized for the whole page up front: growing a String in steps copies the body each time.
+    let mut html = String::with_capacity(view.body.as_str().len() + 24 * 1024);
+    view.render_into(&mut html)?;
+    Ok(state
+        .page_cache
+        .store_and_respond(req, key, stamp, html, validators))
 }

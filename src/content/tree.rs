@@ -11,12 +11,14 @@ use crate::content::pages::Status;
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 
-#[derive(Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = pages)]
+/// What the tree holds of a page. Views borrow these strings rather than copy them.
+#[derive(Debug, Clone)]
 pub struct Node {
     pub id: i32,
     pub parent_id: Option<i32>,
     pub path: String,
+    /// `/` and the path, made once.
+    pub url: String,
     pub title: String,
     pub summary: String,
     pub nav_order: i32,
@@ -26,8 +28,39 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn url(&self) -> String {
-        format!("/{}", self.path)
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = pages)]
+struct NodeRow {
+    id: i32,
+    parent_id: Option<i32>,
+    path: String,
+    title: String,
+    summary: String,
+    nav_order: i32,
+    in_nav: bool,
+    publish_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl From<NodeRow> for Node {
+    fn from(r: NodeRow) -> Node {
+        Node {
+            url: format!("/{}", r.path),
+            id: r.id,
+            parent_id: r.parent_id,
+            path: r.path,
+            title: r.title,
+            summary: r.summary,
+            nav_order: r.nav_order,
+            in_nav: r.in_nav,
+            publish_at: r.publish_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -38,6 +71,10 @@ pub struct SiteTree {
     by_path: HashMap<String, usize>,
     /// Children of each page (and of the root, under `None`), in navigation order.
     children: HashMap<Option<i32>, Vec<usize>>,
+    /// When each node becomes visible: the latest publication time along its ancestry, `None`
+    /// when an ancestor is missing (a draft). Worked out once, so a visibility check is one
+    /// comparison however deep the page sits and however many siblings a hub lists.
+    live_from: Vec<Option<NaiveDateTime>>,
     /// Every publication time, sorted: how many have passed tells whether the clock changed
     /// what visitors may see since a page was rendered.
     publish_times: Vec<NaiveDateTime>,
@@ -46,11 +83,13 @@ pub struct SiteTree {
 impl SiteTree {
     /// Loads every published or scheduled page (drafts are never part of the public tree).
     pub fn load(conn: &mut DbConnection) -> QueryResult<SiteTree> {
-        let nodes = pages::table
+        let rows = pages::table
             .filter(pages::status.ne(Status::Draft.as_str()))
-            .select(Node::as_select())
+            .select(NodeRow::as_select())
             .load(conn)?;
-        Ok(SiteTree::from_nodes(nodes))
+        Ok(SiteTree::from_nodes(
+            rows.into_iter().map(Node::from).collect(),
+        ))
     }
 
     pub fn from_nodes(nodes: Vec<Node>) -> SiteTree {
@@ -77,11 +116,13 @@ impl SiteTree {
         let mut publish_times: Vec<NaiveDateTime> =
             nodes.iter().filter_map(|n| n.publish_at).collect();
         publish_times.sort();
+        let live_from = live_from(&nodes, &by_id);
         SiteTree {
             nodes,
             by_id,
             by_path,
             children,
+            live_from,
             publish_times,
         }
     }
@@ -102,19 +143,7 @@ impl SiteTree {
 
     /// Live now, and so are all its ancestors (a published page under a draft hub stays hidden).
     fn visible_index(&self, i: usize, now: NaiveDateTime) -> bool {
-        let mut node = &self.nodes[i];
-        loop {
-            if node.publish_at.is_none_or(|t| t > now) {
-                return false;
-            }
-            match node.parent_id {
-                None => return true,
-                Some(pid) => match self.by_id.get(&pid) {
-                    Some(&p) => node = &self.nodes[p],
-                    None => return false,
-                },
-            }
-        }
+        self.live_from[i].is_some_and(|t| t <= now)
     }
 
     pub fn visible_by_path(&self, path: &str, now: NaiveDateTime) -> Option<&Node> {
@@ -186,6 +215,54 @@ impl SiteTree {
     }
 }
 
+/// For each node, the moment it and all its ancestors are live (see `SiteTree::live_from`).
+fn live_from(nodes: &[Node], by_id: &HashMap<i32, usize>) -> Vec<Option<NaiveDateTime>> {
+    // Each node is resolved once, walking up only as far as the first resolved ancestor; a
+    // cycle (impossible through the editor, but the rows are data) leaves its members hidden.
+    let mut out: Vec<Option<Option<NaiveDateTime>>> = vec![None; nodes.len()];
+    for start in 0..nodes.len() {
+        let mut chain = Vec::new();
+        let mut cur = Some(start);
+        let mut base: Option<NaiveDateTime> = None;
+        let mut resolved = false;
+        while let Some(i) = cur {
+            if let Some(known) = out[i] {
+                base = known;
+                resolved = true;
+                break;
+            }
+            if chain.contains(&i) {
+                break;
+            }
+            chain.push(i);
+            cur = match nodes[i].parent_id {
+                None => {
+                    resolved = true;
+                    base = Some(NaiveDateTime::MIN);
+                    None
+                }
+                Some(pid) => match by_id.get(&pid) {
+                    Some(&p) => Some(p),
+                    None => {
+                        resolved = true;
+                        None
+                    }
+                },
+            };
+        }
+        // `base` is when the first resolved ancestor above the chain is live (`None`: never).
+        let mut live = if resolved { base } else { None };
+        for &i in chain.iter().rev() {
+            live = match (live, nodes[i].publish_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+            out[i] = Some(live);
+        }
+    }
+    out.into_iter().map(Option::flatten).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +280,7 @@ mod tests {
             id,
             parent_id: parent,
             path: path.into(),
+            url: format!("/{path}"),
             title: path.into(),
             summary: String::new(),
             nav_order: order,

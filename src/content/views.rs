@@ -2,34 +2,33 @@
 
 use askama::Template;
 use chrono::NaiveDateTime;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::tree::{Node, SiteTree};
 use crate::html::{JsonLd, SafeHtml};
+use crate::markdown::FaqEntry;
 use crate::web::ctx::{Ctx, NavLink};
 
-pub struct Link {
-    pub url: String,
-    pub title: String,
+/// A link to a page. Views borrow from the site snapshot: a page view copies no titles or URLs.
+pub struct Link<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
 }
 
-pub struct Card {
-    pub url: String,
-    pub title: String,
-    pub summary: String,
-}
+/// A page shown as a card (its title and summary).
+pub type Card<'a> = &'a Node;
 
 /// Where a page sits in its hub: the other pages, and the guided path's previous and next.
-pub struct HubNav {
-    pub hub: Link,
+pub struct HubNav<'a> {
+    pub hub: Link<'a>,
     /// The pages around this one (all of them in a hub of up to `HUB_NAV_WINDOW`).
-    pub pages: Vec<NavLink>,
+    pub pages: Vec<NavLink<'a>>,
     /// How many pages the hub has: more than shown means a link to the hub's full list.
     pub total: usize,
-    pub prev: Option<Link>,
-    pub next: Option<Link>,
+    pub prev: Option<Link<'a>>,
+    pub next: Option<Link<'a>>,
 }
 
 /// A big hub's side list shows this many pages around the current one, not hundreds.
@@ -37,7 +36,7 @@ pub const HUB_NAV_WINDOW: usize = 15;
 
 #[derive(Template)]
 #[template(path = "site/page.html")]
-pub struct PageView {
+pub struct PageView<'a> {
     pub ctx: Ctx,
     pub document_title: String,
     pub title: String,
@@ -47,36 +46,34 @@ pub struct PageView {
     pub toc: SafeHtml,
     pub published: Option<NaiveDateTime>,
     pub updated: NaiveDateTime,
-    pub breadcrumbs: Vec<Link>,
-    pub children: Vec<Card>,
-    pub hub: Option<HubNav>,
+    pub breadcrumbs: Vec<Link<'a>>,
+    pub children: Vec<Card<'a>>,
+    pub hub: Option<HubNav<'a>>,
     /// Pinned, then computed, then from the same hub: at most `RELATED_SHOWN`, all visible.
-    pub related: Vec<Card>,
+    pub related: Vec<Card<'a>>,
     /// "Pages that link here", visible ones only.
-    pub backlinks: Vec<Link>,
+    pub backlinks: Vec<Link<'a>>,
     pub json_ld: JsonLd,
     pub is_home: bool,
 }
 
-fn link(n: &Node) -> Link {
+fn link(n: &Node) -> Link<'_> {
     Link {
-        url: n.url(),
-        title: n.title.clone(),
+        url: &n.url,
+        title: &n.title,
     }
 }
 
-fn card(n: &Node) -> Card {
-    Card {
-        url: n.url(),
-        title: n.title.clone(),
-        summary: n.summary.clone(),
-    }
-}
-
-impl PageView {
-    /// Assembles a page from its stored HTML and its place in the tree. `is_home` renders it at `/`.
-    pub fn new(ctx: Ctx, node: &Node, mut page: PublicPage, is_home: bool) -> PageView {
-        let tree: &SiteTree = &ctx.site.tree;
+impl<'a> PageView<'a> {
+    /// Assembles a page from its stored HTML and its place in `tree` (the snapshot `ctx` holds,
+    /// borrowed by the caller). `is_home` renders it at `/`.
+    pub fn new(
+        ctx: Ctx,
+        tree: &'a SiteTree,
+        node: &'a Node,
+        mut page: PublicPage,
+        is_home: bool,
+    ) -> PageView<'a> {
         let now = ctx.now;
         let ancestors = if is_home {
             Vec::new()
@@ -84,23 +81,24 @@ impl PageView {
             tree.ancestors(node)
         };
         let mut breadcrumbs = vec![Link {
-            url: "/".into(),
-            title: "Home".into(),
+            url: "/",
+            title: "Home",
         }];
         breadcrumbs.extend(ancestors.iter().map(|n| link(n)));
 
         let children: Vec<Card> = if is_home {
-            tree.hubs(now).into_iter().map(card).collect()
+            tree.hubs(now)
         } else {
             tree.children(Some(node.id), now)
-                .into_iter()
-                .map(card)
-                .collect()
         };
 
+        // The pages of this page's hub: the side list, previous/next, and related fallbacks.
+        let siblings = node
+            .parent_id
+            .map(|p| tree.children(Some(p), now))
+            .unwrap_or_default();
         let hub = match ancestors.last() {
             Some(parent) if !is_home => {
-                let siblings = tree.children(Some(parent.id), now);
                 let pos = siblings.iter().position(|s| s.id == node.id);
                 let prev = pos
                     .and_then(|p| p.checked_sub(1))
@@ -113,8 +111,8 @@ impl PageView {
                 let pages = siblings[start..(start + HUB_NAV_WINDOW).min(siblings.len())]
                     .iter()
                     .map(|s| NavLink {
-                        url: s.url(),
-                        title: s.title.clone(),
+                        url: &s.url,
+                        title: &s.title,
                         current: s.id == node.id,
                     })
                     .collect();
@@ -129,8 +127,7 @@ impl PageView {
             _ => None,
         };
 
-        let url_path = if is_home { "/".to_owned() } else { node.url() };
-        let canonical = ctx.absolute(&url_path);
+        let canonical = ctx.absolute(if is_home { "/" } else { &node.url });
         let site_name = ctx.site_name().to_owned();
         let shown_title = page.seo_title.clone().unwrap_or_else(|| page.title.clone());
         let document_title = if is_home && (shown_title == site_name) {
@@ -139,53 +136,22 @@ impl PageView {
             format!("{shown_title} · {site_name}")
         };
 
-        let here = (!is_home).then(|| (page.title.clone(), canonical.clone()));
-        let crumbs_ld: Vec<Value> = breadcrumbs
-            .iter()
-            .map(|b| (b.title.clone(), ctx.absolute(&b.url)))
-            .chain(here)
-            .enumerate()
-            .map(|(i, (name, item))| json!({"@type": "ListItem", "position": i + 1, "name": name, "item": item}))
-            .collect();
-        let mut graph = vec![
-            json!({
-                "@type": "WebPage",
-                "@id": canonical,
-                "url": canonical,
-                "name": page.title,
-                "description": page.summary,
-                "datePublished": page.publish_at.map(iso),
-                "dateModified": iso(page.updated_at),
-                "isPartOf": {"@type": "WebSite", "name": site_name, "url": ctx.absolute("/")},
-            }),
-            json!({"@type": "BreadcrumbList", "itemListElement": crumbs_ld}),
-        ];
         let faq = page.faq();
-        if !faq.is_empty() {
-            graph.push(json!({
-                "@type": "FAQPage",
-                "mainEntity": faq.iter().map(|f| json!({
-                    "@type": "Question",
-                    "name": f.question,
-                    "acceptedAnswer": {"@type": "Answer", "text": f.answer},
-                })).collect::<Vec<_>>(),
-            }));
-        }
+        let json_ld = structured_data(&ctx, &page, &canonical, &breadcrumbs, is_home, &faq);
         let (body, toc) = page.take_html();
-        let related = related_pages(tree, node, &page, now);
+        let related = related_pages(tree, node, &page, &siblings, now);
         let backlinks = serde_json::from_str::<Vec<Backlink>>(&page.backlinks_json)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|b| tree.visible_by_id(b.id, now).map(link))
             .collect();
-        let json_ld = JsonLd::new(&json!({"@context": "https://schema.org", "@graph": graph}));
 
         PageView {
             related,
             backlinks,
             document_title,
-            title: page.title.clone(),
-            summary: page.summary.clone(),
+            title: std::mem::take(&mut page.title),
+            summary: std::mem::take(&mut page.summary),
             canonical,
             body,
             toc,
@@ -209,12 +175,155 @@ impl PageView {
     }
 }
 
+/// The page's schema.org description: the page, its breadcrumb trail and its FAQ. Typed structs
+/// that borrow the page's strings, serialised once (a `json!` tree cost a tenth of a page view).
+fn structured_data(
+    ctx: &Ctx,
+    page: &PublicPage,
+    canonical: &str,
+    breadcrumbs: &[Link],
+    is_home: bool,
+    faq: &[FaqEntry],
+) -> JsonLd {
+    let crumbs: Vec<(String, &str)> = breadcrumbs
+        .iter()
+        .map(|b| (ctx.absolute(b.url), b.title))
+        .chain((!is_home).then(|| (canonical.to_owned(), page.title.as_str())))
+        .collect();
+    let mut graph = vec![
+        Thing::WebPage {
+            kind: "WebPage",
+            id: canonical,
+            url: canonical,
+            name: &page.title,
+            description: &page.summary,
+            date_published: page.publish_at.map(iso),
+            date_modified: iso(page.updated_at),
+            is_part_of: WebSite {
+                kind: "WebSite",
+                name: ctx.site_name(),
+                url: ctx.absolute("/"),
+            },
+        },
+        Thing::BreadcrumbList {
+            kind: "BreadcrumbList",
+            items: crumbs
+                .iter()
+                .enumerate()
+                .map(|(i, (item, name))| ListItem {
+                    kind: "ListItem",
+                    position: i + 1,
+                    name,
+                    item,
+                })
+                .collect(),
+        },
+    ];
+    if !faq.is_empty() {
+        graph.push(Thing::FaqPage {
+            kind: "FAQPage",
+            questions: faq
+                .iter()
+                .map(|f| Question {
+                    kind: "Question",
+                    name: &f.question,
+                    answer: Answer {
+                        kind: "Answer",
+                        text: &f.answer,
+                    },
+                })
+                .collect(),
+        });
+    }
+    JsonLd::new(&Document {
+        context: "https://schema.org",
+        graph,
+    })
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@graph")]
+    graph: Vec<Thing<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Thing<'a> {
+    #[serde(rename_all = "camelCase")]
+    WebPage {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        #[serde(rename = "@id")]
+        id: &'a str,
+        url: &'a str,
+        name: &'a str,
+        description: &'a str,
+        date_published: Option<String>,
+        date_modified: String,
+        is_part_of: WebSite<'a>,
+    },
+    BreadcrumbList {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        #[serde(rename = "itemListElement")]
+        items: Vec<ListItem<'a>>,
+    },
+    FaqPage {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        #[serde(rename = "mainEntity")]
+        questions: Vec<Question<'a>>,
+    },
+}
+
+#[derive(Serialize)]
+struct WebSite<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ListItem<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    position: usize,
+    name: &'a str,
+    item: &'a str,
+}
+
+#[derive(Serialize)]
+struct Question<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    #[serde(rename = "acceptedAnswer")]
+    answer: Answer<'a>,
+}
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    text: &'a str,
+}
+
 /// How many related pages a page shows.
 pub const RELATED_SHOWN: usize = 5;
 
 /// Related pages: the editor's pins, then the computed ones (shared terms), then pages of the same
 /// hub; never the page itself, never a hidden page, each once.
-fn related_pages(tree: &SiteTree, node: &Node, page: &PublicPage, now: NaiveDateTime) -> Vec<Card> {
+fn related_pages<'a>(
+    tree: &'a SiteTree,
+    node: &Node,
+    page: &PublicPage,
+    siblings: &[&'a Node],
+    now: NaiveDateTime,
+) -> Vec<Card<'a>> {
     let pinned = page
         .related_pins
         .lines()
@@ -223,10 +332,7 @@ fn related_pages(tree: &SiteTree, node: &Node, page: &PublicPage, now: NaiveDate
         .unwrap_or_default()
         .into_iter()
         .filter_map(|id| tree.visible_by_id(id, now));
-    let same_hub = node
-        .parent_id
-        .map(|p| tree.children(Some(p), now))
-        .unwrap_or_default();
+    let same_hub = siblings.iter().copied();
     let mut seen = vec![node.id];
     let mut out = Vec::new();
     for n in pinned.chain(computed).chain(same_hub) {
@@ -235,7 +341,7 @@ fn related_pages(tree: &SiteTree, node: &Node, page: &PublicPage, now: NaiveDate
         }
         if !seen.contains(&n.id) {
             seen.push(n.id);
-            out.push(card(n));
+            out.push(n);
         }
     }
     out
@@ -244,24 +350,17 @@ fn related_pages(tree: &SiteTree, node: &Node, page: &PublicPage, now: NaiveDate
 /// The home page when no page is chosen as home: the site's hubs and top-level pages.
 #[derive(Template)]
 #[template(path = "site/home.html")]
-pub struct HomeView {
+pub struct HomeView<'a> {
     pub ctx: Ctx,
     pub canonical: String,
-    pub sections: Vec<Card>,
+    pub sections: Vec<Card<'a>>,
 }
 
-impl HomeView {
-    pub fn new(ctx: Ctx) -> HomeView {
-        let sections = ctx
-            .site
-            .tree
-            .children(None, ctx.now)
-            .into_iter()
-            .map(card)
-            .collect();
+impl<'a> HomeView<'a> {
+    pub fn new(ctx: Ctx, tree: &'a SiteTree) -> HomeView<'a> {
         HomeView {
             canonical: ctx.absolute("/"),
-            sections,
+            sections: tree.children(None, ctx.now),
             ctx,
         }
     }

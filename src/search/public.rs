@@ -12,7 +12,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::html::SafeHtml;
 use crate::search::{self, Query};
-use crate::web::ctx::{Ctx, NavLink};
+use crate::web::ctx::Ctx;
 use crate::web::page_cache::Stamp;
 use crate::web::render;
 
@@ -36,7 +36,6 @@ pub struct SearchPage {
     pub total: usize,
     pub page: usize,
     pub pages: usize,
-    pub hubs: Vec<NavLink>,
 }
 
 impl SearchPage {
@@ -90,7 +89,7 @@ pub async fn find(
         .into_iter()
         .map(|r| Hit {
             url: format!("/{}", r.path),
-            snippet: search::snippet(&r.body_md, &query, SNIPPET_WORDS),
+            snippet: search::snippet(&r.body_text, &query, SNIPPET_WORDS),
             title: r.title,
         })
         .collect();
@@ -110,7 +109,6 @@ pub async fn search_page(
         find(&state, &ctx, &q, (page - 1) * PER_PAGE, PER_PAGE).await?
     };
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let hubs = ctx.hubs();
     let view = SearchPage {
         ctx,
         q: params.q.chars().take(200).collect(),
@@ -119,7 +117,6 @@ pub async fn search_page(
         total,
         page: page.min(pages),
         pages,
-        hubs,
     };
     render(&view)
 }

@@ -16,9 +16,9 @@ use crate::error::AppError;
 use crate::site::state::Snapshot;
 use crate::web::{assets, csrf};
 
-pub struct NavLink {
-    pub url: String,
-    pub title: String,
+pub struct NavLink<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
     /// The current page is this entry or lies under it.
     pub current: bool,
 }
@@ -116,32 +116,31 @@ impl Ctx {
         assets::url(name)
     }
 
-    pub fn nav(&self) -> Vec<NavLink> {
+    pub fn nav(&self) -> Vec<NavLink<'_>> {
         self.site
             .tree
             .navigation(self.now)
             .into_iter()
-            .map(|n| {
-                let url = n.url();
-                let current = self.path == url || self.path.starts_with(&format!("{url}/"));
-                NavLink {
-                    url,
-                    title: n.title.clone(),
-                    current,
-                }
+            .map(|n| NavLink {
+                url: &n.url,
+                title: &n.title,
+                current: self
+                    .path
+                    .strip_prefix(n.url.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
             })
             .collect()
     }
 
     /// The site's hubs, for the home listing and the 404 page.
-    pub fn hubs(&self) -> Vec<NavLink> {
+    pub fn hubs(&self) -> Vec<NavLink<'_>> {
         self.site
             .tree
             .hubs(self.now)
             .into_iter()
             .map(|n| NavLink {
-                url: n.url(),
-                title: n.title.clone(),
+                url: &n.url,
+                title: &n.title,
                 current: false,
             })
             .collect()
