@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::html::SafeHtml;
 use crate::slug::slugify;
 
-/// Bump when the output of `render` changes (a sanitiser rule, a new extension): pages stored
-/// with an older version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 4;
+/// Bump when the output of `render` changes (a sanitiser rule, a new extension), or what saving
+/// derives from the Markdown (5: the plain text for search snippets): pages stored with an older
+/// version are re-rendered at start-up.
+pub const RENDERER_VERSION: i32 = 5;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;

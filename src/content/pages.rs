@@ -178,7 +178,9 @@ pub fn find_public(
         .filter(pages::status.ne(Status::Draft.as_str()))
         .filter(pages::publish_at.le(now))
         .select(PublicPage::as_select())
-        .first(conn)
+        // Not `.first()`: SQLite re-prepares a statement with a bound LIMIT every time it runs
+        // (it plans with the limit's value), and the path is unique anyway.
+        .get_result(conn)
         .optional()
 }
 
@@ -355,6 +357,7 @@ struct NewPage<'a> {
     updated_at: NaiveDateTime,
     search_title: &'a str,
     search_body: &'a str,
+    body_text: &'a str,
     related_pins: &'a str,
 }
 
@@ -377,7 +380,7 @@ pub fn create(
     conn.transaction(|conn| {
         let path = validate(conn, input, None)?;
         let rendered = markdown::render(&input.body_md);
-        let (search_title, search_body) = search::index_text(input.title.trim(), &input.body_md);
+        let text = search::IndexText::new(input.title.trim(), &input.body_md);
         diesel::insert_into(pages::table)
             .values(NewPage {
                 parent_id: input.parent_id,
@@ -399,8 +402,9 @@ pub fn create(
                 author_id,
                 created_at: now,
                 updated_at: now,
-                search_title: &search_title,
-                search_body: &search_body,
+                search_title: &text.title,
+                search_body: &text.body,
+                body_text: &text.plain,
                 related_pins: &clean_pins(&input.related_pins),
             })
             .execute(conn)?;
@@ -434,7 +438,7 @@ pub fn update(
         }
         let path = validate(conn, input, Some(id))?;
         let rendered = markdown::render(&input.body_md);
-        let (search_title, search_body) = search::index_text(input.title.trim(), &input.body_md);
+        let text = search::IndexText::new(input.title.trim(), &input.body_md);
         diesel::update(pages::table.find(id))
             .set((
                 pages::parent_id.eq(input.parent_id),
@@ -456,8 +460,9 @@ pub fn update(
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),
                 pages::updated_at.eq(now),
-                pages::search_title.eq(&search_title),
-                pages::search_body.eq(&search_body),
+                pages::search_title.eq(&text.title),
+                pages::search_body.eq(&text.body),
+                pages::body_text.eq(&text.plain),
             ))
             .execute(conn)?;
         let mut moved_to = Vec::new();
@@ -620,15 +625,16 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
         conn.transaction(|conn| {
             for (id, title, body) in &batch {
                 let r = markdown::render(body);
-                let (search_title, search_body) = search::index_text(title, body);
+                let text = search::IndexText::new(title, body);
                 diesel::update(pages::table.find(id))
                     .set((
                         pages::body_html.eq(r.html.as_str()),
                         pages::toc_html.eq(r.toc.as_str()),
                         pages::faq_json.eq(faq_json(&r.faq)),
                         pages::renderer_version.eq(RENDERER_VERSION),
-                        pages::search_title.eq(search_title),
-                        pages::search_body.eq(search_body),
+                        pages::search_title.eq(&text.title),
+                        pages::search_body.eq(&text.body),
+                        pages::body_text.eq(&text.plain),
                     ))
                     .execute(conn)?;
                 crate::content::links::record(conn, *id, &r.links)?;

@@ -36,6 +36,7 @@ diesel::table! {
         updated_at -> Timestamp,
         search_title -> Text,
         search_body -> Text,
+        body_text -> Text,
         backlinks_json -> Text,
         related_json -> Text,
         related_pins -> Text,

@@ -17,12 +17,23 @@ pub use query::Query;
 /// At most this many matches are ranked for one query.
 pub const MAX_RESULTS: i64 = 500;
 
-/// The text the index holds for a page: its title and its body's plain text, folded to ASCII.
-pub fn index_text(title: &str, body_md: &str) -> (String, String) {
-    (
-        query::fold(title),
-        query::fold(&markdown::plain_text(body_md)),
-    )
+/// What saving a page stores for search: the title and the body's plain text folded to ASCII
+/// (what the index holds), and the plain text as written (what result snippets are cut from).
+pub struct IndexText {
+    pub title: String,
+    pub body: String,
+    pub plain: String,
+}
+
+impl IndexText {
+    pub fn new(title: &str, body_md: &str) -> IndexText {
+        let plain = markdown::plain_text(body_md);
+        IndexText {
+            title: query::fold(title),
+            body: query::fold(&plain),
+            plain,
+        }
+    }
 }
 
 #[derive(QueryableByName)]
@@ -59,14 +70,14 @@ pub fn search(conn: &mut DbConnection, q: &Query) -> QueryResult<Vec<i32>> {
     Ok(hits.into_iter().map(|h| h.id).collect())
 }
 
-/// What a result shows: the page's address, title and Markdown (for the snippet).
+/// What a result shows: the page's address, title and plain text (for the snippet).
 #[derive(Queryable, Debug, Clone)]
 pub struct ResultPage {
     pub id: i32,
     pub path: String,
     pub title: String,
     pub summary: String,
-    pub body_md: String,
+    pub body_text: String,
 }
 
 /// The pages behind `ids`, in the order of `ids`.
@@ -78,7 +89,7 @@ pub fn load(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ResultPage>
             pages::path,
             pages::title,
             pages::summary,
-            pages::body_md,
+            pages::body_text,
         ))
         .load(conn)?;
     Ok(ids
@@ -87,9 +98,8 @@ pub fn load(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ResultPage>
         .collect())
 }
 
-/// About `words` words of the page's text around the first match, with the matches marked.
-pub fn snippet(body_md: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
-    let text = markdown::plain_text(body_md);
+/// About `words` words of the page's plain text around the first match, with the matches marked.
+pub fn snippet(text: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
     let all: Vec<&str> = text.split_whitespace().collect();
     let first = all
         .iter()
