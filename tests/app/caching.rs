@@ -195,10 +195,7 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
     assert_eq!(app.get("/secret").await.status, 404);
     // Even with the cache filled under the current stamp, a hidden page is never looked up in it.
     let validators = galley::web::page_cache::Validators::new(stamp(&app), p.id, pages::now());
-    let entry = std::sync::Arc::new(galley::web::page_cache::Entry::new(
-        "LEAK".into(),
-        validators,
-    ));
+    let entry = std::sync::Arc::new(galley::web::page_cache::Entry::new("LEAK", validators));
     app.state.page_cache.put("secret", stamp(&app), entry);
     let res = app.get("/secret").await;
     assert_eq!(res.status, 404);
@@ -234,10 +231,25 @@ async fn cache_is_bounded(app: TestApp) {
         ..Config::for_database("")
     };
     let app = TestApp::with_config(app.db.sibling(), config).await;
-    let big = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(2000);
+    // Scrambled words: the cache stores pages compressed, and repeated text would shrink to nothing.
+    let mut seed: u64 = 42;
+    let mut words = || {
+        (0..15_000)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let n = (seed >> 33) as usize;
+                (0..3 + n % 6)
+                    .map(|k| char::from(b'a' + ((n >> (k * 4)) % 26) as u8))
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     for i in 0..30 {
         page(&format!("p{i}"), &format!("Page {i}"))
-            .body(&format!("{big} {i}"))
+            .body(&words())
             .create(&app)
             .await;
     }

@@ -4,6 +4,7 @@
 --   BENCH_PATHS_FILE   one path per line, or `path<TAB>etag` lines (required)
 --   BENCH_ETAG=1       send `If-None-Match: <etag>` with each path (conditional requests)
 --   BENCH_COUNT_STATUS=1  count responses by status (costs wrk some CPU: only for small bodies)
+--   BENCH_GZIP=1       send `Accept-Encoding: gzip`, as browsers and crawlers do
 --
 -- Each thread starts at a different offset of the list and walks it in order, wrapping around.
 -- done() prints one line, `BENCH key=value ...`: requests, duration, requests/s, latency
@@ -13,6 +14,7 @@
 local paths_file = os.getenv("BENCH_PATHS_FILE")
 local use_etag = os.getenv("BENCH_ETAG") == "1"
 local count_status = os.getenv("BENCH_COUNT_STATUS") == "1"
+local use_gzip = os.getenv("BENCH_GZIP") == "1"
 
 local function load_entries()
    local entries = {}
@@ -46,6 +48,9 @@ function init(args)
       local headers = {}
       if use_etag and e.etag ~= "" then
          headers["If-None-Match"] = e.etag
+      end
+      if use_gzip then
+         headers["Accept-Encoding"] = "gzip"
       end
       requests[i] = wrk.format("GET", e.path, headers)
    end

@@ -22,13 +22,24 @@
 # root, or through `sudo -n`). Only the private nginx started here is used and stopped; note that
 # installing Debian's nginx package on a systemd machine also enables its system service.
 #
-# Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list):
-#   cached       default server (page cache on), 32 and 256 connections
-#   cached-hot   the same with only BENCH_HOT_PATHS URLs, which fit the page cache (32 connections)
-#   uncached     GALLEY_PAGE_CACHE_MB=0, 32 connections
-#   conditional  If-None-Match with each page's ETag (304 expected), 32 connections
-#   search       /search?q=<word> over ~200 words, if /search answers 200
-#   nginx        the same pages as static files (fetched from galley), 32 and 256 connections
+# Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list). The main page
+# scenarios send `Accept-Encoding: gzip`, as every browser and crawler does: galley's page cache
+# stores each page gzip-compressed only (as Varnish does) and sends those bytes as they are, while
+# a client without gzip gets the page inflated per request; that slower path is measured apart.
+#   cached           default server (page cache on), gzip, 32 and 256 connections
+#   cached-hot       the same with only BENCH_HOT_PATHS URLs, which fit the page cache (gzip, 32)
+#   cached-identity  page cache on, no Accept-Encoding: pages inflated from the cache (32)
+#   conditional      If-None-Match with each page's ETag (304 expected), no gzip, 32 connections
+#   search           /search?q=<word> over ~200 words, no gzip, 32 connections, if /search
+#                    answers 200
+#   uncached         GALLEY_PAGE_CACHE_MB=0, no gzip (nothing is stored, so galley would compress
+#                    each page per request), 32 connections
+#   nginx            the same pages as static files, gzip, 32 and 256 connections: the pages are
+#                    fetched once from galley, as HTML and as raw gzip bytes saved to index.html.gz,
+#                    and gzip_static sends the very bytes galley sent
+#   nginx-identity   nginx sending the saved HTML uncompressed, 32 connections
+# "x nginx" compares cached and cached-hot with nginx, cached-identity and uncached with
+# nginx-identity, at the same connection count (else the 32-connection run).
 # Prints a table with the targets and writes tests/bench/out/result-<UTC timestamp>.json.
 set -euo pipefail
 
@@ -265,19 +276,26 @@ peak_rss_kb() { # pid...: sum of VmHWM
     echo "$total"
 }
 
-# run_wrk NAME SERVER CONNECTIONS URL PATHS_FILE [ETAG 0|1] [COUNT_STATUS 0|1] [PIDS...]
+# run_wrk NAME SERVER CONNECTIONS ENCODING URL PATHS_FILE [ETAG 0|1] [COUNT_STATUS 0|1] [PIDS...]
+# ENCODING is gzip (requests send `Accept-Encoding: gzip`) or identity (no Accept-Encoding).
 run_wrk() {
-    local name=$1 server=$2 conns=$3 url=$4 file=$5 etag=${6:-0} count=${7:-0}
-    shift 7 2>/dev/null || shift $#
+    local name=$1 server=$2 conns=$3 enc=$4 url=$5 file=$6 etag=${7:-0} count=${8:-0}
+    shift 8 2>/dev/null || shift $#
+    local gz
+    case $enc in
+        gzip) gz=1 ;;
+        identity) gz=0 ;;
+        *) die "run_wrk: encoding must be gzip or identity, got '$enc'" ;;
+    esac
     local out="$work/wrk-$name-$server-$conns"
-    log "$name ($server, $conns connections): warm-up ${WARMUP}s, then ${DURATION}s"
+    log "$name ($server, $conns connections, $enc): warm-up ${WARMUP}s, then ${DURATION}s"
     if ((WARMUP > 0)); then
-        BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count \
+        BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count BENCH_GZIP=$gz \
             timeout $((WARMUP + 30)) "$WRK" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 2s \
             -s "$here/paths.lua" "$url" >"$out.warmup.txt" 2>&1 ||
             { cat "$out.warmup.txt" >&2; die "wrk warm-up failed"; }
     fi
-    BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count \
+    BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count BENCH_GZIP=$gz \
         timeout $((DURATION + 60)) "$WRK" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 2s \
         --latency -s "$here/paths.lua" "$url" >"$out.txt" 2>&1 ||
         { cat "$out.txt" >&2; die "wrk failed"; }
@@ -285,7 +303,9 @@ run_wrk() {
     bench=$(grep '^BENCH ' "$out.txt" | tail -n 1) || { cat "$out.txt" >&2; die "no BENCH line from wrk"; }
     local rss
     rss=$(peak_rss_kb "$@")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" >>"$work/runs.tsv"
+    # The encoding goes last, so report.py still reads the older 5-column lines.
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" \
+        "$([[ $enc == gzip ]] && echo true || echo false)" >>"$work/runs.tsv"
     log "  ${bench#BENCH }"
 }
 
@@ -297,7 +317,9 @@ start_server cached
 meta restart_ms "$STARTUP_MS"
 base="http://127.0.0.1:$PORT"
 
-# 2. Fetch every benchmarked page once (no compression): nginx's docroot and the ETags.
+# 2. Fetch every benchmarked page twice, for nginx's docroot: once without compression (index.html,
+#    and the ETags), once with `Accept-Encoding: gzip` and without --compressed, so that the raw
+#    gzip bytes galley sends are saved as they are (index.html.gz, for nginx's gzip_static).
 #    This also fills galley's page cache before the cached runs.
 docroot=$pub/docroot
 mkdir -p "$docroot"
@@ -318,34 +340,70 @@ awk -F'\t' -v base="$base" '
 if awk -F'\t' '$2 == "" { found = 1 } END { exit !found }' "$work/etags.tsv"; then
     die "some pages came without an ETag"
 fi
+awk -v base="$base" -v root="$docroot" '{
+    out = ($0 == "/") ? root "/index.html.gz" : root $0 "/index.html.gz"
+    printf "url = \"%s%s\"\noutput = \"%s\"\n", base, $0, out
+}' "$work/paths.txt" >"$work/fetch-gz.curl"
+log "fetching $NPATHS pages from galley with Accept-Encoding: gzip"
+timeout 900 curl -sS --create-dirs --max-time 30 -H 'Accept-Encoding: gzip' -K "$work/fetch-gz.curl" \
+    -w '%{http_code}\t%{url_effective}\t%header{content-encoding}\n' >"$work/fetch-gz.tsv" ||
+    die "fetching the gzip pages failed"
+awk -F'\t' '
+    $1 != 200 || $3 != "gzip" {
+        bad++
+        if (bad <= 5) print "  " $1 " " $2 " Content-Encoding: " ($3 == "" ? "(none)" : $3) > "/dev/stderr"
+    }
+    END { exit bad > 0 }' "$work/fetch-gz.tsv" ||
+    die "some benchmarked pages did not answer Accept-Encoding: gzip with 200 and gzip (above)"
+[[ $(wc -l <"$work/fetch-gz.tsv") -eq $NPATHS ]] ||
+    die "fetched $(wc -l <"$work/fetch-gz.tsv") of $NPATHS pages with gzip"
+# The gzip runs must measure the same pages as the identity runs (spot check of one page).
+sample=$(sed -n 2p "$work/paths.txt")
+[[ -n $sample ]] || sample=/
+python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.decompress(open(sys.argv[1], "rb").read()))' \
+    "$docroot${sample%/}/index.html.gz" | cmp -s - "$docroot${sample%/}/index.html" ||
+    die "galley's gzip page for $sample does not inflate to its uncompressed page"
 chmod -R a+rX "$docroot"
-html_bytes=$(find "$docroot" -type f -name index.html -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-meta html_mb "$(awk -v b="$html_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')"
-meta html_kb_per_page "$(awk -v b="$html_bytes" -v n="$NPATHS" 'BEGIN { printf "%.1f", b / n / 1024 }')"
+total_bytes() { # file name: total size of the files of that name in the docroot
+    find "$docroot" -type f -name "$1" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
+}
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+kb_per_page() { awk -v b="$1" -v n="$NPATHS" 'BEGIN { printf "%.1f", b / n / 1024 }'; }
+html_bytes=$(total_bytes index.html)
+meta html_mb "$(mb "$html_bytes")"
+meta html_kb_per_page "$(kb_per_page "$html_bytes")"
+html_gz_bytes=$(total_bytes index.html.gz)
+meta html_gz_mb "$(mb "$html_gz_bytes")"
+meta html_gz_kb_per_page "$(kb_per_page "$html_gz_bytes")"
 
-# 3. galley with its page cache: cached pages, conditional requests, search.
-run_wrk cached galley 32 "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
-run_wrk cached galley 256 "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
+# 3. galley with its page cache: cached pages (gzip, as browsers and crawlers ask, then without
+#    gzip: inflated per request), conditional requests, search.
+run_wrk cached galley 32 gzip "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
+run_wrk cached galley 256 gzip "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
 if ((HOT > 0)); then
     head -n "$HOT" "$work/paths.txt" >"$work/hot-paths.txt"
-    run_wrk cached-hot galley 32 "$base" "$work/hot-paths.txt" 0 0 "$SERVER_PID"
+    run_wrk cached-hot galley 32 gzip "$base" "$work/hot-paths.txt" 0 0 "$SERVER_PID"
 fi
-run_wrk conditional galley 32 "$base" "$work/etags.tsv" 1 1 "$SERVER_PID"
+run_wrk cached-identity galley 32 identity "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
+run_wrk conditional galley 32 identity "$base" "$work/etags.tsv" 1 1 "$SERVER_PID"
 search_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/search?q=test" || true)
 if [[ $search_code == 200 ]]; then
     sed 's|^|/search?q=|' "$work/words.txt" >"$work/search-paths.txt"
-    run_wrk search galley 32 "$base" "$work/search-paths.txt" 0 0 "$SERVER_PID"
+    run_wrk search galley 32 identity "$base" "$work/search-paths.txt" 0 0 "$SERVER_PID"
 else
     log "search: not available yet (/search?q=test answered $search_code)"
 fi
 stop_server
 
-# 4. galley without its page cache.
+# 4. galley without its page cache (no gzip: with nothing stored, gzip would cost a compression
+#    per request; compared with nginx-identity).
 start_server uncached GALLEY_PAGE_CACHE_MB=0
-run_wrk uncached galley 32 "http://127.0.0.1:$PORT" "$work/paths.txt" 0 0 "$SERVER_PID"
+run_wrk uncached galley 32 identity "http://127.0.0.1:$PORT" "$work/paths.txt" 0 0 "$SERVER_PID"
 stop_server
 
-# 5. nginx serving the same HTML as static files, with its own configuration.
+# 5. nginx serving the same pages as static files, with its own configuration: gzip_static sends
+#    the saved index.html.gz (the very bytes galley sent) to clients that accept gzip, and
+#    index.html to the others.
 NGINX_PORT=$(free_port)
 mkdir -p "$pub/nginx"
 NGINX_CONF=$pub/nginx/nginx.conf
@@ -361,6 +419,7 @@ events {
 http {
     access_log off;
     default_type text/html;
+    gzip_static on;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
@@ -392,13 +451,19 @@ nginx_pids() {
     echo "$master"
     pgrep -P "$master" 2>/dev/null || true
 }
-# Same bytes as galley sent? (spot check of one page)
-sample=$(sed -n 2p "$work/paths.txt")
-[[ -n $sample ]] || sample=/
+# Same bytes as galley sent, with and without gzip? (spot check of one page, $sample from step 2)
 cmp -s <(curl -s --max-time 5 "http://127.0.0.1:$NGINX_PORT$sample") "$docroot${sample%/}/index.html" ||
     die "nginx does not serve the saved page for $sample"
-run_wrk nginx nginx 32 "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
-run_wrk nginx nginx 256 "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+sample_enc=$(curl -s --max-time 5 -H 'Accept-Encoding: gzip' -o "$work/nginx-sample.gz" \
+    -w '%header{content-encoding}' "http://127.0.0.1:$NGINX_PORT$sample") ||
+    die "nginx did not answer $sample with Accept-Encoding: gzip"
+[[ $sample_enc == gzip ]] ||
+    die "nginx answered $sample with Content-Encoding '${sample_enc:-(none)}', not gzip (gzip_static?)"
+cmp -s "$work/nginx-sample.gz" "$docroot${sample%/}/index.html.gz" ||
+    die "nginx does not serve the saved gzip page for $sample"
+run_wrk nginx nginx 32 gzip "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+run_wrk nginx nginx 256 gzip "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+run_wrk nginx-identity nginx 32 identity "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
 stop_nginx
 
 # 6. Summary.
