@@ -653,7 +653,19 @@ pub async fn create_redirect(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<RedirectForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (from, to) = match redirects::validate(&form.from_path, &form.to_path) {
+    let checked = redirects::validate(&form.from_path, &form.to_path).and_then(|(from, to)| {
+        let site = state.site.current();
+        if site.tree.visible_by_path(&from, pages::now()).is_none() {
+            return Ok((from, to));
+        }
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "from_path",
+            format!("A published page lives at /{from}; a redirect there would never be used."),
+        );
+        Err(errors)
+    });
+    let (from, to) = match checked {
         Ok(pair) => pair,
         Err(errors) => {
             return redirects_view(
@@ -667,28 +679,6 @@ pub async fn create_redirect(
             .await;
         }
     };
-    if state
-        .site
-        .current()
-        .tree
-        .visible_by_path(&from, pages::now())
-        .is_some()
-    {
-        let mut errors = FieldErrors::default();
-        errors.add(
-            "from_path",
-            format!("A published page lives at /{from}; a redirect there would never be used."),
-        );
-        return redirects_view(
-            ed,
-            &state,
-            form.from_path,
-            form.to_path,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     let actor = ed.actor();
     let (f, t) = (from.clone(), to.clone());
     db::run(&state.pool, move |c| {

@@ -27,12 +27,6 @@ pub struct Node {
     pub updated_at: NaiveDateTime,
 }
 
-impl Node {
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pages)]
 struct NodeRow {
@@ -217,50 +211,22 @@ impl SiteTree {
 
 /// For each node, the moment it and all its ancestors are live (see `SiteTree::live_from`).
 fn live_from(nodes: &[Node], by_id: &HashMap<i32, usize>) -> Vec<Option<NaiveDateTime>> {
-    // Each node is resolved once, walking up only as far as the first resolved ancestor; a
-    // cycle (impossible through the editor, but the rows are data) leaves its members hidden.
-    let mut out: Vec<Option<Option<NaiveDateTime>>> = vec![None; nodes.len()];
-    for start in 0..nodes.len() {
-        let mut chain = Vec::new();
-        let mut cur = Some(start);
-        let mut base: Option<NaiveDateTime> = None;
-        let mut resolved = false;
-        while let Some(i) = cur {
-            if let Some(known) = out[i] {
-                base = known;
-                resolved = true;
-                break;
-            }
-            if chain.contains(&i) {
-                break;
-            }
-            chain.push(i);
-            cur = match nodes[i].parent_id {
-                None => {
-                    resolved = true;
-                    base = Some(NaiveDateTime::MIN);
-                    None
-                }
-                Some(pid) => match by_id.get(&pid) {
-                    Some(&p) => Some(p),
-                    None => {
-                        resolved = true;
-                        None
-                    }
-                },
-            };
-        }
-        // `base` is when the first resolved ancestor above the chain is live (`None`: never).
-        let mut live = if resolved { base } else { None };
-        for &i in chain.iter().rev() {
-            live = match (live, nodes[i].publish_at) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                _ => None,
-            };
-            out[i] = Some(live);
-        }
+    // A page's path extends its parent's, so going by path depth meets every parent first. Rows
+    // that break this (a cycle, a parent deeper than its child: never made by the editor) find
+    // their parent not worked out yet and stay hidden.
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| nodes[i].path.matches('/').count());
+    let mut live = vec![None; nodes.len()];
+    for i in order {
+        let parent_live = match nodes[i].parent_id {
+            None => Some(NaiveDateTime::MIN),
+            Some(pid) => by_id.get(&pid).and_then(|&p| live[p]),
+        };
+        live[i] = parent_live
+            .zip(nodes[i].publish_at)
+            .map(|(parent, own)| parent.max(own));
     }
-    out.into_iter().map(Option::flatten).collect()
+    live
 }
 
 #[cfg(test)]

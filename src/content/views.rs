@@ -192,7 +192,6 @@ fn structured_data(
         .collect();
     let mut graph = vec![
         Thing::WebPage {
-            kind: "WebPage",
             id: canonical,
             url: canonical,
             name: &page.title,
@@ -200,18 +199,15 @@ fn structured_data(
             date_published: page.publish_at.map(iso),
             date_modified: iso(page.updated_at),
             is_part_of: WebSite {
-                kind: "WebSite",
                 name: ctx.site_name(),
                 url: ctx.absolute("/"),
             },
         },
         Thing::BreadcrumbList {
-            kind: "BreadcrumbList",
             items: crumbs
                 .iter()
                 .enumerate()
                 .map(|(i, (item, name))| ListItem {
-                    kind: "ListItem",
                     position: i + 1,
                     name,
                     item,
@@ -221,16 +217,11 @@ fn structured_data(
     ];
     if !faq.is_empty() {
         graph.push(Thing::FaqPage {
-            kind: "FAQPage",
             questions: faq
                 .iter()
                 .map(|f| Question {
-                    kind: "Question",
                     name: &f.question,
-                    answer: Answer {
-                        kind: "Answer",
-                        text: &f.answer,
-                    },
+                    answer: Answer { text: &f.answer },
                 })
                 .collect(),
         });
@@ -249,13 +240,12 @@ struct Document<'a> {
     graph: Vec<Thing<'a>>,
 }
 
+/// Each node's `@type` is its variant's or struct's name (serde's tag).
 #[derive(Serialize)]
-#[serde(untagged)]
+#[serde(tag = "@type")]
 enum Thing<'a> {
     #[serde(rename_all = "camelCase")]
     WebPage {
-        #[serde(rename = "@type")]
-        kind: &'static str,
         #[serde(rename = "@id")]
         id: &'a str,
         url: &'a str,
@@ -266,49 +256,42 @@ enum Thing<'a> {
         is_part_of: WebSite<'a>,
     },
     BreadcrumbList {
-        #[serde(rename = "@type")]
-        kind: &'static str,
         #[serde(rename = "itemListElement")]
         items: Vec<ListItem<'a>>,
     },
+    #[serde(rename = "FAQPage")]
     FaqPage {
-        #[serde(rename = "@type")]
-        kind: &'static str,
         #[serde(rename = "mainEntity")]
         questions: Vec<Question<'a>>,
     },
 }
 
 #[derive(Serialize)]
+#[serde(tag = "@type")]
 struct WebSite<'a> {
-    #[serde(rename = "@type")]
-    kind: &'static str,
     name: &'a str,
     url: String,
 }
 
 #[derive(Serialize)]
+#[serde(tag = "@type")]
 struct ListItem<'a> {
-    #[serde(rename = "@type")]
-    kind: &'static str,
     position: usize,
     name: &'a str,
     item: &'a str,
 }
 
 #[derive(Serialize)]
+#[serde(tag = "@type")]
 struct Question<'a> {
-    #[serde(rename = "@type")]
-    kind: &'static str,
     name: &'a str,
     #[serde(rename = "acceptedAnswer")]
     answer: Answer<'a>,
 }
 
 #[derive(Serialize)]
+#[serde(tag = "@type")]
 struct Answer<'a> {
-    #[serde(rename = "@type")]
-    kind: &'static str,
     text: &'a str,
 }
 

@@ -31,12 +31,6 @@ pub struct DbPool {
     backend: Backend,
 }
 
-impl DbPool {
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-}
-
 impl std::ops::Deref for DbPool {
     type Target = Pool<Manager>;
 

@@ -55,7 +55,7 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, 
             let page = bodies.get(&n.id)?;
             let updated = n.updated_at.max(n.publish_at.unwrap_or_default());
             Some(FeedEntry {
-                url: ctx.absolute(n.url()),
+                url: ctx.absolute(&n.url),
                 title: n.title.clone(),
                 summary: n.summary.clone(),
                 content: page.body_html.clone(),

@@ -39,7 +39,7 @@ fn entries(ctx: &Ctx) -> Vec<UrlEntry> {
             let path = if n.path.is_empty() || Some(n.id) == home_id {
                 "/".to_owned()
             } else {
-                n.url().to_owned()
+                n.url.clone()
             };
             UrlEntry {
                 loc: ctx.absolute(&path),

@@ -265,20 +265,23 @@ impl PageCache {
         html: String,
         validators: Validators,
     ) -> HttpResponse {
+        let gzipped = accepts_gzip(req);
         if !self.enabled() {
-            return if accepts_gzip(req) {
-                page(gzip(html.as_bytes()), true, &validators)
+            let body = if gzipped {
+                gzip(html.as_bytes())
             } else {
-                page(Bytes::from(html), false, &validators)
+                Bytes::from(html)
             };
+            return page(body, gzipped, &validators);
         }
         let entry = Arc::new(Entry::new(&html, validators));
         self.put(key, stamp, Arc::clone(&entry));
-        if accepts_gzip(req) {
-            page(entry.gzip.clone(), true, &entry.validators)
+        let body = if gzipped {
+            entry.gzip.clone()
         } else {
-            page(Bytes::from(html), false, &entry.validators)
-        }
+            Bytes::from(html)
+        };
+        page(body, gzipped, &entry.validators)
     }
 }
 
