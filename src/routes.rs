@@ -20,10 +20,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
         .service(web::resource("/readyz").route(read().to(health::readyz)))
         .service(web::resource("/robots.txt").route(read().to(sitemap::robots)))
         .service(web::resource("/sitemap.xml").route(read().to(sitemap::sitemap_index)))
-        .service(web::resource("/sitemaps/{number}").route(read().to(sitemap::sitemap)))
+        // Patterns with a variable part sit in scopes with a fixed prefix, so a page view, which
+        // is checked against every route before it falls through to the default service, never
+        // runs their regular expressions.
+        .service(
+            web::scope("/sitemaps")
+                .service(web::resource("/{number}").route(read().to(sitemap::sitemap))),
+        )
         .service(web::resource("/feed.xml").route(read().to(feed::feed)))
         .service(web::resource("/search").route(read().to(search_public::search_page)))
-        .service(web::resource("/static/{name:.*}").route(read().to(assets::serve)))
+        .service(
+            web::scope("/static")
+                .service(web::resource("/{name:.*}").route(read().to(assets::serve))),
+        )
         .service(
             web::scope("/admin")
                 // Signed-in pages must not linger in caches (or the back button after signing out).
@@ -122,10 +131,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .route(web::post().to(auth::logout)),
         )
         .service(
-            web::resource("/account/set-password/{token}")
-                .wrap(sessions.clone())
-                .route(read().to(auth::set_password_form))
-                .route(web::post().to(auth::set_password)),
+            web::scope("/account/set-password").service(
+                web::resource("/{token}")
+                    .wrap(sessions.clone())
+                    .route(read().to(auth::set_password_form))
+                    .route(web::post().to(auth::set_password)),
+            ),
         )
         .service(
             web::resource("/contact")
@@ -134,6 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
         )
         .service(web::resource("/contact/thanks").route(read().to(contact_public::thanks)))
         .service(web::resource("/").route(read().to(content_public::home)))
-        // Last: every other path is a page path.
-        .service(web::resource("/{path:.*}").route(read().to(content_public::show_page)));
+        // Every other path is a page path. The default service rather than a `/{path:.*}`
+        // resource: matching that pattern ran a regular expression on every page view.
+        .default_service(web::to(content_public::show_page));
 }

@@ -173,15 +173,19 @@ pub fn find_public(
     path: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<PublicPage>> {
-    pages::table
-        .filter(pages::path.eq(path))
-        .filter(pages::status.ne(Status::Draft.as_str()))
-        .filter(pages::publish_at.le(now))
-        .select(PublicPage::as_select())
-        // Not `.first()`: SQLite re-prepares a statement with a bound LIMIT every time it runs
-        // (it plans with the limit's value), and the path is unique anyway.
-        .get_result(conn)
-        .optional()
+    // On the concrete connection: through the multi-backend connection Diesel writes the SQL
+    // out again on every call to find the prepared statement; here the query's type finds it.
+    // Not `.first()`: SQLite re-prepares a statement with a bound LIMIT every time it runs (it
+    // plans with the limit's value), and the path is unique anyway.
+    crate::with_backend!(conn, |c| {
+        pages::table
+            .filter(pages::path.eq(path))
+            .filter(pages::status.ne(Status::Draft.as_str()))
+            .filter(pages::publish_at.le(now))
+            .select(PublicPage::as_select())
+            .get_result(c)
+            .optional()
+    })
 }
 
 /// Public pages by id, for the feed.

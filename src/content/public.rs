@@ -1,6 +1,6 @@
 //! What visitors reach: the home page and every page by its path.
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -41,9 +41,19 @@ pub async fn show_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     ctx: Ctx,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let raw = path.into_inner();
+    // The default service takes every method; pages answer only reads.
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .finish());
+    }
+    // The path as actix decoded it (percent-escapes undone, except those of `/`, `%` and `+`).
+    let raw = req
+        .match_info()
+        .as_str()
+        .strip_prefix('/')
+        .unwrap_or_default();
     let clean = raw.trim_matches('/');
     if clean != raw {
         // One address per page: `/glossary/` and `//glossary` redirect to `/glossary`.
@@ -90,13 +100,14 @@ async fn show(
         content_version: ctx.site.version,
         schedule_epoch: ctx.site.tree.schedule_epoch(ctx.now),
     };
+    let key = if is_home { "" } else { node.path.as_str() };
+    // A cached page carries its validators and answers conditional requests itself.
+    if let Some(entry) = state.page_cache.get(key, stamp) {
+        return Ok(respond(req, &entry));
+    }
     let validators = Validators::new(stamp, node.id, node.updated_at);
     if not_modified(req, &validators) {
         return Ok(respond_not_modified(&validators));
-    }
-    let key = if is_home { "" } else { node.path.as_str() };
-    if let Some(entry) = state.page_cache.get(key, stamp) {
-        return Ok(respond(req, &entry));
     }
     let (path, now) = (node.path.clone(), ctx.now);
     let page = db::read(&state.pool, move |c| pages::find_public(c, &path, now))

@@ -35,22 +35,25 @@ pub struct Stamp {
 /// What a client may hold of a page: its ETag and Last-Modified. Known before rendering (from the
 /// in-memory tree), so a conditional request is answered without a query or a render. Any content
 /// write moves the content version, so the ETag changes whenever anything on the page may have.
+/// Kept as header values: a cached page sends them without formatting anything.
 pub struct Validators {
-    pub etag: String,
-    pub last_modified: String,
+    pub etag: HeaderValue,
+    pub last_modified: HeaderValue,
 }
 
 impl Validators {
     pub fn new(stamp: Stamp, page_id: i32, updated_at: NaiveDateTime) -> Validators {
+        let etag = format!(
+            "\"p{page_id}-{}-{}\"",
+            stamp.content_version, stamp.schedule_epoch
+        );
+        let seconds = u64::try_from(updated_at.and_utc().timestamp()).unwrap_or(0);
+        let modified = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
         Validators {
-            etag: format!(
-                "\"p{page_id}-{}-{}\"",
-                stamp.content_version, stamp.schedule_epoch
-            ),
-            last_modified: updated_at
-                .and_utc()
-                .format("%a, %d %b %Y %H:%M:%S GMT")
-                .to_string(),
+            // Digits, quotes and a dash, and an HTTP date: always valid header values.
+            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"p\"")),
+            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified))
+                .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
         }
     }
 }
@@ -76,7 +79,7 @@ impl Entry {
     }
 
     fn size(&self) -> usize {
-        self.gzip.len() + self.validators.etag.len() + self.validators.last_modified.len() + 96
+        self.gzip.len() + self.validators.etag.len() + self.validators.last_modified.len() + 128
     }
 }
 
@@ -84,7 +87,11 @@ fn gzip(bytes: &[u8]) -> Bytes {
     let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(bytes);
-    Bytes::from(gz.finish().unwrap_or_default())
+    let mut out = gz.finish().unwrap_or_default();
+    // `Bytes` keeps a Vec's spare capacity: up to as much again as the page, which the cache's
+    // budget would not see.
+    out.shrink_to_fit();
+    Bytes::from(out)
 }
 
 struct Inner {
@@ -179,23 +186,24 @@ impl PageCache {
     }
 }
 
-fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+fn header(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Whether the client already has this version (If-None-Match wins over If-Modified-Since).
 pub fn not_modified(req: &HttpRequest, v: &Validators) -> bool {
-    if let Some(tags) = header_str(req, header::IF_NONE_MATCH) {
+    if let Some(tags) = header(req, header::IF_NONE_MATCH) {
         return tags
             .split(',')
             .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == v.etag);
+            .any(|t| t == "*" || t.trim_start_matches("W/").as_bytes() == v.etag.as_bytes());
     }
-    header_str(req, header::IF_MODIFIED_SINCE).is_some_and(|since| since == v.last_modified)
+    header(req, header::IF_MODIFIED_SINCE)
+        .is_some_and(|since| since.as_bytes() == v.last_modified.as_bytes())
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
-    header_str(req, header::ACCEPT_ENCODING).is_some_and(|v| {
+    header(req, header::ACCEPT_ENCODING).is_some_and(|v| {
         v.split(',').any(|part| {
             let mut bits = part.split(';').map(str::trim);
             bits.next()
@@ -212,12 +220,8 @@ fn with_validators(mut res: HttpResponse, v: &Validators) -> HttpResponse {
         HeaderValue::from_static(HTML_CACHE_CONTROL),
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(value) = HeaderValue::from_str(&v.etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&v.last_modified) {
-        headers.insert(header::LAST_MODIFIED, value);
-    }
+    headers.insert(header::ETAG, v.etag.clone());
+    headers.insert(header::LAST_MODIFIED, v.last_modified.clone());
     res
 }
 
