@@ -99,22 +99,32 @@ pub fn load(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ResultPage>
 }
 
 /// About `words` words of the page's plain text around the first match, with the matches marked.
+/// Reads the text only as far as the snippet reaches: results are long pages, and splitting and
+/// folding every word of ten of them was most of a search.
 pub fn snippet(text: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
-    let all: Vec<&str> = text.split_whitespace().collect();
-    let first = all
-        .iter()
-        .position(|w| query::words(w).iter().any(|f| q.highlights(f)))
-        .unwrap_or(0);
-    let start = first.saturating_sub(words / 3);
-    let end = (start + words).min(all.len());
-    let mut picked = all[start..end].join(" ");
-    if start > 0 {
+    let lead = words / 3;
+    // Where the last `lead + 1` words start, to begin a few words before the match.
+    let mut starts = std::collections::VecDeque::with_capacity(lead + 1);
+    let (mut first, mut begin) = (0, 0);
+    for (i, word) in text.split_whitespace().enumerate() {
+        if starts.len() > lead {
+            starts.pop_front();
+        }
+        starts.push_back((i, word.as_ptr() as usize - text.as_ptr() as usize));
+        if q.matches(word) {
+            (first, begin) = starts[0];
+            break;
+        }
+    }
+    let mut rest = text[begin..].split_whitespace();
+    let mut picked = rest.by_ref().take(words).collect::<Vec<_>>().join(" ");
+    if first > 0 {
         picked.insert_str(0, "… ");
     }
-    if end < all.len() {
+    if rest.next().is_some() {
         picked.push_str(" …");
     }
-    crate::html::SafeHtml::highlighted(&picked, |w| query::words(w).iter().any(|f| q.highlights(f)))
+    crate::html::SafeHtml::highlighted(&picked, |w| q.matches(w))
 }
 
 const SQLITE_RELATED: &str = "SELECT rowid AS id FROM pages_fts WHERE pages_fts MATCH ? \
@@ -191,5 +201,33 @@ impl ResultCache {
 impl Default for ResultCache {
     fn default() -> Self {
         ResultCache::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_start_a_few_words_before_the_first_match() {
+        let text: String =
+            (0..200).map(|i| format!("w{i} ")).collect::<String>() + "Caching, café.";
+        let q = Query::parse("caching");
+        let s = snippet(&text, &q, 30);
+        assert!(s.as_str().starts_with("… w190 w191"), "{}", s.as_str());
+        assert!(
+            s.as_str().contains("<mark>Caching,</mark> café."),
+            "{}",
+            s.as_str()
+        );
+        assert!(!s.as_str().ends_with('…'), "the text ends there");
+
+        let s = snippet(&text, &Query::parse("cafe"), 5);
+        assert_eq!(s.as_str(), "… Caching, <mark>café.</mark>");
+
+        let s = snippet(&text, &Query::parse("nowhere"), 3);
+        assert_eq!(s.as_str(), "w0 w1 w2 …", "no match: the start of the text");
+        let s = snippet(&format!("  W0 {text}"), &Query::parse("w0"), 2);
+        assert_eq!(s.as_str(), "<mark>W0</mark> <mark>w0</mark> …");
     }
 }

@@ -84,7 +84,8 @@ pub async fn find(
         .collect();
     let shown: Vec<i32> = visible.iter().skip(offset).take(limit).copied().collect();
     let query = q.clone();
-    let rows = db::run(&state.pool, move |c| search::load(c, &shown)).await?;
+    // Ten rows by primary key: a short read.
+    let rows = db::read(&state.pool, move |c| search::load(c, &shown)).await?;
     let hits = rows
         .into_iter()
         .map(|r| Hit {

@@ -96,19 +96,35 @@ impl Query {
         !self.any && i + 1 == self.terms.len()
     }
 
-    /// Whether a word of a result (folded) answers one of the query's words, for highlighting.
-    pub fn highlights(&self, folded_word: &str) -> bool {
+    /// Whether a word of a result, as written ("Caching," or "Café"), answers one of the query's
+    /// words: for highlighting. ASCII words, nearly all of them, are compared without folding.
+    pub fn matches(&self, written: &str) -> bool {
+        if written.is_ascii() {
+            written
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|part| !part.is_empty() && self.answers(part))
+        } else {
+            words(written).iter().any(|w| self.answers(w))
+        }
+    }
+
+    /// `word` is ASCII letters and digits, in any case; the terms are folded.
+    fn answers(&self, word: &str) -> bool {
         self.terms.iter().any(|t| {
             let ws: &[String] = match t {
                 Term::Word(w) => std::slice::from_ref(w),
                 Term::Phrase(ws) => ws,
             };
             ws.iter().any(|w| {
-                folded_word.starts_with(w.as_str())
-                    || (w.len() > 3 && w.starts_with(folded_word) && folded_word.len() > 3)
+                starts_with_folded(word, w)
+                    || (w.len() > 3 && word.len() > 3 && starts_with_folded(w, word))
             })
         })
     }
+}
+
+fn starts_with_folded(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 #[cfg(test)]
