@@ -44,9 +44,10 @@ pub struct Config {
     #[arg(long, env = "GALLEY_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub demo: bool,
 
-    /// Maximum number of database connections of this instance.
-    #[arg(long, env = "GALLEY_DB_POOL_SIZE", default_value_t = 8, global = true)]
-    pub db_pool_size: u32,
+    /// Maximum number of database connections of this instance (default: 8 on PostgreSQL; on
+    /// SQLite, two per worker).
+    #[arg(long, env = "GALLEY_DB_POOL_SIZE", global = true)]
+    pub db_pool_size: Option<u32>,
 
     /// Trust the `Forwarded` / `X-Forwarded-For` headers for the client address (set this only
     /// behind a reverse proxy that overwrites them). Used for sign-in throttling and the audit log.
@@ -87,6 +88,26 @@ pub struct Config {
 }
 
 impl Config {
+    /// Web server workers: as configured, else one per CPU core.
+    pub fn workers(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+
+    /// Database connections: as configured, else by backend. A PostgreSQL query waits on the
+    /// network, so more connections than cores pay off. SQLite reads run on the worker itself and
+    /// SQLite writes one at a time, so each worker needs one connection to read on and one for
+    /// the work it hands off: every further connection would only add its caches to the memory
+    /// (and each thread that uses one, its allocator arena).
+    pub fn pool_size(&self) -> u32 {
+        self.db_pool_size.unwrap_or_else(|| {
+            match crate::db::Backend::of_url(&self.database_url()) {
+                crate::db::Backend::Postgres => 8,
+                crate::db::Backend::Sqlite => u32::try_from(2 * self.workers()).unwrap_or(8),
+            }
+        })
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
@@ -115,7 +136,7 @@ impl Config {
             base_url: Some("http://galley.test".into()),
             admin_email: "admin@example.com".into(),
             demo: false,
-            db_pool_size: 4,
+            db_pool_size: Some(4),
             trust_proxy: false,
             page_cache_mb: 8,
             smtp_url: None,

@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 
 /// Connects and applies pending migrations.
 fn open(config: &Config) -> Result<DbPool, String> {
-    let pool = db::connect(&config.database_url(), config.db_pool_size)?;
+    let pool = db::connect(&config.database_url(), config.pool_size())?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -92,7 +92,7 @@ fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn run_server(config: Config) -> Result<(), String> {
-    let pool = db::connect(&config.database_url(), config.db_pool_size)?;
+    let pool = db::connect(&config.database_url(), config.pool_size())?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -112,8 +112,8 @@ async fn run_server(config: Config) -> Result<(), String> {
     }
 
     let bind = config.bind.clone();
-    let workers = config.workers;
-    let pool_size = config.db_pool_size;
+    let workers = config.workers();
+    let pool_size = config.pool_size();
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
@@ -123,8 +123,6 @@ async fn run_server(config: Config) -> Result<(), String> {
     }
 
     let factory_state = state.clone();
-    let workers =
-        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // Blocking work is database work: more threads than pooled connections would only queue,
     // and every idle thread keeps memory.
     let blocking = (pool_size as usize).div_ceil(workers).max(2);
