@@ -4,15 +4,24 @@
     report.py WORK_DIR OUT_JSON
 
 WORK_DIR/meta.tsv holds `key<TAB>value` lines (numbers where they parse, `null` for none);
-WORK_DIR/runs.tsv holds `name<TAB>server<TAB>connections<TAB>peak_rss_kb<TAB>BENCH line<TAB>gzip`,
-where the BENCH line is what paths.lua's done() printed and gzip is `true` when the requests sent
-`Accept-Encoding: gzip` (lines without it, from before, are read as `false`: no run sent gzip
-then). Exit status: 0, or 3 when BENCH_STRICT=1 and a target failed. Python 3 standard library
-only.
+WORK_DIR/runs.tsv holds one line per measured run,
+`name<TAB>server<TAB>connections<TAB>peak_rss_kb<TAB>BENCH line<TAB>gzip<TAB>round`, where the
+BENCH line is what paths.lua's done() printed, gzip is `true` when the requests sent
+`Accept-Encoding: gzip` and round counts from 1. Older lines lack the last columns: without gzip
+they are read as `false` (no run sent gzip then), without a round as round 1 (each scenario ran
+once then).
+
+Runs are grouped into scenarios by (name, server, connections, gzip). Per scenario: the median of
+req/s, of p50, of p95 and of p99 over the rounds (each metric its own median), the req/s spread
+(min, max), errors summed, the highest peak RSS. "x nginx" and the targets use the medians, except
+the peak RSS target (the highest of all galley runs) and the errors target (all runs). In the JSON,
+each run also has the ratio to its yardstick's run of the same round. Exit status: 0, or 3 when
+BENCH_STRICT=1 and a target failed. Python 3 standard library only.
 """
 
 import json
 import os
+import statistics
 import sys
 
 # scenario: the nginx scenario it is compared with, which sends the same Accept-Encoding
@@ -24,6 +33,9 @@ RATIO_BASE = {
     "uncached": "nginx-identity",
 }
 NGINX_RUNS = ("nginx", "nginx-identity")
+# Table order (run.sh interleaves the scenarios within a round); unknown names go last.
+ORDER = ("cached", "cached-hot", "cached-identity", "conditional", "search", "uncached",
+         "nginx", "nginx-identity")
 
 
 def number(text):
@@ -57,6 +69,7 @@ def read_runs(path):
             cells = line.rstrip("\n").split("\t")
             name, server, conns, rss_kb, bench = cells[:5]
             gzip = len(cells) > 5 and cells[5] == "true"
+            round_ = int(cells[6]) if len(cells) > 6 and cells[6] else 1
             fields = {}
             for pair in bench.split()[1:]:
                 k, _, v = pair.partition("=")
@@ -74,6 +87,7 @@ def read_runs(path):
                 "server": server,
                 "connections": int(conns),
                 "gzip": gzip,
+                "round": round_,
                 "requests": fields.get("requests"),
                 "duration_s": fields.get("duration_s"),
                 "rps": fields.get("rps"),
@@ -97,11 +111,70 @@ def read_runs(path):
     return runs
 
 
-def find(runs, name, conns):
+def find(runs, name, conns, round_=None):
     for r in runs:
-        if r["name"] == name and r["connections"] == conns:
+        if (r["name"] == name and r["connections"] == conns
+                and (round_ is None or r["round"] == round_)):
             return r
     return None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def aggregate(runs):
+    """One entry per (name, server, connections, gzip), in table order."""
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["name"], r["server"], r["connections"], r["gzip"]), []).append(r)
+    first_seen = {key: i for i, key in reversed(list(enumerate(groups)))}
+    scenarios = []
+    for key, group in sorted(
+        groups.items(),
+        key=lambda kv: (ORDER.index(kv[0][0]) if kv[0][0] in ORDER else len(ORDER),
+                        first_seen[kv[0]]),
+    ):
+        name, server, conns, gzip = key
+        rps = [r["rps"] for r in group if r["rps"] is not None]
+        rss = [r["peak_rss_mb"] for r in group if r["peak_rss_mb"] is not None]
+        s = {
+            "name": name,
+            "server": server,
+            "connections": conns,
+            "gzip": gzip,
+            "rounds": len(group),
+            "rps": median(rps),
+            "rps_min": min(rps) if rps else None,
+            "rps_max": max(rps) if rps else None,
+            "p50_ms": median(r["p50_ms"] for r in group),
+            "p95_ms": median(r["p95_ms"] for r in group),
+            "p99_ms": median(r["p99_ms"] for r in group),
+            "max_ms": max((r["max_ms"] for r in group if r["max_ms"] is not None), default=None),
+            "requests": sum(r["requests"] or 0 for r in group),
+            "errors": sum(r["errors"] for r in group),
+            "bytes_per_request": median(r["bytes_per_request"] for r in group),
+            "peak_rss_mb": max(rss) if rss else None,
+        }
+        for k in ("status_2xx", "status_304", "status_other"):
+            if any(k in r for r in group):
+                s[k] = sum(r.get(k, 0) for r in group)
+        scenarios.append(s)
+    return scenarios
+
+
+def set_ratio(r, base):
+    """Sets r's ratio to nginx against base (a run or scenario; None: no yardstick)."""
+    if r["name"] in NGINX_RUNS:
+        r["ratio_base"] = {"name": r["name"], "connections": r["connections"]}
+        r["ratio_to_nginx"] = 1.0
+    elif base and base["rps"] and r["rps"] is not None:
+        r["ratio_base"] = {"name": base["name"], "connections": base["connections"]}
+        r["ratio_to_nginx"] = round(r["rps"] / base["rps"], 3)
+    else:
+        r["ratio_base"] = None
+        r["ratio_to_nginx"] = None
 
 
 def fmt(value, spec):
@@ -114,29 +187,32 @@ def main():
     work, out_json = sys.argv[1], sys.argv[2]
     meta = read_meta(os.path.join(work, "meta.tsv"))
     runs = read_runs(os.path.join(work, "runs.tsv"))
+    scenarios = aggregate(runs)
+    rounds = meta.get("rounds")
+    if not isinstance(rounds, int):  # older runs: one round
+        rounds = max((s["rounds"] for s in scenarios), default=0)
 
-    # Each ratio is against the base run with the same connection count, else its 32-connection
-    # run (cached-hot and cached-identity have no 256-connection base, but may get one some day).
-    for r in runs:
+    # Each ratio is against the base with the same connection count, else its 32-connection one
+    # (cached-hot and cached-identity have no 256-connection base, but may get one some day):
+    # a scenario's median req/s against its base's median, a run against its base's run of the
+    # same round.
+    def base_of(items, r, round_=None):
         base_name = RATIO_BASE.get(r["name"])
-        base = None
-        if base_name:
-            base = find(runs, base_name, r["connections"]) or find(runs, base_name, 32)
-        if r["name"] in NGINX_RUNS:
-            r["ratio_base"] = {"name": r["name"], "connections": r["connections"]}
-            r["ratio_to_nginx"] = 1.0
-        elif base and base["rps"] and r["rps"] is not None:
-            r["ratio_base"] = {"name": base["name"], "connections": base["connections"]}
-            r["ratio_to_nginx"] = round(r["rps"] / base["rps"], 3)
-        else:
-            r["ratio_base"] = None
-            r["ratio_to_nginx"] = None
+        if not base_name:
+            return None
+        return (find(items, base_name, r["connections"], round_)
+                or find(items, base_name, 32, round_))
+
+    for r in runs:
+        set_ratio(r, base_of(runs, r, r["round"]))
+    for s in scenarios:
+        set_ratio(s, base_of(scenarios, s))
 
     galley_rss = [r["peak_rss_mb"] for r in runs if r["server"] == "galley" and r["peak_rss_mb"]]
     peak_rss = max(galley_rss) if galley_rss else None
-    cached32 = find(runs, "cached", 32)
-    uncached32 = find(runs, "uncached", 32)
-    search = find(runs, "search", 32)
+    cached32 = find(scenarios, "cached", 32)
+    uncached32 = find(scenarios, "uncached", 32)
+    search = find(scenarios, "search", 32)
 
     targets = []
 
@@ -164,16 +240,19 @@ def main():
     target("errors + bad statuses, all runs", total_errors if runs else None, "<", 1, "")
 
     # The table.
-    header = ["scenario", "server", "conn", "enc", "req/s", "p50 ms", "p99 ms", "errors",
-              "x nginx", "peak RSS MB"]
+    header = ["scenario", "server", "conn", "enc", "rounds", "req/s", "req/s min-max", "p50 ms",
+              "p99 ms", "errors", "x nginx", "peak RSS MB"]
     rows = []
-    for r in runs:
+    for r in scenarios:
         label = r["name"]
         if "status_304" in r:
             label += f" ({r['status_304']}/{r['requests']} 304)"
+        spread = "-"
+        if r["rounds"] > 1 and r["rps_min"] is not None:
+            spread = f"{r['rps_min']:,.0f}-{r['rps_max']:,.0f}"
         rows.append([
             label, r["server"], str(r["connections"]), "gzip" if r["gzip"] else "identity",
-            fmt(r["rps"], ",.0f"),
+            str(r["rounds"]), fmt(r["rps"], ",.0f"), spread,
             fmt(r["p50_ms"], ".2f"), fmt(r["p99_ms"], ".2f"), str(r["errors"]),
             fmt(r["ratio_to_nginx"], ".2f"), fmt(r["peak_rss_mb"], ".1f"),
         ])
@@ -191,6 +270,8 @@ def main():
     print(line(["-" * w for w in widths]))
     for row in rows:
         print(line(row))
+    print(f"req/s, p50, p99: medians over {rounds} round{'s' if rounds != 1 else ''}; "
+          "errors: summed; peak RSS: the highest (VmHWM since the server started)")
     print()
     search_p95 = search["p95_ms"] if search else None
     print(f"import:        {fmt(meta.get('import_s'), '.2f')} s  "
@@ -232,6 +313,8 @@ def main():
         "restart_ms": meta.get("restart_ms"),
         "search_p95_ms": search_p95,
         "peak_rss_mb": peak_rss,
+        "rounds": rounds,
+        "scenarios": scenarios,
         "runs": runs,
         "targets": targets,
         "notes": notes,

@@ -10,6 +10,7 @@
 #   GALLEY_BIN      an existing galley binary (skips `cargo build --release`)
 #   BENCH_PAGES     pages in the generated site (default 10000; one hub per ~200 pages, max 50)
 #   BENCH_SECONDS   measured duration of each wrk run (default 15); each run is warmed up first
+#   BENCH_ROUNDS    rounds of measured runs (default 3); the report gives each scenario's medians
 #   BENCH_WARMUP    warm-up seconds before each measured run (default 2)
 #   BENCH_PATHS     distinct URLs wrk cycles through (default 2000: `/`, every hub, random pages)
 #   BENCH_HOT_PATHS URLs of the extra `cached-hot` run, small enough for the page cache
@@ -22,7 +23,11 @@
 # root, or through `sudo -n`). Only the private nginx started here is used and stopped; note that
 # installing Debian's nginx package on a systemd machine also enables its system service.
 #
-# Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list). The main page
+# Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list), run in BENCH_ROUNDS
+# rounds: each round runs every scenario once, each nginx scenario next to the galley ones it is
+# compared with, so that a ratio compares runs made close in time (the galley servers and nginx
+# run side by side throughout). The report gives per scenario the median of req/s, p50 and p99 over
+# the rounds, the req/s spread, errors summed and the highest peak RSS. The main page
 # scenarios send `Accept-Encoding: gzip`, as every browser and crawler does: galley's page cache
 # stores each page gzip-compressed only (as Varnish does) and sends those bytes as they are, while
 # a client without gzip gets the page inflated per request; that slower path is measured apart.
@@ -52,11 +57,13 @@ WARMUP=${BENCH_WARMUP:-2}
 NPATHS=${BENCH_PATHS:-2000}
 HOT=${BENCH_HOT_PATHS:-200}
 SEED=${BENCH_SEED:-42}
+ROUNDS=${BENCH_ROUNDS:-3}
 THREADS=2
-for v in PAGES DURATION WARMUP NPATHS HOT SEED; do
+for v in PAGES DURATION WARMUP NPATHS HOT SEED ROUNDS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
-((PAGES >= 3 && DURATION >= 1 && NPATHS >= 1)) || { echo "run.sh: BENCH_PAGES >= 3, BENCH_SECONDS >= 1, BENCH_PATHS >= 1" >&2; exit 2; }
+((PAGES >= 3 && DURATION >= 1 && NPATHS >= 1 && ROUNDS >= 1)) ||
+    { echo "run.sh: BENCH_PAGES >= 3, BENCH_SECONDS >= 1, BENCH_PATHS >= 1, BENCH_ROUNDS >= 1" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -65,7 +72,9 @@ ms_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e
 
 work=""
 pub=""
-SERVER_PID=""
+SERVER_PID=""  # the galley server started last
+GALLEY_PIDS=() # every galley server started here and not yet stopped
+ROUND=0
 NGINX=""
 NGINX_CONF=""
 
@@ -78,10 +87,19 @@ process_alive() { # a live process, not a zombie
     [[ -n $state && $state != Z && $state != X ]]
 }
 
-stop_server() {
-    [[ -n $SERVER_PID ]] || return 0
-    local pid=$SERVER_PID i
-    SERVER_PID=""
+forget_server() { # pid: no longer one of GALLEY_PIDS
+    local p rest=()
+    for p in "${GALLEY_PIDS[@]}"; do
+        [[ $p == "$1" ]] || rest+=("$p")
+    done
+    GALLEY_PIDS=("${rest[@]}")
+}
+
+stop_server() { # pid
+    [[ -n ${1:-} ]] || return 0
+    local pid=$1 i
+    forget_server "$pid"
+    [[ $SERVER_PID != "$pid" ]] || SERVER_PID=""
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do # up to 10 s
         process_alive "$pid" || break
@@ -113,7 +131,9 @@ stop_nginx() {
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    stop_server
+    while ((${#GALLEY_PIDS[@]} > 0)); do
+        stop_server "${GALLEY_PIDS[0]}"
+    done
     stop_nginx
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then
         log "kept $work and $pub"
@@ -199,6 +219,7 @@ meta seconds "$DURATION"
 meta warmup_s "$WARMUP"
 meta wrk_threads "$THREADS"
 meta seed "$SEED"
+meta rounds "$ROUNDS"
 # The server's own default (GALLEY_PAGE_CACHE_MB), as its --help states it.
 meta page_cache_mb "${GALLEY_PAGE_CACHE_MB:-$("$BIN" --help 2>/dev/null | grep -A2 -- "--page-cache-mb" | grep -o "default: [0-9]*" | grep -o "[0-9]*" | head -n 1)}"
 meta galley_version "$("$BIN" --version 2>/dev/null | head -n 1 || echo unknown)"
@@ -241,7 +262,8 @@ free_port() {
 }
 
 STARTUP_MS=""
-start_server() { # name [VAR=value...]: starts galley on a free port, sets PORT and STARTUP_MS
+# start_server NAME [VAR=value...]: starts galley on a free port; sets PORT, SERVER_PID, STARTUP_MS
+start_server() {
     local name=$1 t0 code="" deadline
     shift
     PORT=$(free_port)
@@ -251,12 +273,14 @@ start_server() { # name [VAR=value...]: starts galley on a free port, sets PORT 
         GALLEY_BIND="127.0.0.1:$PORT" GALLEY_DEMO=false RUST_LOG=warn "$@" \
         "$BIN" serve >"$work/server-$name.log" 2>&1 &
     SERVER_PID=$!
+    GALLEY_PIDS+=("$SERVER_PID")
     deadline=$(($(date +%s) + 60))
     while :; do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/readyz" || true)
         [[ $code == 200 ]] && break
         if ! process_alive "$SERVER_PID"; then
             grep -vi password "$work/server-$name.log" | tail -n 20 >&2 || true
+            forget_server "$SERVER_PID"
             SERVER_PID=""
             die "galley ($name) exited during start-up"
         fi
@@ -278,6 +302,8 @@ peak_rss_kb() { # pid...: sum of VmHWM
 
 # run_wrk NAME SERVER CONNECTIONS ENCODING URL PATHS_FILE [ETAG 0|1] [COUNT_STATUS 0|1] [PIDS...]
 # ENCODING is gzip (requests send `Accept-Encoding: gzip`) or identity (no Accept-Encoding).
+# Appends one line to runs.tsv, with the current ROUND; PIDS are the server's processes, whose
+# peak RSS (VmHWM, since each process started) is recorded.
 run_wrk() {
     local name=$1 server=$2 conns=$3 enc=$4 url=$5 file=$6 etag=${7:-0} count=${8:-0}
     shift 8 2>/dev/null || shift $#
@@ -287,8 +313,9 @@ run_wrk() {
         identity) gz=0 ;;
         *) die "run_wrk: encoding must be gzip or identity, got '$enc'" ;;
     esac
-    local out="$work/wrk-$name-$server-$conns"
-    log "$name ($server, $conns connections, $enc): warm-up ${WARMUP}s, then ${DURATION}s"
+    local out="$work/wrk-$name-$server-$conns-r$ROUND"
+    log "$name ($server, $conns connections, $enc, round $ROUND/$ROUNDS):" \
+        "warm-up ${WARMUP}s, then ${DURATION}s"
     if ((WARMUP > 0)); then
         BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count BENCH_GZIP=$gz \
             timeout $((WARMUP + 30)) "$WRK" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 2s \
@@ -303,18 +330,19 @@ run_wrk() {
     bench=$(grep '^BENCH ' "$out.txt" | tail -n 1) || { cat "$out.txt" >&2; die "no BENCH line from wrk"; }
     local rss
     rss=$(peak_rss_kb "$@")
-    # The encoding goes last, so report.py still reads the older 5-column lines.
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" \
-        "$([[ $enc == gzip ]] && echo true || echo false)" >>"$work/runs.tsv"
+    # New columns go last (the encoding, then the round), so report.py still reads older lines.
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" \
+        "$([[ $enc == gzip ]] && echo true || echo false)" "$ROUND" >>"$work/runs.tsv"
     log "  ${bench#BENCH }"
 }
 
 # 1. Start-up on the fresh database (creates the first admin), then a plain restart.
 start_server first
 meta startup_ms "$STARTUP_MS"
-stop_server
+stop_server "$SERVER_PID"
 start_server cached
 meta restart_ms "$STARTUP_MS"
+CACHED_PID=$SERVER_PID
 base="http://127.0.0.1:$PORT"
 
 # 2. Fetch every benchmarked page twice, for nginx's docroot: once without compression (index.html,
@@ -376,32 +404,14 @@ html_gz_bytes=$(total_bytes index.html.gz)
 meta html_gz_mb "$(mb "$html_gz_bytes")"
 meta html_gz_kb_per_page "$(kb_per_page "$html_gz_bytes")"
 
-# 3. galley with its page cache: cached pages (gzip, as browsers and crawlers ask, then without
-#    gzip: inflated per request), conditional requests, search.
-run_wrk cached galley 32 gzip "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
-run_wrk cached galley 256 gzip "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
-if ((HOT > 0)); then
-    head -n "$HOT" "$work/paths.txt" >"$work/hot-paths.txt"
-    run_wrk cached-hot galley 32 gzip "$base" "$work/hot-paths.txt" 0 0 "$SERVER_PID"
-fi
-run_wrk cached-identity galley 32 identity "$base" "$work/paths.txt" 0 0 "$SERVER_PID"
-run_wrk conditional galley 32 identity "$base" "$work/etags.tsv" 1 1 "$SERVER_PID"
-search_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/search?q=test" || true)
-if [[ $search_code == 200 ]]; then
-    sed 's|^|/search?q=|' "$work/words.txt" >"$work/search-paths.txt"
-    run_wrk search galley 32 identity "$base" "$work/search-paths.txt" 0 0 "$SERVER_PID"
-else
-    log "search: not available yet (/search?q=test answered $search_code)"
-fi
-stop_server
-
-# 4. galley without its page cache (no gzip: with nothing stored, gzip would cost a compression
-#    per request; compared with nginx-identity).
+# 3. Start what the rounds measure, side by side: galley without its page cache (`uncached`: no
+#    gzip, since with nothing stored gzip would cost a compression per request; compared with
+#    nginx-identity), next to the page-cache server started above.
 start_server uncached GALLEY_PAGE_CACHE_MB=0
-run_wrk uncached galley 32 identity "http://127.0.0.1:$PORT" "$work/paths.txt" 0 0 "$SERVER_PID"
-stop_server
+UNCACHED_PID=$SERVER_PID
+uncached_base="http://127.0.0.1:$PORT"
 
-# 5. nginx serving the same pages as static files, with its own configuration: gzip_static sends
+# 4. nginx serving the same pages as static files, with its own configuration: gzip_static sends
 #    the saved index.html.gz (the very bytes galley sent) to clients that accept gzip, and
 #    index.html to the others.
 NGINX_PORT=$(free_port)
@@ -461,9 +471,45 @@ sample_enc=$(curl -s --max-time 5 -H 'Accept-Encoding: gzip' -o "$work/nginx-sam
     die "nginx answered $sample with Content-Encoding '${sample_enc:-(none)}', not gzip (gzip_static?)"
 cmp -s "$work/nginx-sample.gz" "$docroot${sample%/}/index.html.gz" ||
     die "nginx does not serve the saved gzip page for $sample"
-run_wrk nginx nginx 32 gzip "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
-run_wrk nginx nginx 256 gzip "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
-run_wrk nginx-identity nginx 32 identity "http://127.0.0.1:$NGINX_PORT" "$work/paths.txt" 0 0 $(nginx_pids)
+nginx_base="http://127.0.0.1:$NGINX_PORT"
+run_nginx() { # name connections encoding: run_wrk against nginx, with the RSS of all its processes
+    local pids
+    mapfile -t pids < <(nginx_pids)
+    run_wrk "$1" nginx "$2" "$3" "$nginx_base" "$work/paths.txt" 0 0 "${pids[@]}"
+}
+
+if ((HOT > 0)); then
+    head -n "$HOT" "$work/paths.txt" >"$work/hot-paths.txt"
+fi
+search_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/search?q=test" || true)
+if [[ $search_code == 200 ]]; then
+    sed 's|^|/search?q=|' "$work/words.txt" >"$work/search-paths.txt"
+else
+    log "search: not available yet (/search?q=test answered $search_code)"
+fi
+
+# 5. The measured runs, in rounds. Each nginx scenario runs right after the galley scenario(s) it
+#    is compared with: nginx gzip after cached and before cached-hot, nginx-identity between
+#    cached-identity and uncached. Then the scenarios without a yardstick: conditional, search.
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    log "round $ROUND of $ROUNDS"
+    run_wrk cached galley 32 gzip "$base" "$work/paths.txt" 0 0 "$CACHED_PID"
+    run_nginx nginx 32 gzip
+    if ((HOT > 0)); then
+        run_wrk cached-hot galley 32 gzip "$base" "$work/hot-paths.txt" 0 0 "$CACHED_PID"
+    fi
+    run_wrk cached galley 256 gzip "$base" "$work/paths.txt" 0 0 "$CACHED_PID"
+    run_nginx nginx 256 gzip
+    run_wrk cached-identity galley 32 identity "$base" "$work/paths.txt" 0 0 "$CACHED_PID"
+    run_nginx nginx-identity 32 identity
+    run_wrk uncached galley 32 identity "$uncached_base" "$work/paths.txt" 0 0 "$UNCACHED_PID"
+    run_wrk conditional galley 32 identity "$base" "$work/etags.tsv" 1 1 "$CACHED_PID"
+    if [[ $search_code == 200 ]]; then
+        run_wrk search galley 32 identity "$base" "$work/search-paths.txt" 0 0 "$CACHED_PID"
+    fi
+done
+stop_server "$UNCACHED_PID"
+stop_server "$CACHED_PID"
 stop_nginx
 
 # 6. Summary.
