@@ -146,3 +146,28 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn pool_size_by_backend_unless_set() {
+        let sqlite = Config {
+            db_pool_size: None,
+            workers: Some(3),
+            ..Config::for_database("data/galley.db")
+        };
+        assert_eq!(sqlite.pool_size(), 6, "two per worker on SQLite");
+        let postgres = Config {
+            db_pool_size: None,
+            ..Config::for_database("postgres://localhost/galley")
+        };
+        assert_eq!(postgres.pool_size(), 8);
+        let set = Config {
+            db_pool_size: Some(3),
+            ..postgres
+        };
+        assert_eq!(set.pool_size(), 3);
+    }
+}

@@ -176,6 +176,32 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, String> {
     applied.map_err(|e| format!("migration failed: {e}"))
 }
 
+/// Applies pending migrations up to and including the one whose name starts with `version`
+/// (`2026-11-21-000005`); returns how many ran. For tests of upgrades from an older schema.
+pub fn migrate_through(conn: &mut DbConnection, version: &str) -> Result<usize, String> {
+    fn through<DB: diesel::backend::Backend>(
+        conn: &mut impl MigrationHarness<DB>,
+        source: EmbeddedMigrations,
+        version: &str,
+    ) -> diesel::migration::Result<usize> {
+        let mut ran = 0;
+        for migration in conn.pending_migrations(source)? {
+            let name = migration.name().to_string();
+            if name.get(..version.len()).is_none_or(|v| v > version) {
+                break;
+            }
+            conn.run_migration(&migration)?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+    let ran = match conn {
+        DbConnection::Postgres(c) => through(c, POSTGRES_MIGRATIONS, version),
+        DbConnection::Sqlite(c) => through(c, SQLITE_MIGRATIONS, version),
+    };
+    ran.map_err(|e| format!("migration failed: {e}"))
+}
+
 /// Runs `f` while holding a database-wide lock, so instances starting together do their start-up
 /// work one after another. SQLite serialises writers by itself.
 pub fn with_startup_lock<T>(

@@ -296,6 +296,22 @@ async fn unknown_pages_get_a_helpful_404(app: TestApp) {
     let res = app.request(TestRequest::post().uri("/guide")).await;
     assert_eq!(res.status, 405);
     assert!(res.body.contains("Method not allowed"));
+    assert_eq!(res.header("allow"), "GET, HEAD");
+    // Paths beside the fixed-prefix routes are page paths too: a 404 page, never an error.
+    for path in [
+        "/static",
+        "/sitemaps/1/extra",
+        "/account/set-password",
+        "/admin/nothing",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(res.body.contains("Page not found"), "{path}");
+    }
+    // Percent-escaped letters name the same page.
+    let res = app.get("/%67uide/st%65p").await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("<h1>Step</h1>"));
 }
 
 async fn home_page_choice(app: TestApp) {

@@ -10,7 +10,8 @@ use crate::db_tests;
 
 db_tests!(
     first_start_creates_admin_and_demo_once,
-    stale_renderings_are_refreshed_at_start
+    stale_renderings_are_refreshed_at_start,
+    upgrading_an_older_schema_keeps_every_page
 );
 
 async fn first_start_creates_admin_and_demo_once(app: TestApp) {
@@ -117,4 +118,95 @@ async fn stale_renderings_are_refreshed_at_start(app: TestApp) {
     let body = app.get("/old").await.body;
     assert!(body.contains("<strong>new</strong>"));
     assert!(!body.contains("<script>alert"));
+}
+
+/// A site made before the later migrations (SQLite's `pages` rebuild in 000006, the plain-text
+/// column of 000007) comes through the upgrade whole: pages, revisions, links, the search index,
+/// the id sequence, and foreign keys that still hold.
+async fn upgrading_an_older_schema_keeps_every_page(app: TestApp) {
+    let db = app.db.sibling();
+    let pool = galley::db::connect(db.url(), 2).expect("pool");
+    let p = pool.clone();
+    actix_web::web::block(move || {
+        let c = &mut p.get().unwrap();
+        assert_eq!(galley::db::migrate_through(c, "2026-11-21-000005").unwrap(), 5);
+        for sql in [
+            "INSERT INTO pages (parent_id, slug, path, title, summary, body_md, body_html, \
+             renderer_version, status, publish_at, in_nav, created_at, updated_at, search_title, \
+             search_body) VALUES (NULL, 'hub', 'hub', 'Hub', 'The hub', 'Hub text.', \
+             '<p>Hub text.</p>', 1, 'published', '2026-01-01 00:00:00', TRUE, \
+             '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'hub', 'hub text')",
+            "INSERT INTO pages (parent_id, slug, path, title, summary, body_md, body_html, \
+             renderer_version, status, publish_at, in_nav, created_at, updated_at, search_title, \
+             search_body) VALUES ((SELECT id FROM pages WHERE path = 'hub'), 'zebra', 'hub/zebra', 'Zebra crossings', 'Stripes', \
+             'Striped **quagga** notes, see [the hub](/hub).', '<p>old</p>', 1, 'published', \
+             '2026-01-01 00:00:00', FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00', \
+             'zebra crossings', 'striped quagga notes see the hub')",
+            "INSERT INTO page_revisions (page_id, version, title, slug, summary, body_md, status, \
+             created_at) VALUES (2, 1, 'Zebra crossings', 'zebra', 'Stripes', 'Striped', \
+             'published', '2026-01-01 00:00:00')",
+            "INSERT INTO page_links (from_id, to_path) VALUES (2, 'hub')",
+            // A page deleted before the upgrade: its id must not be handed out again.
+            "INSERT INTO pages (slug, path, title, body_md, body_html, renderer_version, status, \
+             created_at, updated_at) VALUES ('gone', 'gone', 'Gone', '', '', 1, 'draft', \
+             '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "DELETE FROM pages WHERE path = 'gone'",
+        ] {
+            diesel::sql_query(sql).execute(c).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    drop(pool);
+
+    // The rest of the migrations and the start-up re-render, as `galley serve` runs them.
+    let app = TestApp::start(db, false).await;
+    let page = app.get("/hub/zebra").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<strong>quagga</strong>"),
+        "re-rendered from its Markdown"
+    );
+    assert!(
+        app.get("/hub").await.body.contains("Zebra crossings"),
+        "still the hub's child"
+    );
+    let found = app.get("/search?q=quagga").await;
+    assert!(found.body.contains("href=\"/hub/zebra\""), "still indexed");
+    assert!(found.body.contains("<mark>quagga</mark>"), "with a snippet");
+    let (revisions, links) = app
+        .read(|c| {
+            let revisions: i64 = galley::db::schema::page_revisions::table
+                .count()
+                .get_result(c)
+                .unwrap();
+            let links: i64 = galley::db::schema::page_links::table
+                .count()
+                .get_result(c)
+                .unwrap();
+            (revisions, links)
+        })
+        .await;
+    assert_eq!((revisions, links), (1, 1));
+    if let galley::db::DbConnection::Sqlite(_) = &mut *app.pool().get().unwrap() {
+        #[derive(QueryableByName)]
+        struct Problem {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            #[allow(dead_code)]
+            table: String,
+        }
+        let problems: Vec<Problem> = app
+            .read(|c| {
+                diesel::sql_query("PRAGMA foreign_key_check")
+                    .load(c)
+                    .unwrap()
+            })
+            .await;
+        assert!(problems.is_empty(), "foreign keys hold");
+    }
+    // The id sequence carried over: a new page does not take a deleted page's id (3).
+    let newer = crate::common::fixtures::page("newer", "Newer")
+        .create(&app)
+        .await;
+    assert_eq!(newer.id, 4);
 }
