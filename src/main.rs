@@ -114,6 +114,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     let bind = config.bind.clone();
     let workers = config.workers();
     let pool_size = config.pool_size();
+    let database_url = config.database_url();
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
@@ -124,8 +125,14 @@ async fn run_server(config: Config) -> Result<(), String> {
 
     let factory_state = state.clone();
     // Blocking work is database work: more threads than pooled connections would only queue,
-    // and every idle thread keeps memory.
-    let blocking = (pool_size as usize).div_ceil(workers).max(2);
+    // and every thread that allocates gets an allocator arena of its own, which keeps the memory
+    // it once held. On SQLite a worker reads on a connection itself, so its share of the pool
+    // less that one is what its blocking threads can use.
+    let share = (pool_size as usize).div_ceil(workers);
+    let blocking = match db::Backend::of_url(&database_url) {
+        db::Backend::Sqlite => share.saturating_sub(1).max(1),
+        db::Backend::Postgres => share.max(1),
+    };
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
         .worker_max_blocking_threads(blocking);
