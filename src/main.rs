@@ -126,8 +126,8 @@ async fn run_server(config: Config) -> Result<(), String> {
     let factory_state = state.clone();
     // Blocking work is database work: more threads than pooled connections would only queue,
     // and every thread that allocates gets an allocator arena of its own, which keeps the memory
-    // it once held. On SQLite a worker reads on a connection itself, so its share of the pool
-    // less that one is what its blocking threads can use.
+    // it once held. On SQLite a worker reads on one connection of its share itself; the rest of
+    // its share is for its blocking threads.
     let share = (pool_size as usize).div_ceil(workers);
     let blocking = match db::Backend::of_url(&database_url) {
         db::Backend::Sqlite => share.saturating_sub(1).max(1),
