@@ -76,12 +76,7 @@ impl PageForm {
                 .unwrap_or_default(),
             nav_order: p.nav_order.to_string(),
             in_nav: p.in_nav.then(|| "on".into()),
-            related: p
-                .related_pins
-                .lines()
-                .map(|l| format!("/{l}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            related: p.pinned_urls().collect::<Vec<_>>().join("\n"),
             note: String::new(),
             version: p.version.to_string(),
             action: String::new(),

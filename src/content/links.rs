@@ -12,12 +12,12 @@ use crate::search;
 /// Computed related pages kept per page (more than shown, as some may be hidden when shown).
 const RELATED_KEPT: usize = 8;
 
-/// A page that links to another, as stored on the target.
+/// A page that links to another, as stored on the target: its id only, since its title and
+/// address come from the site tree when the target is shown. (Rows stored before also carry a
+/// path and a title, which reading skips.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backlink {
     pub id: i32,
-    pub path: String,
-    pub title: String,
 }
 
 /// The paths a page links to now.
@@ -46,15 +46,14 @@ pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
 /// Recomputes "Pages that link here" for the pages at `paths`.
 pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResult<()> {
     for path in paths {
-        let sources: Vec<(i32, String, String)> = page_links::table
+        let list: Vec<Backlink> = page_links::table
             .inner_join(pages::table)
             .filter(page_links::to_path.eq(path))
             .order(pages::title.asc())
-            .select((pages::id, pages::path, pages::title))
-            .load(conn)?;
-        let list: Vec<Backlink> = sources
+            .select(pages::id)
+            .load(conn)?
             .into_iter()
-            .map(|(id, path, title)| Backlink { id, path, title })
+            .map(|id| Backlink { id })
             .collect();
         let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
         diesel::update(pages::table.filter(pages::path.eq(path)))
@@ -99,4 +98,16 @@ pub fn all_links(conn: &mut DbConnection) -> QueryResult<Vec<(i32, String, Strin
         .order((pages::title.asc(), page_links::to_path.asc()))
         .select((pages::id, pages::title, page_links::to_path))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backlink;
+
+    #[test]
+    fn backlinks_stored_with_paths_and_titles_still_read() {
+        let stored = r#"[{"id":3,"path":"a","title":"A"},{"id":5}]"#;
+        let read: Vec<Backlink> = serde_json::from_str(stored).unwrap();
+        assert_eq!(read, vec![Backlink { id: 3 }, Backlink { id: 5 }]);
+    }
 }

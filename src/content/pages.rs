@@ -409,7 +409,7 @@ pub fn create(
                 search_title: &text.title,
                 search_body: &text.body,
                 body_text: &text.plain,
-                related_pins: &clean_pins(&input.related_pins),
+                related_pins: &normalise_pins(&input.related_pins),
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
@@ -460,7 +460,7 @@ pub fn update(
                 pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
                 pages::nav_order.eq(input.nav_order),
                 pages::in_nav.eq(input.in_nav),
-                pages::related_pins.eq(clean_pins(&input.related_pins)),
+                pages::related_pins.eq(normalise_pins(&input.related_pins)),
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),
                 pages::updated_at.eq(now),
@@ -487,7 +487,7 @@ pub fn update(
 }
 
 /// Pinned related paths, normalised: one site path per line, without slashes at the ends.
-fn clean_pins(pins: &str) -> String {
+pub fn normalise_pins(pins: &str) -> String {
     let mut paths: Vec<String> = pins
         .lines()
         .filter_map(|l| {
@@ -591,6 +591,11 @@ pub fn has_children(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
 }
 
 impl Page {
+    /// The pinned related pages as the editor writes them: `/a/b`, one each.
+    pub fn pinned_urls(&self) -> impl Iterator<Item = String> + '_ {
+        self.related_pins.lines().map(|p| format!("/{p}"))
+    }
+
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }

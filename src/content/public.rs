@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::error::ErrorPage;
 use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
-use crate::web::page_cache::{Stamp, Validators, not_modified, respond, respond_not_modified};
+use crate::web::page_cache::{Validators, not_modified, respond, respond_not_modified};
 use crate::web::{render, render_status};
 use actix_web::http::StatusCode;
 
@@ -96,11 +96,8 @@ async fn show(
     node: &Node,
     is_home: bool,
 ) -> Result<HttpResponse, AppError> {
-    let stamp = Stamp {
-        content_version: ctx.site.version,
-        schedule_epoch: ctx.site.tree.schedule_epoch(ctx.now),
-    };
-    let key = if is_home { "" } else { node.path.as_str() };
+    let stamp = ctx.site.stamp(ctx.now);
+    let key = if is_home { "" } else { node.path() };
     // A cached page carries its validators and answers conditional requests itself.
     if let Some(entry) = state.page_cache.get(key, stamp) {
         return Ok(respond(req, &entry));
@@ -109,7 +106,7 @@ async fn show(
     if not_modified(req, &validators) {
         return Ok(respond_not_modified(&validators));
     }
-    let (path, now) = (node.path.clone(), ctx.now);
+    let (path, now) = (node.path().to_owned(), ctx.now);
     let page = db::read(&state.pool, move |c| pages::find_public(c, &path, now))
         .await?
         .ok_or(AppError::NotFound)?;

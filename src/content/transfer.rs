@@ -274,14 +274,8 @@ fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result
         publish_at: p.front.publish_at.as_ref().map(parse_time).transpose()?,
         nav_order: p.front.order,
         in_nav: p.front.in_nav,
-        related_pins: p
-            .front
-            .related
-            .iter()
-            .map(|r| r.trim().trim_matches('/'))
-            .filter(|r| !r.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        // Normalised as saving stores them, so an unchanged file compares equal.
+        related_pins: pages::normalise_pins(&p.front.related.join("\n")),
     };
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),
@@ -344,7 +338,7 @@ pub fn to_file(page: &Page) -> String {
         publish_at: page.publish_at.map(|t| toml::Value::String(format_time(t))),
         order: page.nav_order,
         in_nav: page.in_nav,
-        related: page.related_pins.lines().map(|l| format!("/{l}")).collect(),
+        related: page.pinned_urls().collect(),
     };
     let mut out = String::from("+++\n");
     out.push_str(&toml::to_string(&front).unwrap_or_default());

@@ -16,8 +16,7 @@ use crate::db::schema::pages;
 pub struct Node {
     pub id: i32,
     pub parent_id: Option<i32>,
-    pub path: String,
-    /// `/` and the path, made once.
+    /// `/` and the page's path (see [`Node::path`]).
     pub url: String,
     pub title: String,
     pub summary: String,
@@ -41,13 +40,19 @@ struct NodeRow {
     updated_at: NaiveDateTime,
 }
 
+impl Node {
+    /// The page's path, without the leading `/` (`glossary/slug`; empty for the root page).
+    pub fn path(&self) -> &str {
+        &self.url[1..]
+    }
+}
+
 impl From<NodeRow> for Node {
     fn from(r: NodeRow) -> Node {
         Node {
             url: format!("/{}", r.path),
             id: r.id,
             parent_id: r.parent_id,
-            path: r.path,
             title: r.title,
             summary: r.summary,
             nav_order: r.nav_order,
@@ -91,7 +96,7 @@ impl SiteTree {
         let by_path = nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.path.clone(), i))
+            .map(|(i, n)| (n.path().to_owned(), i))
             .collect();
         let mut children: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
@@ -185,7 +190,7 @@ impl SiteTree {
     pub fn navigation(&self, now: NaiveDateTime) -> Vec<&Node> {
         self.children(None, now)
             .into_iter()
-            .filter(|n| n.in_nav && !n.path.is_empty())
+            .filter(|n| n.in_nav && !n.path().is_empty())
             .collect()
     }
 
@@ -215,7 +220,7 @@ fn live_from(nodes: &[Node], by_id: &HashMap<i32, usize>) -> Vec<Option<NaiveDat
     // that break this (a cycle, a parent deeper than its child: never made by the editor) find
     // their parent not worked out yet and stay hidden.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by_key(|&i| nodes[i].path.matches('/').count());
+    order.sort_by_key(|&i| nodes[i].path().matches('/').count());
     let mut live = vec![None; nodes.len()];
     for i in order {
         let parent_live = match nodes[i].parent_id {
@@ -245,7 +250,6 @@ mod tests {
         Node {
             id,
             parent_id: parent,
-            path: path.into(),
             url: format!("/{path}"),
             title: path.into(),
             summary: String::new(),

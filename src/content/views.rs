@@ -4,6 +4,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::tree::{Node, SiteTree};
 use crate::html::{JsonLd, SafeHtml};
@@ -140,7 +141,7 @@ impl<'a> PageView<'a> {
         let (body, toc) = page.take_html();
         let related = related_pages(tree, node, &page, &siblings, now);
         // Only the ids: titles and paths come from the tree, which knows which pages are visible.
-        let backlinks = serde_json::from_str::<Vec<LinkedId>>(&page.backlinks_json)
+        let backlinks = serde_json::from_str::<Vec<Backlink>>(&page.backlinks_json)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|b| tree.visible_by_id(b.id, now).map(link))
@@ -293,13 +294,6 @@ struct Question<'a> {
 #[serde(tag = "@type")]
 struct Answer<'a> {
     text: &'a str,
-}
-
-/// A stored [`crate::content::links::Backlink`], read for its id only (the other fields are
-/// skipped, not copied).
-#[derive(serde::Deserialize)]
-struct LinkedId {
-    id: i32,
 }
 
 /// How many related pages a page shows.

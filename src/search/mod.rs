@@ -6,12 +6,16 @@
 pub mod public;
 pub mod query;
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown;
+use crate::site::state::Stamp;
 pub use query::Query;
 
 /// At most this many matches are ranked for one query.
@@ -54,17 +58,29 @@ const POSTGRES_SEARCH: &str = "SELECT id FROM pages, to_tsquery('english', $1) A
 /// The ids of all pages matching `q` (drafts included), best first: title matches before body
 /// matches. Callers keep what the reader may see (`SiteTree::visible_by_id` for visitors).
 pub fn search(conn: &mut DbConnection, q: &Query) -> QueryResult<Vec<i32>> {
+    ranked(conn, q, q.fts5(), POSTGRES_SEARCH, MAX_RESULTS)
+}
+
+/// The ids matching `q`, best first: on SQLite, `SQLITE_SEARCH` with `fts5` (the query, perhaps
+/// limited to a column); on PostgreSQL, `postgres_sql` with the query's tsquery.
+fn ranked(
+    conn: &mut DbConnection,
+    q: &Query,
+    fts5: String,
+    postgres_sql: &str,
+    limit: i64,
+) -> QueryResult<Vec<i32>> {
     if q.is_empty() {
         return Ok(Vec::new());
     }
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_SEARCH)
-            .bind::<Text, _>(q.fts5())
-            .bind::<BigInt, _>(MAX_RESULTS)
+            .bind::<Text, _>(fts5)
+            .bind::<BigInt, _>(limit)
             .load(c)?,
-        DbConnection::Postgres(c) => diesel::sql_query(POSTGRES_SEARCH)
+        DbConnection::Postgres(c) => diesel::sql_query(postgres_sql)
             .bind::<Text, _>(q.tsquery())
-            .bind::<BigInt, _>(MAX_RESULTS)
+            .bind::<BigInt, _>(limit)
             .load(c)?,
     };
     Ok(hits.into_iter().map(|h| h.id).collect())
@@ -127,9 +143,6 @@ pub fn snippet(text: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
     crate::html::SafeHtml::highlighted(&picked, |w| q.matches(w))
 }
 
-const SQLITE_RELATED: &str = "SELECT rowid AS id FROM pages_fts WHERE pages_fts MATCH ? \
-     ORDER BY bm25(pages_fts, 10.0, 1.0), rowid LIMIT ?";
-
 const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
      WHERE to_tsvector('english', search_title) @@ q \
      ORDER BY ts_rank(to_tsvector('english', search_title), q) DESC, id LIMIT $2";
@@ -138,44 +151,29 @@ const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) 
 /// "related pages". Titles only, so it stays cheap when saving a page of a large site.
 pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> QueryResult<Vec<i32>> {
     let q = Query::suggestions_for(title);
-    if q.is_empty() {
-        return Ok(Vec::new());
-    }
-    let hits: Vec<Hit> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_RELATED)
-            .bind::<Text, _>(format!("search_title : ({})", q.fts5()))
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-        DbConnection::Postgres(c) => diesel::sql_query(POSTGRES_RELATED)
-            .bind::<Text, _>(q.tsquery())
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-    };
-    Ok(hits.into_iter().map(|h| h.id).collect())
+    let fts5 = format!("search_title : ({})", q.fts5());
+    ranked(conn, &q, fts5, POSTGRES_RELATED, limit)
 }
 
 /// Recent public search results, for the current content version and schedule: visitors repeat
 /// the same searches, and a repeated search then costs no query. Bounded by entry count.
-type Results = std::collections::HashMap<String, std::sync::Arc<Vec<i32>>>;
-
 pub struct ResultCache {
-    inner: std::sync::RwLock<(Option<crate::web::page_cache::Stamp>, Results)>,
+    inner: RwLock<(Option<Stamp>, Results)>,
 }
+
+/// Ranked page ids by query.
+type Results = HashMap<String, Arc<Vec<i32>>>;
 
 impl ResultCache {
     pub const MAX_ENTRIES: usize = 1000;
 
     pub fn new() -> ResultCache {
         ResultCache {
-            inner: std::sync::RwLock::new((None, std::collections::HashMap::new())),
+            inner: RwLock::new((None, HashMap::new())),
         }
     }
 
-    pub fn get(
-        &self,
-        key: &str,
-        stamp: crate::web::page_cache::Stamp,
-    ) -> Option<std::sync::Arc<Vec<i32>>> {
+    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Vec<i32>>> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         if inner.0 != Some(stamp) {
             return None;
@@ -183,12 +181,7 @@ impl ResultCache {
         inner.1.get(key).cloned()
     }
 
-    pub fn put(
-        &self,
-        key: String,
-        stamp: crate::web::page_cache::Stamp,
-        ids: std::sync::Arc<Vec<i32>>,
-    ) {
+    pub fn put(&self, key: String, stamp: Stamp, ids: Arc<Vec<i32>>) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         if inner.0 != Some(stamp) || inner.1.len() >= Self::MAX_ENTRIES {
             inner.1.clear();

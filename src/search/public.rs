@@ -13,7 +13,6 @@ use crate::error::AppError;
 use crate::html::SafeHtml;
 use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
-use crate::web::page_cache::Stamp;
 use crate::web::render;
 
 pub const PER_PAGE: usize = 10;
@@ -63,10 +62,7 @@ pub async fn find(
     limit: usize,
 ) -> Result<(Vec<Hit>, usize), AppError> {
     let (query, now) = (q.clone(), ctx.now);
-    let stamp = Stamp {
-        content_version: ctx.site.version,
-        schedule_epoch: ctx.site.tree.schedule_epoch(now),
-    };
+    let stamp = ctx.site.stamp(now);
     let key = format!("{}|{}", q.any, q.fts5());
     let ids = match state.search_cache.get(&key, stamp) {
         Some(ids) => ids,

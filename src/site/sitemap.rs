@@ -36,7 +36,7 @@ fn entries(ctx: &Ctx) -> Vec<UrlEntry> {
         .visible(ctx.now)
         .into_iter()
         .map(|n| {
-            let path = if n.path.is_empty() || Some(n.id) == home_id {
+            let path = if n.path().is_empty() || Some(n.id) == home_id {
                 "/".to_owned()
             } else {
                 n.url.clone()

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::content::tree::SiteTree;
@@ -24,6 +25,15 @@ pub fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .find(1)
         .select(site_state::content_version)
         .first(conn)
+}
+
+/// What a cached page or search result is valid for: a content version (bumped by every content or
+/// settings write, on any instance) and a schedule epoch (how many scheduled pages have gone
+/// live). See [`Snapshot::stamp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub content_version: i64,
+    pub schedule_epoch: usize,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +61,15 @@ impl Snapshot {
             tree,
             base_url,
         })
+    }
+
+    /// What cached pages and search results are valid for at `now`: this content version, and
+    /// the scheduled pages that have gone live by then.
+    pub fn stamp(&self, now: NaiveDateTime) -> Stamp {
+        Stamp {
+            content_version: self.version,
+            schedule_epoch: self.tree.schedule_epoch(now),
+        }
     }
 }
 

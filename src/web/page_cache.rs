@@ -22,15 +22,11 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
+use crate::site::state::Stamp;
+
 /// Browsers keep pages but revalidate each time (a 304 when nothing changed), so an editor
 /// never sees a stale page after saving.
 pub const HTML_CACHE_CONTROL: &str = "public, no-cache";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
-    pub content_version: i64,
-    pub schedule_epoch: usize,
-}
 
 /// What a client may hold of a page: its ETag and Last-Modified. Known before rendering (from the
 /// in-memory tree), so a conditional request is answered without a query or a render. Any content

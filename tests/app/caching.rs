@@ -202,12 +202,8 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
     assert!(!res.body.contains("LEAK"));
 }
 
-fn stamp(app: &TestApp) -> galley::web::page_cache::Stamp {
-    let site = app.state.site.current();
-    galley::web::page_cache::Stamp {
-        content_version: site.version,
-        schedule_epoch: site.tree.schedule_epoch(pages::now()),
-    }
+fn stamp(app: &TestApp) -> galley::site::state::Stamp {
+    app.state.site.current().stamp(pages::now())
 }
 
 async fn scheduled_pages_appear_in_cached_listings(app: TestApp) {
