@@ -11,9 +11,9 @@ use crate::html::SafeHtml;
 use crate::slug::slugify;
 
 /// Bump when the output of `render` changes (a sanitiser rule, a new extension), or what saving
-/// derives from the Markdown (5: the plain text for search snippets): pages stored with an older
-/// version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 5;
+/// derives from the Markdown (5: the plain text for search snippets; 6: the FAQ stored as
+/// schema.org JSON-LD): pages stored with an older version are re-rendered at start-up.
+pub const RENDERER_VERSION: i32 = 6;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;

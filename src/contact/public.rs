@@ -29,21 +29,19 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let now = ctx.now;
-    let intro = match ctx.site.tree.visible_by_path(CONTACT_PATH, now) {
-        Some(_) => {
-            db::run(&state.pool, move |c| {
-                pages::find_public(c, CONTACT_PATH, now)
-            })
-            .await?
-        }
+    // The page at /contact, if there is one, introduces the form: its title, summary and text.
+    let node = ctx.site.tree.visible_by_path(CONTACT_PATH, now);
+    let (title, summary) = node.map_or(("Contact".to_owned(), String::new()), |n| {
+        (n.title.as_str().to_owned(), n.summary.as_str().to_owned())
+    });
+    let intro = match node.map(|n| n.id) {
+        Some(id) => db::run(&state.pool, move |c| pages::find_public(c, id, now)).await?,
         None => None,
     };
     let token = token::issue(state.session_key.signing(), now.and_utc().timestamp());
     let view = ContactPage {
-        title: intro
-            .as_ref()
-            .map_or("Contact".to_owned(), |p| p.title.clone()),
-        summary: intro.as_ref().map_or(String::new(), |p| p.summary.clone()),
+        title,
+        summary,
         canonical: ctx.absolute("/contact"),
         intro: intro.map(|p| p.body()),
         ctx,

@@ -7,6 +7,7 @@ pub mod pages;
 pub mod public;
 pub mod redirects;
 pub mod revisions;
+pub mod structured_data;
 pub mod transfer;
 pub mod tree;
 pub mod views;

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::content::{redirects, revisions};
+use crate::content::{redirects, revisions, structured_data};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
@@ -44,21 +44,17 @@ pub struct Page {
     pub related_pins: String,
 }
 
-/// The columns a visitor's page view needs: no Markdown source, no bookkeeping.
+/// What a visitor's page view reads from the database: what the site tree does not hold (the
+/// tree has the id's title, summary, address and dates). No Markdown source, no bookkeeping.
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = pages)]
 pub struct PublicPage {
     pub id: i32,
-    pub path: String,
-    pub title: String,
-    pub summary: String,
     pub seo_title: Option<String>,
     pub body_html: String,
     pub toc_html: String,
+    /// The FAQ's schema.org JSON-LD (see `structured_data::faq_questions`).
     pub faq_json: String,
-    pub publish_at: Option<NaiveDateTime>,
-    pub version: i32,
-    pub updated_at: NaiveDateTime,
     pub backlinks_json: String,
     pub related_json: String,
     pub related_pins: String,
@@ -75,10 +71,6 @@ impl PublicPage {
             SafeHtml::from_sanitised(std::mem::take(&mut self.body_html)),
             SafeHtml::from_sanitised(std::mem::take(&mut self.toc_html)),
         )
-    }
-
-    pub fn faq(&self) -> Vec<FaqEntry> {
-        serde_json::from_str(&self.faq_json).unwrap_or_default()
     }
 }
 
@@ -170,16 +162,18 @@ pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<P
 /// site tree). One lookup through the unique index on `path`.
 pub fn find_public(
     conn: &mut DbConnection,
-    path: &str,
+    id: i32,
     now: NaiveDateTime,
 ) -> QueryResult<Option<PublicPage>> {
+    // By id, which the in-memory tree already knows: the table's own key (one B-tree descent, no
+    // detour through the path index).
     // On the concrete connection: through the multi-backend connection Diesel writes the SQL
     // out again on every call to find the prepared statement; here the query's type finds it.
     // Not `.first()`: SQLite re-prepares a statement with a bound LIMIT every time it runs (it
-    // plans with the limit's value), and the path is unique anyway.
+    // plans with the limit's value), and the id is unique anyway.
     crate::with_backend!(conn, |c| {
         pages::table
-            .filter(pages::path.eq(path))
+            .filter(pages::id.eq(id))
             .filter(pages::status.ne(Status::Draft.as_str()))
             .filter(pages::publish_at.le(now))
             .select(PublicPage::as_select())
@@ -366,7 +360,7 @@ struct NewPage<'a> {
 }
 
 fn faq_json(faq: &[FaqEntry]) -> String {
-    serde_json::to_string(faq).unwrap_or_else(|_| "[]".into())
+    structured_data::faq_questions(faq)
 }
 
 fn clean_seo_title(s: &Option<String>) -> Option<&str> {

@@ -106,8 +106,8 @@ async fn show(
     if not_modified(req, &validators) {
         return Ok(respond_not_modified(&validators));
     }
-    let (path, now) = (node.path().to_owned(), ctx.now);
-    let page = db::read(&state.pool, move |c| pages::find_public(c, &path, now))
+    let (id, now) = (node.id, ctx.now);
+    let page = db::read(&state.pool, move |c| pages::find_public(c, id, now))
         .await?
         .ok_or(AppError::NotFound)?;
     let view = PageView::new(ctx, tree, node, page, is_home);

@@ -1,21 +1,25 @@
 //! The views visitors see of content: a page (or hub) and the fallback home listing.
 
+use std::sync::LazyLock;
+
 use askama::Template;
-use chrono::NaiveDateTime;
-use serde::Serialize;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 
 use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
+use crate::content::structured_data;
 use crate::content::tree::{Node, SiteTree};
-use crate::html::{JsonLd, SafeHtml};
-use crate::markdown::FaqEntry;
+use crate::html::{JsonLd, SafeHtml, Text};
 use crate::web::ctx::{Ctx, NavLink};
 
 /// A link to a page. Views borrow from the site snapshot: a page view copies no titles or URLs.
 pub struct Link<'a> {
-    pub url: &'a str,
-    pub title: &'a str,
+    pub url: &'a Text,
+    pub title: &'a Text,
 }
+
+/// The first breadcrumb of every page.
+static HOME: LazyLock<(Text, Text)> = LazyLock::new(|| (Text::from("/"), Text::from("Home")));
 
 /// A page shown as a card (its title and summary).
 pub type Card<'a> = &'a Node;
@@ -39,8 +43,8 @@ pub const HUB_NAV_WINDOW: usize = 15;
 pub struct PageView<'a> {
     pub ctx: Ctx,
     pub document_title: String,
-    pub title: String,
-    pub summary: String,
+    pub title: &'a Text,
+    pub summary: &'a Text,
     pub canonical: String,
     pub body: SafeHtml,
     pub toc: SafeHtml,
@@ -81,8 +85,8 @@ impl<'a> PageView<'a> {
             tree.ancestors(node)
         };
         let mut breadcrumbs = vec![Link {
-            url: "/",
-            title: "Home",
+            url: &HOME.0,
+            title: &HOME.1,
         }];
         breadcrumbs.extend(ancestors.iter().map(|n| link(n)));
 
@@ -129,15 +133,14 @@ impl<'a> PageView<'a> {
 
         let canonical = ctx.absolute(if is_home { "/" } else { &node.url });
         let site_name = ctx.site_name().to_owned();
-        let shown_title = page.seo_title.clone().unwrap_or_else(|| page.title.clone());
+        let shown_title = page.seo_title.as_deref().unwrap_or(&node.title);
         let document_title = if is_home && (shown_title == site_name) {
             site_name.clone()
         } else {
             format!("{shown_title} · {site_name}")
         };
 
-        let faq = page.faq();
-        let json_ld = structured_data(&ctx, &page, &canonical, &breadcrumbs, is_home, &faq);
+        let json_ld = structured_data::page(&ctx, node, &page, &canonical, &breadcrumbs, is_home);
         let (body, toc) = page.take_html();
         let related = related_pages(tree, node, &page, &siblings, now);
         // Only the ids: titles and paths come from the tree, which knows which pages are visible.
@@ -151,13 +154,13 @@ impl<'a> PageView<'a> {
             related,
             backlinks,
             document_title,
-            title: std::mem::take(&mut page.title),
-            summary: std::mem::take(&mut page.summary),
+            title: &node.title,
+            summary: &node.summary,
             canonical,
             body,
             toc,
-            published: page.publish_at,
-            updated: page.updated_at,
+            published: node.publish_at,
+            updated: node.updated_at,
             breadcrumbs,
             children,
             hub,
@@ -174,126 +177,6 @@ impl<'a> PageView<'a> {
     pub fn updated_human(&self) -> String {
         human_date(self.updated)
     }
-}
-
-/// The page's schema.org description: the page, its breadcrumb trail and its FAQ. Typed structs
-/// that borrow the page's strings, serialised once (a `json!` tree cost a tenth of a page view).
-fn structured_data(
-    ctx: &Ctx,
-    page: &PublicPage,
-    canonical: &str,
-    breadcrumbs: &[Link],
-    is_home: bool,
-    faq: &[FaqEntry],
-) -> JsonLd {
-    let crumbs: Vec<(String, &str)> = breadcrumbs
-        .iter()
-        .map(|b| (ctx.absolute(b.url), b.title))
-        .chain((!is_home).then(|| (canonical.to_owned(), page.title.as_str())))
-        .collect();
-    let mut graph = vec![
-        Thing::WebPage {
-            id: canonical,
-            url: canonical,
-            name: &page.title,
-            description: &page.summary,
-            date_published: page.publish_at.map(iso),
-            date_modified: iso(page.updated_at),
-            is_part_of: WebSite {
-                name: ctx.site_name(),
-                url: ctx.absolute("/"),
-            },
-        },
-        Thing::BreadcrumbList {
-            items: crumbs
-                .iter()
-                .enumerate()
-                .map(|(i, (item, name))| ListItem {
-                    position: i + 1,
-                    name,
-                    item,
-                })
-                .collect(),
-        },
-    ];
-    if !faq.is_empty() {
-        graph.push(Thing::FaqPage {
-            questions: faq
-                .iter()
-                .map(|f| Question {
-                    name: &f.question,
-                    answer: Answer { text: &f.answer },
-                })
-                .collect(),
-        });
-    }
-    JsonLd::new(&Document {
-        context: "https://schema.org",
-        graph,
-    })
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    #[serde(rename = "@context")]
-    context: &'static str,
-    #[serde(rename = "@graph")]
-    graph: Vec<Thing<'a>>,
-}
-
-/// Each node's `@type` is its variant's or struct's name (serde's tag).
-#[derive(Serialize)]
-#[serde(tag = "@type")]
-enum Thing<'a> {
-    #[serde(rename_all = "camelCase")]
-    WebPage {
-        #[serde(rename = "@id")]
-        id: &'a str,
-        url: &'a str,
-        name: &'a str,
-        description: &'a str,
-        date_published: Option<String>,
-        date_modified: String,
-        is_part_of: WebSite<'a>,
-    },
-    BreadcrumbList {
-        #[serde(rename = "itemListElement")]
-        items: Vec<ListItem<'a>>,
-    },
-    #[serde(rename = "FAQPage")]
-    FaqPage {
-        #[serde(rename = "mainEntity")]
-        questions: Vec<Question<'a>>,
-    },
-}
-
-#[derive(Serialize)]
-#[serde(tag = "@type")]
-struct WebSite<'a> {
-    name: &'a str,
-    url: String,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "@type")]
-struct ListItem<'a> {
-    position: usize,
-    name: &'a str,
-    item: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "@type")]
-struct Question<'a> {
-    name: &'a str,
-    #[serde(rename = "acceptedAnswer")]
-    answer: Answer<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "@type")]
-struct Answer<'a> {
-    text: &'a str,
 }
 
 /// How many related pages a page shows.
@@ -350,11 +233,61 @@ impl<'a> HomeView<'a> {
     }
 }
 
+/// `2026-11-21T09:30:00Z`. Written out by hand: chrono's formatters interpret a pattern on every
+/// call, and page views print three of these.
 pub fn iso(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
+/// `21 November 2026`.
 pub fn human_date(t: NaiveDateTime) -> String {
-    t.format("%-d %B %Y").to_string()
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    format!(
+        "{} {} {:04}",
+        t.day(),
+        MONTHS[t.month0() as usize],
+        t.year()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_formats_them() {
+        for s in [
+            "2026-11-21 09:05:07",
+            "0999-01-02 23:59:59",
+            "2031-07-09 00:00:00",
+        ] {
+            let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+            let chrono_iso = t
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            assert_eq!(iso(t), chrono_iso);
+            assert_eq!(human_date(t), t.format("%-d %B %Y").to_string());
+        }
+    }
 }

@@ -56,8 +56,8 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, 
             let updated = n.updated_at.max(n.publish_at.unwrap_or_default());
             Some(FeedEntry {
                 url: ctx.absolute(&n.url),
-                title: n.title.clone(),
-                summary: n.summary.clone(),
+                title: n.title.as_str().to_owned(),
+                summary: n.summary.as_str().to_owned(),
                 content: page.body_html.clone(),
                 published: iso(n.publish_at.unwrap_or(n.updated_at)),
                 updated: iso(updated),

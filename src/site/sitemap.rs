@@ -37,12 +37,12 @@ fn entries(ctx: &Ctx) -> Vec<UrlEntry> {
         .into_iter()
         .map(|n| {
             let path = if n.path().is_empty() || Some(n.id) == home_id {
-                "/".to_owned()
+                "/"
             } else {
-                n.url.clone()
+                n.url.as_str()
             };
             UrlEntry {
-                loc: ctx.absolute(&path),
+                loc: ctx.absolute(path),
                 lastmod: iso(n.updated_at),
             }
         })

@@ -1,6 +1,7 @@
 //! Static assets, embedded in the binary. URLs carry a content hash (`?v=`), so a changed file
 //! gets a new URL and every asset can be cached for a year; ETags answer revalidation.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -13,6 +14,8 @@ static STATIC_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 pub struct Asset {
     pub body: &'static [u8],
     pub hash: String,
+    /// `/static/{name}?v={hash}`, made once: every page prints two.
+    pub url: String,
     pub content_type: &'static str,
 }
 
@@ -26,11 +29,13 @@ fn collect(dir: &'static Dir<'static>, map: &mut HashMap<String, Asset>) {
     for file in dir.files() {
         let name = file.path().to_string_lossy().replace('\\', "/");
         let body = file.contents();
+        let hash = fnv1a(body);
         map.insert(
             name.clone(),
             Asset {
                 body,
-                hash: fnv1a(body),
+                url: format!("/static/{name}?v={hash}"),
+                hash,
                 content_type: content_type(&name),
             },
         );
@@ -64,10 +69,10 @@ fn content_type(name: &str) -> &'static str {
 }
 
 /// The versioned URL of an asset, e.g. `/static/css/site.css?v=3f2a...`.
-pub fn url(name: &str) -> String {
+pub fn url(name: &str) -> Cow<'static, str> {
     match ASSETS.get(name) {
-        Some(a) => format!("/static/{name}?v={}", a.hash),
-        None => format!("/static/{name}"),
+        Some(a) => Cow::Borrowed(&a.url),
+        None => Cow::Owned(format!("/static/{name}")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `Ctx`: what every page's layout needs (site name, navigation, asset URLs), read from the
 //! in-memory snapshot. Every view carries one; as an extractor it costs no query.
 
+use std::borrow::Cow;
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
@@ -13,12 +14,13 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::content::pages;
 use crate::error::AppError;
+use crate::html::Text;
 use crate::site::state::Snapshot;
 use crate::web::{assets, csrf};
 
 pub struct NavLink<'a> {
-    pub url: &'a str,
-    pub title: &'a str,
+    pub url: &'a Text,
+    pub title: &'a Text,
     /// The current page is this entry or lies under it.
     pub current: bool,
 }
@@ -109,10 +111,10 @@ impl Ctx {
 
     /// Absolute URL of a site path (`/glossary` -> `https://example.com/glossary`).
     pub fn absolute(&self, path: &str) -> String {
-        format!("{}{}", self.site.base_url, path)
+        [self.site.base_url.as_str(), path].concat()
     }
 
-    pub fn asset(&self, name: &str) -> String {
+    pub fn asset(&self, name: &str) -> Cow<'static, str> {
         assets::url(name)
     }
 

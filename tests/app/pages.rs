@@ -206,7 +206,21 @@ async fn titles_and_summaries_are_escaped(app: TestApp) {
                 );
             }
         }
+        // Titles in the navigation, breadcrumbs and cards are escaped once, not twice.
+        for twice in ["&#38;#", "&amp;#", "&#38;amp;", "&amp;amp;", "&amp;lt;"] {
+            assert!(!res.body.contains(twice), "{twice} on {path}");
+        }
     }
+    let hub_page = app.get("/esc").await.body;
+    let child_link = hub_page
+        .split("href=\"/esc/child\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</a>").next())
+        .expect("the hub links to its child");
+    assert!(
+        child_link == "&#60;i&#62;child&#60;/i&#62;" || child_link == "&lt;i&gt;child&lt;/i&gt;",
+        "{child_link}"
+    );
     let res = app.get("/esc").await;
     assert!(
         res.body

@@ -138,10 +138,12 @@ async fn upgrading_an_older_schema_keeps_every_page(app: TestApp) {
              '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'hub', 'hub text')",
             "INSERT INTO pages (parent_id, slug, path, title, summary, body_md, body_html, \
              renderer_version, status, publish_at, in_nav, created_at, updated_at, search_title, \
-             search_body) VALUES ((SELECT id FROM pages WHERE path = 'hub'), 'zebra', 'hub/zebra', 'Zebra crossings', 'Stripes', \
-             'Striped **quagga** notes, see [the hub](/hub).', '<p>old</p>', 1, 'published', \
+             search_body, faq_json) VALUES ((SELECT id FROM pages WHERE path = 'hub'), 'zebra', 'hub/zebra', 'Zebra crossings', 'Stripes', \
+             'Striped **quagga** notes, see [the hub](/hub).\n\n## FAQ\n\n### Do zebras cross?\n\nAt stripes.', \
+             '<p>old</p>', 1, 'published', \
              '2026-01-01 00:00:00', FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00', \
-             'zebra crossings', 'striped quagga notes see the hub')",
+             'zebra crossings', 'striped quagga notes see the hub', \
+             '[{\"question\":\"Do zebras cross?\",\"answer\":\"At stripes.\"}]')",
             "INSERT INTO page_revisions (page_id, version, title, slug, summary, body_md, status, \
              created_at) VALUES (2, 1, 'Zebra crossings', 'zebra', 'Stripes', 'Striped', \
              'published', '2026-01-01 00:00:00')",
@@ -166,6 +168,19 @@ async fn upgrading_an_older_schema_keeps_every_page(app: TestApp) {
     assert!(
         page.body.contains("<strong>quagga</strong>"),
         "re-rendered from its Markdown"
+    );
+    // The FAQ was stored in an older form: re-rendering stores it as schema.org JSON-LD.
+    let graph = page.json_ld()["@graph"].clone();
+    let faq = graph
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["@type"] == "FAQPage")
+        .expect("FAQPage");
+    assert_eq!(faq["mainEntity"][0]["name"], "Do zebras cross?");
+    assert_eq!(
+        faq["mainEntity"][0]["acceptedAnswer"]["text"],
+        "At stripes."
     );
     assert!(
         app.get("/hub").await.body.contains("Zebra crossings"),
