@@ -10,7 +10,8 @@ use askama::{FastWritable, Values};
 
 /// Plain text held in the site snapshot (page titles, summaries, URLs) that many page views
 /// print: escaped for HTML once, when the snapshot is built, instead of byte by byte in every
-/// render. Derefs to the plain text; `Display` and templates give the escaped form.
+/// render. Derefs to the plain text; `Display` and templates give the escaped form, so print it
+/// bare in templates and give filters `.as_str()` (a filter on the escaped form would escape twice).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Text {
     raw: String,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::html::SafeHtml;
 use crate::slug::slugify;
@@ -18,7 +18,9 @@ pub const RENDERER_VERSION: i32 = 6;
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A question under an FAQ heading and its answer, as plain text. (Deserialised only from the
+/// form older versions stored: see `structured_data`.)
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct FaqEntry {
     pub question: String,
     pub answer: String,

@@ -7,7 +7,7 @@ use crate::content::{redirects, revisions, structured_data};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
-use crate::markdown::{self, FaqEntry, RENDERER_VERSION};
+use crate::markdown::{self, RENDERER_VERSION};
 use crate::search;
 use crate::site::state::bump_content_version;
 use crate::slug;
@@ -45,7 +45,9 @@ pub struct Page {
 }
 
 /// What a visitor's page view reads from the database: what the site tree does not hold (the
-/// tree has the id's title, summary, address and dates). No Markdown source, no bookkeeping.
+/// tree has the page's title, summary, address and dates). No Markdown source, no bookkeeping.
+/// Just after another instance saved the page, the row can be newer than this instance's tree
+/// for up to the change poller's second; the view pairs them, as it does the navigation.
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = pages)]
 pub struct PublicPage {
@@ -158,15 +160,13 @@ pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<P
         .optional()
 }
 
-/// The page at `path` if visitors may see it now (its own status; ancestors are checked by the
-/// site tree). One lookup through the unique index on `path`.
+/// The page `id` if visitors may see it now (its own status; ancestors are checked by the site
+/// tree). One lookup by the table's key.
 pub fn find_public(
     conn: &mut DbConnection,
     id: i32,
     now: NaiveDateTime,
 ) -> QueryResult<Option<PublicPage>> {
-    // By id, which the in-memory tree already knows: the table's own key (one B-tree descent, no
-    // detour through the path index).
     // On the concrete connection: through the multi-backend connection Diesel writes the SQL
     // out again on every call to find the prepared statement; here the query's type finds it.
     // Not `.first()`: SQLite re-prepares a statement with a bound LIMIT every time it runs (it
@@ -359,10 +359,6 @@ struct NewPage<'a> {
     related_pins: &'a str,
 }
 
-fn faq_json(faq: &[FaqEntry]) -> String {
-    structured_data::faq_questions(faq)
-}
-
 fn clean_seo_title(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -390,7 +386,7 @@ pub fn create(
                 body_md: &input.body_md,
                 body_html: rendered.html.as_str(),
                 toc_html: rendered.toc.as_str(),
-                faq_json: &faq_json(&rendered.faq),
+                faq_json: &structured_data::faq_questions(&rendered.faq),
                 renderer_version: RENDERER_VERSION,
                 status: input.status.as_str(),
                 publish_at: effective_publish_at(input, None, now),
@@ -448,7 +444,7 @@ pub fn update(
                 pages::body_md.eq(&input.body_md),
                 pages::body_html.eq(rendered.html.as_str()),
                 pages::toc_html.eq(rendered.toc.as_str()),
-                pages::faq_json.eq(faq_json(&rendered.faq)),
+                pages::faq_json.eq(structured_data::faq_questions(&rendered.faq)),
                 pages::renderer_version.eq(RENDERER_VERSION),
                 pages::status.eq(input.status.as_str()),
                 pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
@@ -633,7 +629,7 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
                     .set((
                         pages::body_html.eq(r.html.as_str()),
                         pages::toc_html.eq(r.toc.as_str()),
-                        pages::faq_json.eq(faq_json(&r.faq)),
+                        pages::faq_json.eq(structured_data::faq_questions(&r.faq)),
                         pages::renderer_version.eq(RENDERER_VERSION),
                         pages::search_title.eq(&text.title),
                         pages::search_body.eq(&text.body),

@@ -28,6 +28,20 @@ pub fn faq_questions(faq: &[FaqEntry]) -> String {
     JsonLd::new(&questions).into_string()
 }
 
+/// How `faq_questions` output starts when there are questions.
+const STORED_PREFIX: &str = r#"[{"@type":"Question""#;
+
+/// The FAQ as an older version stored it (question and answer pairs), as schema.org: such rows
+/// are re-rendered at start-up, but during a rolling upgrade an instance not yet upgraded may
+/// still write them. `None` without questions, or for anything else.
+fn from_older_form(stored: &str) -> Option<Box<RawValue>> {
+    let faq: Vec<FaqEntry> = serde_json::from_str(stored).ok()?;
+    if faq.is_empty() {
+        return None;
+    }
+    RawValue::from_string(faq_questions(&faq)).ok()
+}
+
 /// The JSON-LD of a page view.
 pub fn page(
     ctx: &Ctx,
@@ -67,11 +81,14 @@ pub fn page(
                 .collect(),
         },
     ];
-    // Stored by `faq_questions`; a value that is not a JSON array is left out, never printed.
-    if let Ok(questions) = serde_json::from_str::<&RawValue>(&page.faq_json)
-        && questions.get().starts_with('[')
-        && questions.get() != "[]"
-    {
+    let converted;
+    let questions = if page.faq_json.starts_with(STORED_PREFIX) {
+        serde_json::from_str::<&RawValue>(&page.faq_json).ok()
+    } else {
+        converted = from_older_form(&page.faq_json);
+        converted.as_deref()
+    };
+    if let Some(questions) = questions {
         graph.push(Thing::FaqPage { questions });
     }
     JsonLd::new(&Document {
@@ -160,5 +177,19 @@ mod tests {
         assert_eq!(v[0]["acceptedAnswer"]["@type"], "Answer");
         assert_eq!(v[0]["acceptedAnswer"]["text"], "Yes & always.");
         assert_eq!(faq_questions(&[]), "[]");
+        assert!(stored.starts_with(STORED_PREFIX));
+    }
+
+    #[test]
+    fn faq_stored_by_an_older_version_still_shows() {
+        let older = from_older_form(r#"[{"question":"Why?","answer":"Because </script>."}]"#)
+            .expect("converted");
+        let v: serde_json::Value = serde_json::from_str(older.get()).unwrap();
+        assert_eq!(v[0]["@type"], "Question");
+        assert_eq!(v[0]["acceptedAnswer"]["text"], "Because </script>.");
+        assert!(!older.get().contains('<'));
+        for nothing in ["[]", "{}", "", "not json", r#"[{"name":"x"}]"#] {
+            assert!(from_older_form(nothing).is_none(), "{nothing}");
+        }
     }
 }

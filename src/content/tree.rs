@@ -305,4 +305,25 @@ mod tests {
         assert_eq!(all, vec![1, 3, 2, 4, 5]);
         assert_eq!(tree.hubs(now).len(), 1);
     }
+
+    #[test]
+    fn ids_in_any_order_and_children_older_than_their_parent() {
+        // A page moved under a newer hub has a lower id than its parent.
+        let tree = SiteTree::from_nodes(vec![
+            node(7, Some(9), "b/old", 1, Some(1)),
+            node(9, None, "b", 1, Some(1)),
+            node(2, Some(9), "b/first", 0, Some(1)),
+            node(5, None, "a", 0, Some(1)),
+        ]);
+        let now = t(5);
+        let old = tree
+            .visible_by_id(7, now)
+            .expect("visible under a live parent");
+        assert_eq!(old.path(), "b/old");
+        let up: Vec<_> = tree.ancestors(old).iter().map(|n| n.id).collect();
+        assert_eq!(up, vec![9]);
+        assert!(tree.visible_by_id(3, now).is_none(), "no such id");
+        let all: Vec<_> = tree.visible(now).iter().map(|n| n.id).collect();
+        assert_eq!(all, vec![5, 9, 2, 7]);
+    }
 }

@@ -243,7 +243,8 @@ pub fn iso(t: NaiveDateTime) -> String {
         ('-', t.day()),
         ('T', t.hour()),
         (':', t.minute()),
-        (':', t.second()),
+        // chrono keeps a leap second as second 59 with a nanosecond count past one second.
+        (':', t.second() + u32::from(t.nanosecond() >= 1_000_000_000)),
     ] {
         s.push(sep);
         push_digits(&mut s, n, 2);
@@ -311,5 +312,14 @@ mod tests {
             assert_eq!(iso(t), chrono_iso);
             assert_eq!(human_date(t), t.format("%-d %B %Y").to_string());
         }
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 1_000))
+            .unwrap();
+        assert_eq!(iso(leap), "2016-12-31T23:59:60Z");
+        assert_eq!(
+            iso(leap),
+            leap.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
     }
 }

@@ -12,6 +12,7 @@ use galley::contact::{mailer, outbox, submissions, token};
 use galley::content::pages::now;
 use galley::db::schema::{contact_submissions as subs, outbox as outbox_table};
 
+use crate::common::fixtures::page;
 use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, TestResponse};
 use crate::db_tests;
@@ -29,6 +30,7 @@ db_tests!(
     old_spam_is_purged,
     notifications_are_delivered_and_retried,
     two_workers_never_hold_the_same_mail,
+    the_contact_page_introduces_the_form,
 );
 
 /// A form token issued `secs_ago` seconds ago.
@@ -668,4 +670,34 @@ async fn two_workers_never_hold_the_same_mail(app: TestApp) {
         .read(move |c| outbox::claim_due(c, "worker-a", later + outbox::LEASE * 2).unwrap())
         .await;
     assert!(none.is_none(), "sent mail is never claimed again");
+}
+
+async fn the_contact_page_introduces_the_form(app: TestApp) {
+    let res = app.get("/contact").await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.body.contains("<h1>Contact</h1>"),
+        "a plain title without a page"
+    );
+
+    page("contact", "Write to <us> & co")
+        .summary("Answers within a day & a night")
+        .body("We read **everything**.")
+        .create(&app)
+        .await;
+    let res = app.get("/contact").await;
+    assert_eq!(res.status, 200);
+    let body = &res.body;
+    assert!(
+        body.contains("<h1>Write to &#60;us&#62; &#38; co</h1>")
+            || body.contains("<h1>Write to &lt;us&gt; &amp; co</h1>"),
+        "the page's title, escaped once: {body}"
+    );
+    assert!(
+        body.contains("content=\"Answers within a day &#38; a night\"")
+            || body.contains("content=\"Answers within a day &amp; a night\""),
+        "its summary as the description"
+    );
+    assert!(body.contains("<strong>everything</strong>"), "its text");
+    assert!(body.contains("name=\"message\""), "and the form");
 }

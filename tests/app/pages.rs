@@ -196,7 +196,16 @@ async fn titles_and_summaries_are_escaped(app: TestApp) {
         .body("Plain body.")
         .create(&app)
         .await;
-    for path in ["/esc", "/esc/child", "/"] {
+    // Pages, the 404 page and search list the hub and its child: in navigation, breadcrumbs,
+    // cards and hub lists; the feed carries them too.
+    for path in [
+        "/esc",
+        "/esc/child",
+        "/",
+        "/no-such-page",
+        "/search?q=nothing-matches-this",
+        "/feed.xml",
+    ] {
         let res = app.get(path).await;
         for raw in ["<b>Bold</b>", "<script>alert(1)", "<i>child</i>"] {
             if let Some(i) = res.body.find(raw) {
@@ -243,7 +252,8 @@ async fn titles_and_summaries_are_escaped(app: TestApp) {
 async fn faq_and_breadcrumb_json_ld(app: TestApp) {
     let hub = page("glossary", "Glossary").create(&app).await;
     let body = "Intro.\n\n## Frequently asked questions\n\n### What is a slug?\n\nThe last part of a URL.\n\n\
-                ### Can it change?\n\nYes, with a redirect.\n\n## See also\n\nMore.\n";
+                ### Can it change?\n\nYes, with a redirect.\n\n### Is `</script>` safe?\n\nYes & always.\n\n\
+                ## See also\n\nMore.\n";
     page("slug", "Slug")
         .under(&hub)
         .body(body)
@@ -266,8 +276,11 @@ async fn faq_and_breadcrumb_json_ld(app: TestApp) {
         .find(|n| n["@type"] == "FAQPage")
         .expect("FAQPage");
     let q = faq["mainEntity"].as_array().unwrap();
-    assert_eq!(q.len(), 2);
+    assert_eq!(q.len(), 3);
     assert_eq!(q[0]["name"], "What is a slug?");
+    // Markup in a question is text here, and cannot close the script element.
+    assert_eq!(q[2]["name"], "Is </script> safe?");
+    assert_eq!(q[2]["acceptedAnswer"]["text"], "Yes & always.");
     assert_eq!(q[0]["acceptedAnswer"]["text"], "The last part of a URL.");
     assert_eq!(q[1]["acceptedAnswer"]["text"], "Yes, with a redirect.");
 
