@@ -5,11 +5,15 @@
 
 WORK_DIR/meta.tsv holds `key<TAB>value` lines (numbers where they parse, `null` for none);
 WORK_DIR/runs.tsv holds one line per measured run,
-`name<TAB>server<TAB>connections<TAB>peak_rss_kb<TAB>BENCH line<TAB>gzip<TAB>round`, where the
-BENCH line is what paths.lua's done() printed, gzip is `true` when the requests sent
-`Accept-Encoding: gzip` and round counts from 1. Older lines lack the last columns: without gzip
+`name<TAB>server<TAB>connections<TAB>peak_rss_kb<TAB>BENCH line<TAB>gzip<TAB>round<TAB>cpu_us`,
+where the BENCH line is what paths.lua's done() printed, gzip is `true` when the requests sent
+`Accept-Encoding: gzip`, round counts from 1 and cpu_us is the CPU time (user + system) the
+server's processes used during the measured run. Older lines lack the last columns: without gzip
 they are read as `false` (no run sent gzip then), without a round as round 1 (each scenario ran
-once then).
+once then), without cpu_us as unknown.
+
+The server's CPU time per request compares machines better than req/s: on one machine nginx may
+be twice as fast as on another while galley's own cost is the same, and the ratios move with it.
 
 Runs are grouped into scenarios by (name, server, connections, gzip). Per scenario: the median of
 req/s, of p50, of p95 and of p99 over the rounds (each metric its own median), the req/s spread
@@ -70,6 +74,7 @@ def read_runs(path):
             name, server, conns, rss_kb, bench = cells[:5]
             gzip = len(cells) > 5 and cells[5] == "true"
             round_ = int(cells[6]) if len(cells) > 6 and cells[6] else 1
+            cpu_us = number(cells[7]) if len(cells) > 7 and cells[7] else None
             fields = {}
             for pair in bench.split()[1:]:
                 k, _, v = pair.partition("=")
@@ -103,6 +108,10 @@ def read_runs(path):
                     round(fields["bytes"] / fields["requests"]) if fields.get("requests") else None
                 ),
                 "peak_rss_mb": round(rss / 1024, 1) if isinstance(rss, (int, float)) else None,
+                "cpu_us_per_request": (
+                    round(cpu_us / fields["requests"], 1)
+                    if isinstance(cpu_us, (int, float)) and fields.get("requests") else None
+                ),
             }
             for k in ("status_2xx", "status_304", "status_other"):
                 if k in fields:
@@ -156,6 +165,7 @@ def aggregate(runs):
             "errors": sum(r["errors"] for r in group),
             "bytes_per_request": median(r["bytes_per_request"] for r in group),
             "peak_rss_mb": max(rss) if rss else None,
+            "cpu_us_per_request": median(r["cpu_us_per_request"] for r in group),
         }
         for k in ("status_2xx", "status_304", "status_other"):
             if any(k in r for r in group):
@@ -241,7 +251,7 @@ def main():
 
     # The table.
     header = ["scenario", "server", "conn", "enc", "rounds", "req/s", "req/s min-max", "p50 ms",
-              "p99 ms", "errors", "x nginx", "peak RSS MB"]
+              "p99 ms", "errors", "x nginx", "CPU us/req", "peak RSS MB"]
     rows = []
     for r in scenarios:
         label = r["name"]
@@ -254,7 +264,8 @@ def main():
             label, r["server"], str(r["connections"]), "gzip" if r["gzip"] else "identity",
             str(r["rounds"]), fmt(r["rps"], ",.0f"), spread,
             fmt(r["p50_ms"], ".2f"), fmt(r["p99_ms"], ".2f"), str(r["errors"]),
-            fmt(r["ratio_to_nginx"], ".2f"), fmt(r["peak_rss_mb"], ".1f"),
+            fmt(r["ratio_to_nginx"], ".2f"), fmt(r["cpu_us_per_request"], ".1f"),
+            fmt(r["peak_rss_mb"], ".1f"),
         ])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
               for i, h in enumerate(header)]
@@ -271,7 +282,8 @@ def main():
     for row in rows:
         print(line(row))
     print(f"req/s, p50, p99: medians over {rounds} round{'s' if rounds != 1 else ''}; "
-          "errors: summed; peak RSS: the highest (VmHWM since the server started)")
+          "errors: summed; CPU us/req: the server's CPU time (all its processes and threads) "
+          "per request, median; peak RSS: the highest (VmHWM since the server started)")
     print()
     search_p95 = search["p95_ms"] if search else None
     print(f"import:        {fmt(meta.get('import_s'), '.2f')} s  "

@@ -228,6 +228,7 @@ meta git_dirty "$(git -C "$repo" status --porcelain 2>/dev/null | grep -qv '^??'
 meta wrk_version "$("$WRK" --version 2>&1 | head -n 1 | awk '{ print $2 }')"
 meta nginx_version "$("$NGINX" -v 2>&1 | sed 's|.*/||')"
 meta cpus "$(nproc)"
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 meta cpu_model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)"
 meta kernel "$(uname -r)"
 meta load_avg_1m_at_start "$(awk '{ print $1 }' /proc/loadavg)"
@@ -291,6 +292,17 @@ start_server() {
     log "galley ($name) ready on port $PORT in $STARTUP_MS ms"
 }
 
+cpu_ticks() { # pid...: user + system CPU time of these processes (all their threads), in ticks
+    local total=0 pid t
+    for pid in "$@"; do
+        # Fields after the command name (which may hold spaces): utime and stime are the 12th and
+        # 13th there (the 14th and 15th of the line).
+        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || true)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
 peak_rss_kb() { # pid...: sum of VmHWM
     local total=0 pid kb
     for pid in "$@"; do
@@ -322,17 +334,22 @@ run_wrk() {
             -s "$here/paths.lua" "$url" >"$out.warmup.txt" 2>&1 ||
             { cat "$out.warmup.txt" >&2; die "wrk warm-up failed"; }
     fi
+    local ticks0 ticks1
+    ticks0=$(cpu_ticks "$@")
     BENCH_PATHS_FILE=$file BENCH_ETAG=$etag BENCH_COUNT_STATUS=$count BENCH_GZIP=$gz \
         timeout $((DURATION + 60)) "$WRK" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 2s \
         --latency -s "$here/paths.lua" "$url" >"$out.txt" 2>&1 ||
         { cat "$out.txt" >&2; die "wrk failed"; }
+    ticks1=$(cpu_ticks "$@")
     local bench
     bench=$(grep '^BENCH ' "$out.txt" | tail -n 1) || { cat "$out.txt" >&2; die "no BENCH line from wrk"; }
     local rss
     rss=$(peak_rss_kb "$@")
     # New columns go last (the encoding, then the round), so report.py still reads older lines.
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" \
-        "$([[ $enc == gzip ]] && echo true || echo false)" "$ROUND" >>"$work/runs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$conns" "$rss" "$bench" \
+        "$([[ $enc == gzip ]] && echo true || echo false)" "$ROUND" \
+        "$(awk -v t="$((ticks1 - ticks0))" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", t * 1e6 / hz }')" \
+        >>"$work/runs.tsv"
     log "  ${bench#BENCH }"
 }
 
