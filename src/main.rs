@@ -114,7 +114,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     let bind = config.bind.clone();
     let workers = config.workers();
     let pool_size = config.pool_size();
-    let database_url = config.database_url();
+    let backend = pool.backend();
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
@@ -129,7 +129,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     // it once held. On SQLite a worker reads on one connection of its share itself; the rest of
     // its share is for its blocking threads.
     let share = (pool_size as usize).div_ceil(workers);
-    let blocking = match db::Backend::of_url(&database_url) {
+    let blocking = match backend {
         db::Backend::Sqlite => share.saturating_sub(1).max(1),
         db::Backend::Postgres => share.max(1),
     };

@@ -38,6 +38,12 @@ impl std::ops::Deref for DbPool {
         &self.pool
     }
 }
+impl DbPool {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
 pub type PooledConn = PooledConnection<Manager>;
 
 /// Runs `$body` with `$c` bound to the concrete backend connection, for statements the shared

@@ -146,6 +146,14 @@ async fn drafts_and_future_pages_are_hidden_everywhere(app: TestApp) {
             assert!(!body.contains(hidden), "{hidden} leaked into {listing}");
         }
     }
+    // Without a home page, `/` lists the sections as cards under the site's name.
+    let home = app.get("/").await.body;
+    assert!(
+        home.contains("<h2><a href=\"/docs\">Docs</a></h2>"),
+        "{home}"
+    );
+    let docs = app.get("/docs").await.body;
+    assert!(docs.contains("<h3><a href=\"/docs/public\">Public page</a></h3>"));
 }
 
 async fn scheduled_page_goes_live_at_its_time_without_a_job(app: TestApp) {

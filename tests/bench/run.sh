@@ -292,25 +292,22 @@ start_server() {
     log "galley ($name) ready on port $PORT in $STARTUP_MS ms"
 }
 
-cpu_ticks() { # pid...: user + system CPU time of these processes (all their threads), in ticks
-    local total=0 pid t
+sum_proc() { # FILE AWK-PROGRAM PID...: the sum of what the program prints for /proc/PID/FILE
+    local file=$1 prog=$2 total=0 pid v
+    shift 2
     for pid in "$@"; do
-        # Fields after the command name (which may hold spaces): utime and stime are the 12th and
-        # 13th there (the 14th and 15th of the line).
-        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || true)
-        total=$((total + ${t:-0}))
+        v=$(awk "$prog" "/proc/$pid/$file" 2>/dev/null || true)
+        total=$((total + ${v:-0}))
     done
     echo "$total"
 }
 
-peak_rss_kb() { # pid...: sum of VmHWM
-    local total=0 pid kb
-    for pid in "$@"; do
-        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-        total=$((total + ${kb:-0}))
-    done
-    echo "$total"
-}
+# pid...: user + system CPU time of these processes (all their threads), in ticks. After the
+# command name (which may hold spaces), utime and stime are the 12th and 13th fields.
+cpu_ticks() { sum_proc stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; }
+
+# pid...: the sum of their peak RSS (VmHWM), in kB
+peak_rss_kb() { sum_proc status '/^VmHWM:/ { print $2 }' "$@"; }
 
 # run_wrk NAME SERVER CONNECTIONS ENCODING URL PATHS_FILE [ETAG 0|1] [COUNT_STATUS 0|1] [PIDS...]
 # ENCODING is gzip (requests send `Accept-Encoding: gzip`) or identity (no Accept-Encoding).
