@@ -18,6 +18,7 @@ use crate::error;
 use crate::routes;
 use crate::site::state::SiteCache;
 use crate::site::{bootstrap, settings};
+use crate::web::edge::Edge;
 use crate::web::headers::security_headers;
 use crate::web::page_cache::PageCache;
 use crate::web::session::{self, DbSessionStore};
@@ -129,10 +130,11 @@ pub fn build(
     >,
 > {
     let sessions = state.sessions();
+    let deadlines = state.config.body_deadlines();
     App::new()
         .app_data(state)
-        .app_data(web::FormConfig::default().limit(1024 * 1024))
         .app_data(web::PathConfig::default())
+        .wrap(Edge(deadlines))
         .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
         .wrap(Compress::default())
         .wrap(security_headers())

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::audit_log;
+use crate::pagination::{PageNumber, Pagination};
 
 /// Who acts: a signed-in user, a visitor attempting to sign in, or the command line.
 #[derive(Debug, Clone)]
@@ -57,14 +58,20 @@ pub fn record(
         .map(drop)
 }
 
-/// A page of entries, newest first, and the total count.
-pub fn page(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<(Vec<Entry>, i64)> {
-    let total = audit_log::table.count().get_result(conn)?;
+/// A page of entries, newest first, and where that page is.
+pub fn page(
+    conn: &mut DbConnection,
+    asked: PageNumber,
+    per_page: usize,
+) -> QueryResult<(Vec<Entry>, Pagination)> {
+    let total: i64 = audit_log::table.count().get_result(conn)?;
+    let pagination = Pagination::new(asked, usize::try_from(total).unwrap_or(0), per_page);
+    let (offset, limit) = pagination.window();
     let entries = audit_log::table
         .order(audit_log::id.desc())
         .offset(offset)
         .limit(limit)
         .select(Entry::as_select())
         .load(conn)?;
-    Ok((entries, total))
+    Ok((entries, pagination))
 }

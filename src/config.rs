@@ -82,6 +82,19 @@ pub struct Config {
     )]
     pub page_cache_mb: usize,
 
+    /// Seconds a request body may take to arrive in all; past it the request is answered 408.
+    #[arg(long, env = "GALLEY_BODY_TIMEOUT", default_value_t = 30, global = true)]
+    pub body_timeout: u64,
+
+    /// Seconds a request body may pause between two chunks; past it the request is answered 408.
+    #[arg(
+        long,
+        env = "GALLEY_BODY_IDLE_TIMEOUT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub body_idle_timeout: u64,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -106,6 +119,14 @@ impl Config {
                 crate::db::Backend::Sqlite => u32::try_from(2 * self.workers()).unwrap_or(8),
             }
         })
+    }
+
+    /// The deadlines of a request body.
+    pub fn body_deadlines(&self) -> crate::web::edge::BodyDeadlines {
+        crate::web::edge::BodyDeadlines {
+            total: std::time::Duration::from_secs(self.body_timeout.max(1)),
+            idle: std::time::Duration::from_secs(self.body_idle_timeout.max(1)),
+        }
     }
 
     pub fn database_url(&self) -> String {
@@ -143,6 +164,8 @@ impl Config {
             smtp_from: "galley <galley@localhost>".into(),
             notify_to: None,
             workers: None,
+            body_timeout: 30,
+            body_idle_timeout: 5,
         }
     }
 }

@@ -20,6 +20,12 @@ pub enum AppError {
     LoginRequired(String),
     #[error("forbidden")]
     Forbidden,
+    /// The request body is over the limit for its route.
+    #[error("request body too large")]
+    TooLarge,
+    /// The request body stopped arriving before its deadline.
+    #[error("request body timed out")]
+    Timeout,
     #[error("bad request: {0}")]
     BadRequest(String),
     /// A form's values do not pass; handlers catch this and re-render the form (422).
@@ -60,6 +66,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -78,6 +86,11 @@ impl ResponseError for AppError {
                 .finish();
         }
         let mut res = HttpResponse::new(self.status_code());
+        if matches!(self, AppError::TooLarge | AppError::Timeout) {
+            // The rest of the body was never read: the connection cannot carry another request.
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
         res.extensions_mut().insert(ErrorDetail(self.to_string()));
         res
     }
@@ -125,6 +138,10 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
         405 => (
             "Method not allowed",
             "This address does not accept that kind of request.",
+        ),
+        408 => (
+            "Request timed out",
+            "What you sent stopped arriving before it was complete. Please try again.",
         ),
         413 => (
             "Too large",

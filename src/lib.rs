@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod html;
 pub mod markdown;
+pub mod pagination;
 pub mod routes;
 pub mod search;
 pub mod site;

@@ -57,8 +57,58 @@ enum UserCommand {
     List,
 }
 
+/// The logger: `env_logger`, except that actix's reports of malformed requests (anyone can send
+/// those, as fast as they like) are demoted from errors to debug lines.
+struct Logger(env_logger::Logger);
+
+impl Logger {
+    fn demoted(record: &log::Record) -> bool {
+        record.level() == log::Level::Error && record.target().starts_with("actix_http::h1")
+    }
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !Logger::demoted(record) {
+            return self.0.log(record);
+        }
+        let metadata = log::Metadata::builder()
+            .level(log::Level::Debug)
+            .target(record.target())
+            .build();
+        if self.0.enabled(&metadata) {
+            self.0.log(
+                &log::Record::builder()
+                    .metadata(metadata)
+                    .args(*record.args())
+                    .module_path(record.module_path())
+                    .file(record.file())
+                    .line(record.line())
+                    .build(),
+            );
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
+fn init_logging() {
+    let logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).build();
+    let max = logger.filter();
+    if log::set_boxed_logger(Box::new(Logger(logger))).is_ok() {
+        log::set_max_level(max);
+    }
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    init_logging();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::accounts::auth::new_password_errors;
@@ -109,7 +108,7 @@ pub async fn create_user(
         },
     );
     let result = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             let user = users::create(c, &email, &pw, role, now())?;
             audit::record(
                 c,
@@ -198,7 +197,7 @@ pub async fn change_user(
     let actor = me.actor();
     let action = form.action.clone();
     let result = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             let t = now();
             let (user, token) = match action.as_str() {
                 "role" => {
@@ -318,7 +317,7 @@ pub async fn change_password(
     }
     let (uid, sid, actor) = (me.user.id, current_sid(&me.session), me.actor());
     let ended = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             users::set_password_by_id(c, uid, &form.password, now())?;
             let ended = sessions::end_for_user(c, uid, Some(&sid))?;
             audit::record(c, &actor, "password.change", &actor.name, now())?;

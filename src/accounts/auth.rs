@@ -14,7 +14,7 @@ use crate::audit::{self, Actor};
 use crate::content::pages::now;
 use crate::db;
 use crate::error::AppError;
-use crate::validation::FieldErrors;
+use crate::validation::{self, FieldErrors};
 use crate::web::auth::{client_ip, safe_next};
 use crate::web::csrf::{self, CsrfForm, NoFields};
 use crate::web::ctx::{Ctx, flash};
@@ -67,11 +67,17 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
+    let unstorable = validation::unstorable(&form.email);
     let (email, plain, at) = (form.email.clone(), form.password, ip.clone());
-    let outcome = db::run(&state.pool, move |c| {
-        login::attempt(c, &email, &plain, &at, now())
-    })
-    .await?;
+    let outcome = if unstorable {
+        // No account has such an address; nothing to look up or count.
+        Attempt::Failed
+    } else {
+        db::run(&state.pool, move |c| {
+            login::attempt(c, &email, &plain, &at, now())
+        })
+        .await?
+    };
     let retry = |status: StatusCode, error: String| {
         let next = safe_next(&form.next).unwrap_or("").to_owned();
         let ctx = Ctx::for_session(&req, &session, None);

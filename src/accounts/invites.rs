@@ -14,7 +14,7 @@ pub const LIFETIME: Duration = Duration::days(3);
 /// Creates a link token for `user_id` (earlier unused ones stop working).
 pub fn create(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<String> {
     let token = tokens::random_token();
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         diesel::delete(password_tokens::table.filter(password_tokens::user_id.eq(user_id)))
             .execute(conn)?;
         diesel::insert_into(password_tokens::table)
@@ -54,7 +54,7 @@ pub fn redeem(
     plain: &str,
     now: NaiveDateTime,
 ) -> Result<User, UserError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = find_user(conn, token, now)?.ok_or(UserError::NotFound)?;
         users::set_password_by_id(conn, user.id, plain, now)?;
         diesel::update(

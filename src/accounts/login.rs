@@ -32,13 +32,17 @@ pub fn attempt(
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
     let email = users::normalise_email(email);
-    let keys = [throttle::account_key(&email), throttle::address_key(ip)];
+    let (account, address) = (throttle::account_key(&email), throttle::address_key(ip));
     let visitor = Actor {
         user_id: None,
         name: email.clone(),
         ip: ip.to_owned(),
     };
-    if let Some(until) = throttle::locked_until(conn, &keys, now)? {
+    let keys = [
+        (account.as_str(), ACCOUNT_LIMIT),
+        (address.as_str(), ADDRESS_LIMIT),
+    ];
+    if let Some(until) = throttle::admit(conn, &keys, now)? {
         audit::record(conn, &visitor, "login.throttled", &email, now)?;
         return Ok(Attempt::Locked { until });
     }
@@ -49,7 +53,8 @@ pub fn attempt(
     let matches = password::verify(plain, hash);
     match user {
         Some(user) if matches && !user.disabled => {
-            throttle::reset(conn, &keys[0])?;
+            throttle::reset(conn, &account)?;
+            throttle::forgive(conn, &address, ADDRESS_LIMIT)?;
             let actor = Actor {
                 user_id: Some(user.id),
                 name: user.email.clone(),
@@ -59,8 +64,6 @@ pub fn attempt(
             Ok(Attempt::Success(user))
         }
         _ => {
-            throttle::record_failure(conn, &keys[0], ACCOUNT_LIMIT, now)?;
-            throttle::record_failure(conn, &keys[1], ADDRESS_LIMIT, now)?;
             audit::record(conn, &visitor, "login.failed", &email, now)?;
             Ok(Attempt::Failed)
         }

@@ -72,7 +72,7 @@ pub fn plausible_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
@@ -120,7 +120,7 @@ pub fn create(
         return Err(UserError::Invalid(problem));
     }
     let hash = password::hash(plain_password).map_err(UserError::Invalid)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if find_by_email(conn, &email)?.is_some() {
             return Err(UserError::Exists);
         }
@@ -178,7 +178,7 @@ pub fn set_role(
     role: Role,
     now: NaiveDateTime,
 ) -> Result<User, UserError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = find(conn, id)?.ok_or(UserError::NotFound)?;
         if role != Role::Admin {
             guard_last_admin(conn, &user)?;
@@ -197,7 +197,7 @@ pub fn set_disabled(
     disabled: bool,
     now: NaiveDateTime,
 ) -> Result<User, UserError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = find(conn, id)?.ok_or(UserError::NotFound)?;
         if disabled {
             guard_last_admin(conn, &user)?;
@@ -212,7 +212,7 @@ pub fn set_disabled(
 
 /// Deletes a user (their pages stay, without an author); refuses the last active admin.
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = find(conn, id)?.ok_or(UserError::NotFound)?;
         guard_last_admin(conn, &user)?;
         crate::accounts::sessions::end_for_user(conn, id, None)?;

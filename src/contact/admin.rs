@@ -12,6 +12,7 @@ use crate::contact::views::{InboxList, SubmissionShow};
 use crate::content::pages::now;
 use crate::db;
 use crate::error::AppError;
+use crate::pagination::PageNumber;
 use crate::web::auth::{Admin, Editor};
 use crate::web::csrf::CsrfForm;
 use crate::web::ctx::flash;
@@ -25,7 +26,8 @@ pub struct InboxQuery {
     status: String,
     #[serde(default)]
     q: String,
-    page: Option<usize>,
+    #[serde(default)]
+    page: PageNumber,
 }
 
 impl InboxQuery {
@@ -48,14 +50,11 @@ pub async fn inbox(
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.filter();
-    let page = query.page.unwrap_or(1).max(1);
-    let f = filter.clone();
-    let offset = ((page - 1) * PER_PAGE) as i64;
-    let (rows, total) = db::run(&state.pool, move |c| {
-        submissions::list(c, &f, offset, PER_PAGE as i64)
+    let (f, asked) = (filter.clone(), query.page);
+    let (rows, total, pagination) = db::run(&state.pool, move |c| {
+        submissions::list(c, &f, asked, PER_PAGE)
     })
     .await?;
-    let pages = (total as usize).div_ceil(PER_PAGE).max(1);
     let view = InboxList {
         ctx: ed.ctx,
         rows,
@@ -64,8 +63,7 @@ pub async fn inbox(
             .unwrap_or_default(),
         status: filter.status,
         q: filter.q,
-        page: page.min(pages),
-        pages,
+        pagination,
         notifications_on: state.notifications_on(),
     };
     render(&view)

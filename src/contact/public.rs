@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::validation::FieldErrors;
 use crate::web::auth::client_ip;
 use crate::web::ctx::Ctx;
+use crate::web::form::Form;
 use crate::web::{render, render_status, see_other};
 
 /// The path of the page whose text introduces the form.
@@ -113,9 +114,8 @@ pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     ctx: Ctx,
-    form: web::Form<ContactForm>,
+    Form(form): Form<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let now = ctx.now;
     let nonce = match token::check(
         state.session_key.signing(),
@@ -153,33 +153,6 @@ pub async fn submit(
             }
         };
     let ip = client_ip(&req);
-    let at = ip.clone();
-    if let Some(until) = db::run(&state.pool, move |c| {
-        submissions::rate_limited_until(c, &at, now)
-    })
-    .await?
-    {
-        let minutes = ((until - now).num_seconds() + 59) / 60;
-        let notice = format!(
-            "You have sent several messages in a short time. Your message has not been sent yet: please try again in {} minute{}.",
-            minutes.max(1),
-            if minutes > 1 { "s" } else { "" }
-        );
-        let mut res = page(
-            &state,
-            ctx,
-            form,
-            FieldErrors::default(),
-            Some(notice),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await?;
-        res.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            (minutes.max(1) * 60).into(),
-        );
-        return Ok(res);
-    }
     let spam_reason = if !form.hp_comment.trim().is_empty() {
         Some("honeypot field filled in".to_owned())
     } else if nonce.1 < token::MIN_AGE_SECONDS {
@@ -206,18 +179,48 @@ pub async fn submit(
         nonce: nonce.0,
     };
     let mail = notification(&state, &ctx, &new);
-    match db::run(&state.pool, move |c| {
+    let stored = db::run(&state.pool, move |c| {
         submissions::store(c, &new, mail.as_ref(), now)
     })
-    .await
-    {
+    .await;
+    match stored {
         Ok(Stored::New { id, spam }) => log::info!(
             "contact submission #{id} stored{}",
             if spam { " as spam" } else { "" }
         ),
         Ok(Stored::Duplicate) => {}
+        Ok(Stored::RateLimited { until }) => return rate_limited(&state, ctx, form, until).await,
         Err(AppError::Database(e)) if submissions::is_duplicate(&e) => {}
         Err(e) => return Err(e),
     }
     Ok(see_other("/contact/thanks"))
+}
+
+/// The form again, with the visitor's text, saying when they may send it (429).
+async fn rate_limited(
+    state: &AppState,
+    ctx: Ctx,
+    form: ContactForm,
+    until: chrono::NaiveDateTime,
+) -> Result<HttpResponse, AppError> {
+    let minutes = ((until - ctx.now).num_seconds() + 59) / 60;
+    let notice = format!(
+        "You have sent several messages in a short time. Your message has not been sent yet: please try again in {} minute{}.",
+        minutes.max(1),
+        if minutes > 1 { "s" } else { "" }
+    );
+    let mut res = page(
+        state,
+        ctx,
+        form,
+        FieldErrors::default(),
+        Some(notice),
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await?;
+    res.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        (minutes.max(1) * 60).into(),
+    );
+    Ok(res)
 }

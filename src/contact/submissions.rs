@@ -8,6 +8,7 @@ use crate::accounts::{tokens, users};
 use crate::contact::outbox::{self, NewMail};
 use crate::db::DbConnection;
 use crate::db::schema::contact_submissions as subs;
+use crate::pagination::{PageNumber, Pagination};
 use crate::validation::FieldErrors;
 
 pub const MAX_NAME: usize = 100;
@@ -60,7 +61,8 @@ pub fn validate(
     let mut errors = FieldErrors::default();
     let (name, email, subject, message) =
         (name.trim(), email.trim(), subject.trim(), message.trim());
-    if name.is_empty() {
+    if errors.check_text("name", name) {
+    } else if name.is_empty() {
         errors.add("name", "Please tell us your name.");
     } else if name.chars().count() > MAX_NAME {
         errors.add(
@@ -76,13 +78,15 @@ pub fn validate(
             "This does not look like an e-mail address (name@example.com).",
         );
     }
-    if subject.chars().count() > MAX_SUBJECT {
+    if errors.check_text("subject", subject) {
+    } else if subject.chars().count() > MAX_SUBJECT {
         errors.add(
             "subject",
             format!("Please keep the subject under {MAX_SUBJECT} characters."),
         );
     }
-    if message.is_empty() {
+    if errors.check_text("message", message) {
+    } else if message.is_empty() {
         errors.add("message", "Please write your message.");
     } else if message.chars().count() > MAX_MESSAGE {
         errors.add(
@@ -106,7 +110,7 @@ pub fn validate(
 }
 
 /// When this address may send again, if it has sent too much lately.
-pub fn rate_limited_until(
+fn rate_limited_until(
     conn: &mut DbConnection,
     ip: &str,
     now: NaiveDateTime,
@@ -131,10 +135,17 @@ pub enum Stored {
     },
     /// The same form was already sent (reload, double-click): nothing new was stored.
     Duplicate,
+    /// This address sent `RATE_LIMIT` messages in the window: nothing was stored; it may send
+    /// again at `until`.
+    RateLimited {
+        until: NaiveDateTime,
+    },
 }
 
 /// Stores a submission and, unless it is spam or nobody is to be told, queues its notification,
-/// in one transaction: what the visitor was thanked for is on disk, and so is the e-mail.
+/// in one transaction: what the visitor was thanked for is on disk, and so is the e-mail. The
+/// address's rate limit is checked in the same transaction, under a lock on the address, so
+/// parallel posts cannot all pass it.
 pub fn store(
     conn: &mut DbConnection,
     new: &NewSubmission,
@@ -142,7 +153,7 @@ pub fn store(
     now: NaiveDateTime,
 ) -> QueryResult<Stored> {
     let token_hash = tokens::hash(&new.nonce);
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let seen: Option<i32> = subs::table
             .filter(subs::token_hash.eq(&token_hash))
             .select(subs::id)
@@ -150,6 +161,10 @@ pub fn store(
             .optional()?;
         if seen.is_some() {
             return Ok(Stored::Duplicate);
+        }
+        crate::db::lock_key(conn, &format!("contact_rate:{}", new.ip))?;
+        if let Some(until) = rate_limited_until(conn, &new.ip, now)? {
+            return Ok(Stored::RateLimited { until });
         }
         diesel::insert_into(subs::table)
             .values((
@@ -222,21 +237,23 @@ fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
     q
 }
 
-/// A page of the inbox, newest first, and how many match.
+/// A page of the inbox, newest first, how many match, and where that page is.
 pub fn list(
     conn: &mut DbConnection,
     filter: &Filter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<Submission>, i64)> {
-    let total = filtered(filter).count().get_result(conn)?;
+    asked: PageNumber,
+    per_page: usize,
+) -> QueryResult<(Vec<Submission>, i64, Pagination)> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let pagination = Pagination::new(asked, usize::try_from(total).unwrap_or(0), per_page);
+    let (offset, limit) = pagination.window();
     let rows = filtered(filter)
         .order((subs::created_at.desc(), subs::id.desc()))
         .offset(offset)
         .limit(limit)
         .select(Submission::as_select())
         .load(conn)?;
-    Ok((rows, total))
+    Ok((rows, total, pagination))
 }
 
 /// Everything matching, for the CSV export.

@@ -63,8 +63,7 @@ pub struct InboxList {
     pub total: i64,
     pub status: String,
     pub q: String,
-    pub page: usize,
-    pub pages: usize,
+    pub pagination: crate::pagination::Pagination,
     /// The list's query string (filters) for pagination and the CSV link.
     pub filters: String,
     pub notifications_on: bool,

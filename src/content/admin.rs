@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -14,6 +13,7 @@ use crate::content::{links, redirects, revisions};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::markdown;
+use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
 use crate::validation::FieldErrors;
 use crate::web::auth::Editor;
@@ -32,7 +32,7 @@ pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
-    page: Option<usize>,
+    page: PageNumber,
 }
 
 pub async fn list_pages(
@@ -87,13 +87,8 @@ pub async fn list_pages(
         })
         .collect();
     let total = rows.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
-    let rows = rows
-        .into_iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .collect();
+    let pagination = Pagination::new(query.page, total, PER_PAGE);
+    let rows = pagination.slice(rows);
     let filters = serde_urlencoded::to_string([
         ("status", &query.status),
         ("hub", &query.hub),
@@ -108,8 +103,7 @@ pub async fn list_pages(
         hub: query.hub.clone(),
         q: query.q.clone(),
         hubs,
-        page,
-        pages,
+        pagination,
         base: format!("/admin/pages?{filters}&"),
         tree,
     };
@@ -235,7 +229,7 @@ fn save(
     actor: &Actor,
     note: &str,
 ) -> Result<Page, SaveError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let now = pages::now();
         let before = id.map(|id| pages::find(conn, id)).transpose()?;
         let page = match id {
@@ -450,7 +444,7 @@ pub async fn restore_revision(
     let (id, rev) = ids.into_inner();
     let actor = ed.actor();
     let page = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             let (page, revision) = (pages::find(c, id)?, revisions::find(c, id, rev)?);
             let input = PageInput {
                 title: revision.title,
@@ -568,7 +562,7 @@ pub async fn delete_page(
     };
     let actor = ed.actor();
     let result = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             let page = pages::delete(c, id, target.as_deref(), pages::now())?;
             audit::record(
                 c,
@@ -682,7 +676,7 @@ pub async fn create_redirect(
     let actor = ed.actor();
     let (f, t) = (from.clone(), to.clone());
     db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             redirects::add(c, &f, &t, pages::now())?;
             audit::record(
                 c,
@@ -710,7 +704,7 @@ pub async fn delete_redirect(
 ) -> Result<HttpResponse, AppError> {
     let (id, actor) = (id.into_inner(), ed.actor());
     let removed = db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             let removed = redirects::delete(c, id)?;
             if let Some(r) = &removed {
                 audit::record(

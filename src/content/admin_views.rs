@@ -124,6 +124,8 @@ impl PageForm {
             "" => slug::slugify(&self.title),
             s => s.to_owned(),
         };
+        errors.check_text("related", &self.related);
+        errors.check_text("note", &self.note);
         let input = PageInput {
             parent_id,
             slug,
@@ -222,8 +224,7 @@ pub struct PagesList {
     pub hub: String,
     pub q: String,
     pub hubs: Vec<ParentOption>,
-    pub page: usize,
-    pub pages: usize,
+    pub pagination: crate::pagination::Pagination,
     /// The list's URL with the current filters, ending in `&` or `?`, for pagination links.
     pub base: String,
     pub tree: bool,

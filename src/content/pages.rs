@@ -228,7 +228,8 @@ fn validate(
 ) -> Result<String, SaveError> {
     let mut errors = FieldErrors::default();
     let title = input.title.trim();
-    if title.is_empty() {
+    if errors.check_text("title", title) {
+    } else if title.is_empty() {
         errors.add("title", "Give the page a title.");
     } else if title.chars().count() > MAX_TITLE {
         errors.add(
@@ -236,13 +237,16 @@ fn validate(
             format!("Keep the title under {MAX_TITLE} characters."),
         );
     }
-    if input.summary.chars().count() > MAX_SUMMARY {
+    errors.check_text("seo_title", input.seo_title.as_deref().unwrap_or(""));
+    if errors.check_text("summary", &input.summary) {
+    } else if input.summary.chars().count() > MAX_SUMMARY {
         errors.add(
             "summary",
             format!("Keep the summary under {MAX_SUMMARY} characters."),
         );
     }
-    if input.body_md.len() > MAX_BODY {
+    if errors.check_text("body", &input.body_md) {
+    } else if input.body_md.len() > MAX_BODY {
         errors.add(
             "body",
             format!("The text is too long (at most {MAX_BODY} bytes)."),
@@ -371,7 +375,7 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let path = validate(conn, input, None)?;
         let rendered = markdown::render(&input.body_md);
         let text = search::IndexText::new(input.title.trim(), &input.body_md);
@@ -423,7 +427,7 @@ pub fn update(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
             return Err(SaveError::Conflict {
@@ -555,7 +559,7 @@ pub fn delete(
     redirect_to: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Page, DeleteError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let page = find(conn, id)?;
         if has_children(conn, id)? {
             return Err(DeleteError::HasChildren);
@@ -621,7 +625,7 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
         if batch.is_empty() {
             break;
         }
-        conn.transaction(|conn| {
+        crate::db::write(conn, |conn| {
             for (id, title, body) in &batch {
                 let r = markdown::render(body);
                 let text = search::IndexText::new(title, body);

@@ -77,9 +77,15 @@ async fn follow_redirect(state: &AppState, ctx: Ctx, path: &str) -> Result<HttpR
             .insert_header((header::LOCATION, redirects::location(&to)))
             .finish());
     }
-    let suggestions = search::public::find(state, &ctx, &Query::suggestions_for(path), 0, 5)
-        .await?
-        .0;
+    let suggestions = search::public::find(
+        state,
+        &ctx,
+        &Query::suggestions_for(path),
+        crate::pagination::PageNumber(1),
+        5,
+    )
+    .await?
+    .0;
     render_status(
         StatusCode::NOT_FOUND,
         &ErrorPage::not_found(ctx, suggestions),

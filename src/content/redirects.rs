@@ -80,7 +80,7 @@ pub fn add(conn: &mut DbConnection, from: &str, to: &str, now: NaiveDateTime) ->
     if from == to {
         return Ok(());
     }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         diesel::delete(redirects::table.filter(redirects::from_path.eq(to))).execute(conn)?;
         diesel::update(redirects::table.filter(redirects::to_path.eq(from)))
             .set(redirects::to_path.eq(to))

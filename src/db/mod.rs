@@ -112,14 +112,14 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn =
                     SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers proceed while one writer commits; busy_timeout makes writers
-                // queue instead of failing with "database is locked". A small page cache per
-                // connection (256 KiB) holds the B-tree's inner pages, which every lookup reads;
-                // the rest stays in the OS's page cache, shared, instead of once per connection.
+                // busy_timeout makes writers queue instead of failing with "database is locked"
+                // (for transactions that begin as writes: see [`write`]). WAL is switched on
+                // once, in [`connect`]. A small page cache per connection (256 KiB) holds the
+                // B-tree's inner pages, which every lookup reads; the rest stays in the OS's page
+                // cache, shared, instead of once per connection.
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA cache_size = -256;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -152,6 +152,16 @@ pub fn connect(url: &str, max_size: u32) -> Result<DbPool, String> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
+    }
+    if manager.backend == Backend::Sqlite {
+        // Switching to WAL takes an exclusive lock, for which SQLite does not wait on a busy
+        // handler: done by every connection of a new pool at once, some failed with "database
+        // is locked". Once set, the mode is a property of the file.
+        let mut conn = manager
+            .connect()
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        conn.batch_execute("PRAGMA journal_mode = WAL;")
+            .map_err(|e| format!("cannot switch the database to WAL mode: {e}"))?;
     }
     // A connection to a local SQLite file cannot go stale, so it is not pinged before each use
     // (the ping was a statement per request); a PostgreSQL connection can, so it is.
@@ -228,6 +238,50 @@ pub fn with_startup_lock<T>(
             .execute(conn);
     }
     result
+}
+
+/// Runs `f` in a transaction that may write. On SQLite it begins as a write (`BEGIN IMMEDIATE`):
+/// a deferred transaction that reads and then writes fails at once with "database is locked" when
+/// another connection wrote in between (the busy timeout does not apply to that upgrade), so
+/// writers queue at `BEGIN` instead. Inside another transaction it is a savepoint.
+pub fn write<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth();
+    if !matches!(depth, Ok(None)) {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    type Manager = <DbConnection as diesel::Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Serialises, until the current transaction ends, every transaction that takes the lock for
+/// `key` (a rate-limit counter, say) across instances: a read-count-then-write cannot be raced.
+/// PostgreSQL takes a transaction-scoped advisory lock; on SQLite [`write`] already serialises
+/// all writers, so there is nothing to take.
+pub fn lock_key(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::html::SafeHtml;
+use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
 use crate::web::render;
@@ -33,8 +34,7 @@ pub struct SearchPage {
     pub empty: bool,
     pub hits: Vec<Hit>,
     pub total: usize,
-    pub page: usize,
-    pub pages: usize,
+    pub pagination: crate::pagination::Pagination,
 }
 
 impl SearchPage {
@@ -50,17 +50,19 @@ impl SearchPage {
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
-    page: Option<usize>,
+    #[serde(default)]
+    page: PageNumber,
 }
 
-/// Visible pages matching `q`, best first, each with a snippet; and how many there are.
+/// A page of the visible pages matching `q`, best first, each with a snippet; how many there
+/// are; and where that page is.
 pub async fn find(
     state: &AppState,
     ctx: &Ctx,
     q: &Query,
-    offset: usize,
-    limit: usize,
-) -> Result<(Vec<Hit>, usize), AppError> {
+    asked: PageNumber,
+    per_page: usize,
+) -> Result<(Vec<Hit>, usize, Pagination), AppError> {
     let (query, now) = (q.clone(), ctx.now);
     let stamp = ctx.site.stamp(now);
     let key = format!("{}|{}", q.any, q.fts5());
@@ -78,7 +80,9 @@ pub async fn find(
         .copied()
         .filter(|id| ctx.site.tree.visible_by_id(*id, now).is_some())
         .collect();
-    let shown: Vec<i32> = visible.iter().skip(offset).take(limit).copied().collect();
+    let pagination = Pagination::new(asked, visible.len(), per_page);
+    let total = visible.len();
+    let shown = pagination.slice(visible);
     let query = q.clone();
     // Ten rows by primary key: a short read.
     let rows = db::read(&state.pool, move |c| search::load(c, &shown)).await?;
@@ -90,7 +94,7 @@ pub async fn find(
             title: r.title,
         })
         .collect();
-    Ok((hits, visible.len()))
+    Ok((hits, total, pagination))
 }
 
 pub async fn search_page(
@@ -99,21 +103,18 @@ pub async fn search_page(
     params: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = Query::parse(&params.q);
-    let page = params.page.unwrap_or(1).max(1);
-    let (hits, total) = if q.is_empty() {
-        (Vec::new(), 0)
+    let (hits, total, pagination) = if q.is_empty() {
+        (Vec::new(), 0, Pagination::new(params.page, 0, PER_PAGE))
     } else {
-        find(&state, &ctx, &q, (page - 1) * PER_PAGE, PER_PAGE).await?
+        find(&state, &ctx, &q, params.page, PER_PAGE).await?
     };
-    let pages = total.div_ceil(PER_PAGE).max(1);
     let view = SearchPage {
         ctx,
         q: params.q.chars().take(200).collect(),
         empty: q.is_empty(),
         hits,
         total,
-        page: page.min(pages),
-        pages,
+        pagination,
     };
     render(&view)
 }

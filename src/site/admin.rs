@@ -13,6 +13,7 @@ use crate::content::pages::{self, Status};
 use crate::db::schema::{page_revisions, pages as pages_table, users as users_table};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
+use crate::pagination::PageNumber;
 use crate::site::settings::Settings;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
 use crate::validation::FieldErrors;
@@ -124,8 +125,12 @@ pub async fn edit_settings(
 
 fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
     let mut errors = FieldErrors::default();
+    errors.check_text("tagline", &form.tagline);
+    errors.check_text("footer_text", &form.footer_text);
+    errors.check_text("contact_recipient", &form.contact_recipient);
     let name = form.site_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if errors.check_text("site_name", name) {
+    } else if name.is_empty() || name.chars().count() > 100 {
         errors.add(
             "site_name",
             "Give the site a name of at most 100 characters.",
@@ -134,7 +139,7 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
     let base = form.base_url.trim().trim_end_matches('/');
     if !base.is_empty()
         && (!(base.starts_with("http://") || base.starts_with("https://"))
-            || base.contains(char::is_whitespace)
+            || base.contains(|c: char| c.is_whitespace() || c.is_control())
             || base.matches('/').count() > 2)
     {
         errors.add(
@@ -194,7 +199,7 @@ pub async fn update_settings(
     };
     let actor = me.actor();
     db::run(&state.pool, move |c| {
-        c.transaction(|c| {
+        crate::db::write(c, |c| {
             if let Some(id) = settings.home_page_id {
                 pages::find(c, id)?;
             }
@@ -216,7 +221,8 @@ pub async fn update_settings(
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
-    page: Option<usize>,
+    #[serde(default)]
+    page: PageNumber,
 }
 
 const AUDIT_PER_PAGE: usize = 50;
@@ -226,18 +232,13 @@ pub async fn audit_log(
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
-    let offset = ((page - 1) * AUDIT_PER_PAGE) as i64;
-    let (entries, total) = db::run(&state.pool, move |c| {
-        audit::page(c, offset, AUDIT_PER_PAGE as i64)
-    })
-    .await?;
-    let pages = (total as usize).div_ceil(AUDIT_PER_PAGE).max(1);
+    let asked = query.page;
+    let (entries, pagination) =
+        db::run(&state.pool, move |c| audit::page(c, asked, AUDIT_PER_PAGE)).await?;
     render(&AuditPage {
         ctx: me.ctx,
         entries,
-        page: page.min(pages),
-        pages,
+        pagination,
         base: "/admin/audit?".into(),
     })
 }

@@ -72,7 +72,7 @@ impl Settings {
     }
 
     pub fn save(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        conn.transaction(|conn| {
+        crate::db::write(conn, |conn| {
             for (key, value) in self.pairs() {
                 set(conn, key, &value)?;
             }

@@ -64,7 +64,6 @@ pub struct SettingsPage {
 pub struct AuditPage {
     pub ctx: Ctx,
     pub entries: Vec<Entry>,
-    pub page: usize,
-    pub pages: usize,
+    pub pagination: crate::pagination::Pagination,
     pub base: String,
 }

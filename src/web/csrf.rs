@@ -4,13 +4,14 @@
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::accounts::tokens;
 use crate::error::AppError;
+use crate::web::form;
 
 const KEY: &str = "csrf";
 
@@ -53,11 +54,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let body = web::Bytes::from_request(req, payload);
+        let too_large = form::declared_too_large(req, form::FORM_LIMIT);
+        let payload = payload.take();
         Box::pin(async move {
-            let bytes = body
-                .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if too_large {
+                return Err(AppError::TooLarge);
+            }
+            let bytes = form::read_body(payload, form::FORM_LIMIT).await?;
             let field: TokenField =
                 serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
             verify(&session, &field.csrf_token)?;

@@ -12,6 +12,7 @@ mod editing;
 mod import_export;
 mod links;
 mod pages;
+mod reliability;
 mod search;
 mod seo;
 mod startup;

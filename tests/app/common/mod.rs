@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod http;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,237 @@
+//! What every request must pass before it reaches a route: a path without control characters (no
+//! page has one: 404), a query string whose control characters are white space (a search for
+//! `%00` is a search for nothing; PostgreSQL could not even compare a NUL), and a body that keeps
+//! arriving. A stalled upload would otherwise hold a connection and its memory for as long as the
+//! client likes; the body gets a total deadline and an idle deadline, and running past either
+//! answers 408.
+
+use std::future::{Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::rt::time::{Instant, Sleep, sleep};
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, ResponseError};
+use futures_util::Stream;
+use futures_util::future::{Either, LocalBoxFuture};
+
+use crate::error::AppError;
+
+/// How long a request body may take in all, and between two of its chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyDeadlines {
+    pub total: Duration,
+    pub idle: Duration,
+}
+
+/// The middleware (see the module documentation).
+pub struct Edge(pub BodyDeadlines);
+
+impl<S, B> Transform<S, ServiceRequest> for Edge
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = EdgeService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(EdgeService {
+            service: Rc::new(service),
+            deadlines: self.0,
+        }))
+    }
+}
+
+pub struct EdgeService<S> {
+    service: Rc<S>,
+    deadlines: BodyDeadlines,
+}
+
+type EdgeFuture<F, B> = Either<
+    futures_util::future::MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>,
+    LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>,
+>;
+
+impl<S, B> Service<ServiceRequest> for EdgeService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = EdgeFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        use futures_util::TryFutureExt;
+        if has_control_escape(req.path()) {
+            let res = req.into_response(AppError::NotFound.error_response());
+            return Either::Right(Box::pin(async move {
+                Ok(res.map_into_boxed_body().map_into_right_body())
+            }));
+        }
+        if has_control_escape(req.query_string()) {
+            blank_query_controls(&mut req);
+        }
+        if has_body(&req) {
+            let inner = req.take_payload();
+            let watched = Watched::new(inner, self.deadlines);
+            let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+                Box::pin(watched);
+            req.set_payload(Payload::from(stream));
+        }
+        let left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
+            ServiceResponse::map_into_left_body;
+        Either::Left(self.service.call(req).map_ok(left))
+    }
+}
+
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// Whether a raw (still percent-encoded) path or query holds a control character, written
+/// plainly or escaped (`%00`–`%1F`, `%7F`).
+fn has_control_escape(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+                && is_control(v)
+            {
+                return true;
+            }
+        } else if is_control(b) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Rewrites the query string with each control character (escaped or not) as a space.
+fn blank_query_controls(req: &mut ServiceRequest) {
+    let head = req.head_mut();
+    let (path, query) = (head.uri.path(), head.uri.query().unwrap_or(""));
+    let bytes = query.as_bytes();
+    let mut clean = String::with_capacity(query.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes.get(i + 1..i + 3).and_then(|h| {
+            let v = u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?;
+            (bytes[i] == b'%' && is_control(v)).then_some(())
+        });
+        if escaped.is_some() {
+            clean.push_str("%20");
+            i += 3;
+        } else {
+            if is_control(bytes[i]) {
+                clean.push_str("%20");
+            } else {
+                clean.push(bytes[i] as char);
+            }
+            i += 1;
+        }
+    }
+    if let Ok(uri) = format!("{path}?{clean}").parse() {
+        head.uri = uri;
+    }
+}
+
+fn is_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
+}
+
+/// A request body with its two deadlines.
+struct Watched {
+    inner: Payload,
+    idle: Duration,
+    idle_timer: Pin<Box<Sleep>>,
+    total_timer: Pin<Box<Sleep>>,
+}
+
+impl Watched {
+    fn new(inner: Payload, deadlines: BodyDeadlines) -> Watched {
+        Watched {
+            inner,
+            idle: deadlines.idle,
+            idle_timer: Box::pin(sleep(deadlines.idle)),
+            total_timer: Box::pin(sleep(deadlines.total)),
+        }
+    }
+}
+
+/// The error a body that ran past its deadline ends with; the form readers answer it with 408.
+pub fn timed_out() -> PayloadError {
+    PayloadError::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "the request body stopped arriving",
+    ))
+}
+
+impl Stream for Watched {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let next = Instant::now() + this.idle;
+                this.idle_timer.as_mut().reset(next);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(other) => Poll::Ready(other),
+            Poll::Pending => {
+                let late = this.total_timer.as_mut().poll(cx).is_ready()
+                    || this.idle_timer.as_mut().poll(cx).is_ready();
+                if late {
+                    Poll::Ready(Some(Err(timed_out())))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_control_escape;
+
+    #[test]
+    fn control_characters_are_found_escaped_or_plain() {
+        for bad in [
+            "/%00",
+            "/glossary/slug%00",
+            "/a%1f",
+            "/a%7F",
+            "/a\u{1}",
+            "q=%00",
+            "q=a%09b",
+            "q=a%0",
+        ] {
+            assert_eq!(has_control_escape(bad), !bad.ends_with("%0"), "{bad:?}");
+        }
+        for good in ["/glossary/slug", "/caf%C3%A9", "q=100%25", "q=%", "/%2"] {
+            assert!(!has_control_escape(good), "{good:?}");
+        }
+    }
+}
