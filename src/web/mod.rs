@@ -50,6 +50,11 @@ pub fn encode_location(location: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Renders a template as a 200 HTML response.
+pub fn render(view: &impl Template) -> Result<HttpResponse, AppError> {
+    render_status(StatusCode::OK, view)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -60,9 +65,4 @@ mod tests {
         );
         assert_eq!(super::encode_location("/café dé"), "/caf%C3%A9%20d%C3%A9");
     }
-}
-
-/// Renders a template as a 200 HTML response.
-pub fn render(view: &impl Template) -> Result<HttpResponse, AppError> {
-    render_status(StatusCode::OK, view)
 }

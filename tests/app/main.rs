@@ -8,6 +8,7 @@ mod auth;
 mod caching;
 mod cli;
 mod contact;
+mod crash;
 mod editing;
 mod import_export;
 mod links;

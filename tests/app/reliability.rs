@@ -270,7 +270,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
     // A page, each of its text fields.
     for field in ["title", "summary", "body", "seo_title", "related", "note"] {
         b.get("/admin/pages/new").await;
-        let mut fields = vec![
+        let mut fields = [
             ("title", "A title".to_owned()),
             ("slug", "nul-page".to_owned()),
             ("summary", "A summary".to_owned()),
@@ -316,7 +316,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
         "contact_recipient",
     ] {
         b.get("/admin/settings").await;
-        let mut fields = vec![
+        let mut fields = [
             ("site_name", "Site".to_owned()),
             ("tagline", String::new()),
             ("base_url", String::new()),

@@ -7,17 +7,7 @@ use std::time::Duration;
 
 pub struct Reply {
     pub status: u16,
-    pub head: String,
     pub body: String,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().skip(1).find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
 }
 
 /// Sends `method path` with `headers` and `body`; `None` when the connection failed (a server
@@ -55,7 +45,6 @@ pub fn read_reply(stream: &mut TcpStream) -> Option<Reply> {
     let status = head.split(' ').nth(1)?.parse().ok()?;
     Some(Reply {
         status,
-        head: head.to_owned(),
         body: body.to_owned(),
     })
 }
