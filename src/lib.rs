@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod contact;
 pub mod content;

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use galley::accounts::users::{self, Role};
 use galley::app::{self, AppState};
 use galley::config::Config;
-use galley::content::{pages, transfer};
+use galley::content::transfer;
 use galley::db::{self, DbPool};
 use galley::site::bootstrap;
 
@@ -225,13 +225,13 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
         UserCommand::Add { email, role } => {
             let role = Role::parse(&role).ok_or("role must be admin or editor")?;
             let password = read_password()?;
-            let user = users::create(&mut conn, &email, &password, role, pages::now())
+            let user = users::create(&mut conn, &email, &password, role, galley::clock::now())
                 .map_err(|e| e.to_string())?;
             println!("Added {} ({}).", user.email, user.role);
         }
         UserCommand::Passwd { email } => {
             let password = read_password()?;
-            users::set_password(&mut conn, &email, &password, pages::now())
+            users::set_password(&mut conn, &email, &password, galley::clock::now())
                 .map_err(|e| e.to_string())?;
             println!("Password changed for {}.", users::normalise_email(&email));
         }
@@ -256,7 +256,7 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
     let files = transfer::read_dir(dir)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let report = transfer::import(&mut conn, files, pages::now());
+    let report = transfer::import(&mut conn, files, galley::clock::now());
     println!(
         "Imported from {}: {} created, {} updated, {} unchanged, {} failed.",
         dir.display(),

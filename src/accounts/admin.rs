@@ -12,7 +12,7 @@ use crate::accounts::views::{
 use crate::accounts::{invites, password, sessions};
 use crate::app::AppState;
 use crate::audit;
-use crate::content::pages::now;
+use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
 use crate::validation::FieldErrors;

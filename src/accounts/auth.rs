@@ -11,7 +11,7 @@ use crate::accounts::views::{LoginPage, SetPasswordPage};
 use crate::accounts::{invites, password, tokens};
 use crate::app::AppState;
 use crate::audit::{self, Actor};
-use crate::content::pages::now;
+use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
 use crate::validation::{self, FieldErrors};

@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::audit;
+use crate::clock::now;
 use crate::contact::outbox;
 use crate::contact::submissions::{self, Filter, STATUSES};
 use crate::contact::views::{InboxList, SubmissionShow};
-use crate::content::pages::now;
 use crate::db;
 use crate::error::AppError;
 use crate::pagination::PageNumber;

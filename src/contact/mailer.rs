@@ -112,7 +112,7 @@ pub async fn worker(state: actix_web::web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(POLL_INTERVAL);
     loop {
         ticker.tick().await;
-        let now = crate::content::pages::now();
+        let now = crate::clock::now();
         if let Some(mailer) = &state.mailer
             && let Err(e) = run_once(&state.pool, mailer, now).await
         {

@@ -230,7 +230,7 @@ fn save(
     note: &str,
 ) -> Result<Page, SaveError> {
     crate::db::write(conn, |conn| {
-        let now = pages::now();
+        let now = crate::clock::now();
         let before = id.map(|id| pages::find(conn, id)).transpose()?;
         let page = match id {
             None => pages::create(conn, input, actor.user_id, note, now)?,
@@ -460,14 +460,14 @@ pub async fn restore_revision(
                 Some(page.version),
                 actor.user_id,
                 &note,
-                pages::now(),
+                crate::clock::now(),
             )?;
             audit::record(
                 c,
                 &actor,
                 "page.restore",
                 &format!("/{} to version {}", saved.path, revision.version),
-                pages::now(),
+                crate::clock::now(),
             )?;
             Ok::<_, SaveError>(saved)
         })
@@ -563,13 +563,13 @@ pub async fn delete_page(
     let actor = ed.actor();
     let result = db::run(&state.pool, move |c| {
         crate::db::write(c, |c| {
-            let page = pages::delete(c, id, target.as_deref(), pages::now())?;
+            let page = pages::delete(c, id, target.as_deref(), crate::clock::now())?;
             audit::record(
                 c,
                 &actor,
                 "page.delete",
                 &format!("/{}", page.path),
-                pages::now(),
+                crate::clock::now(),
             )?;
             Ok::<_, pages::DeleteError>(page)
         })
@@ -649,7 +649,11 @@ pub async fn create_redirect(
 ) -> Result<HttpResponse, AppError> {
     let checked = redirects::validate(&form.from_path, &form.to_path).and_then(|(from, to)| {
         let site = state.site.current();
-        if site.tree.visible_by_path(&from, pages::now()).is_none() {
+        if site
+            .tree
+            .visible_by_path(&from, crate::clock::now())
+            .is_none()
+        {
             return Ok((from, to));
         }
         let mut errors = FieldErrors::default();
@@ -677,13 +681,13 @@ pub async fn create_redirect(
     let (f, t) = (from.clone(), to.clone());
     db::run(&state.pool, move |c| {
         crate::db::write(c, |c| {
-            redirects::add(c, &f, &t, pages::now())?;
+            redirects::add(c, &f, &t, crate::clock::now())?;
             audit::record(
                 c,
                 &actor,
                 "redirect.create",
                 &format!("/{f} -> {}", redirects::location(&t)),
-                pages::now(),
+                crate::clock::now(),
             )
         })
     })
@@ -712,7 +716,7 @@ pub async fn delete_redirect(
                     &actor,
                     "redirect.delete",
                     &format!("/{} -> {}", r.from_path, redirects::location(&r.to_path)),
-                    pages::now(),
+                    crate::clock::now(),
                 )?;
             }
             Ok::<_, diesel::result::Error>(removed)

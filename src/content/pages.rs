@@ -139,11 +139,6 @@ impl From<SaveError> for crate::error::AppError {
     }
 }
 
-/// Now, in UTC, at the precision both databases store (microseconds).
-pub fn now() -> NaiveDateTime {
-    trunc_subsecs(chrono::Utc::now().naive_utc())
-}
-
 fn trunc_subsecs(t: NaiveDateTime) -> NaiveDateTime {
     chrono::SubsecRound::trunc_subsecs(t, 6)
 }

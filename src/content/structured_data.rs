@@ -8,9 +8,10 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::clock::iso;
 use crate::content::pages::PublicPage;
 use crate::content::tree::Node;
-use crate::content::views::{Link, iso};
+use crate::content::views::Link;
 use crate::html::JsonLd;
 use crate::markdown::FaqEntry;
 use crate::web::ctx::Ctx;

@@ -209,7 +209,7 @@ pub async fn update_settings(
                 &actor,
                 "settings.update",
                 &settings.site_name,
-                pages::now(),
+                crate::clock::now(),
             )
         })
     })

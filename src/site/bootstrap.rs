@@ -59,7 +59,7 @@ fn first_start(
     config: &Config,
     report: &mut StartReport,
 ) -> Result<(), String> {
-    let now = pages::now();
+    let now = crate::clock::now();
     if users::count(conn).map_err(|e| e.to_string())? == 0 {
         let password = password::generate();
         users::create(conn, &config.admin_email, &password, Role::Admin, now).map_err(|e| {

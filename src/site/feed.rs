@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::app::AppState;
+use crate::clock::iso;
 use crate::content::pages;
-use crate::content::views::iso;
 use crate::db;
 use crate::error::AppError;
 use crate::web::ctx::Ctx;

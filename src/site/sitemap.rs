@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::content::views::iso;
+use crate::clock::iso;
 use crate::error::AppError;
 use crate::web::ctx::Ctx;
 

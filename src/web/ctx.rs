@@ -12,7 +12,6 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::content::pages;
 use crate::error::AppError;
 use crate::html::Text;
 use crate::site::state::Snapshot;
@@ -64,7 +63,7 @@ impl Ctx {
         Ctx {
             site,
             path: req.path().to_owned(),
-            now: pages::now(),
+            now: crate::clock::now(),
             user: None,
             csrf: String::new(),
             flash: None,

@@ -13,7 +13,7 @@ use chrono::Duration;
 
 use crate::accounts::sessions::{self, Facts};
 use crate::accounts::tokens;
-use crate::content::pages::now;
+use crate::clock::now;
 use crate::db::{self, DbPool};
 
 pub const COOKIE_NAME: &str = "galley_session";

@@ -75,9 +75,7 @@ async fn last_admin_is_protected(app: TestApp) {
         .await;
     assert_eq!((user.role.as_str(), user.disabled), ("admin", false));
     let err = app
-        .read(move |c| {
-            users::set_role(c, me, Role::Editor, galley::content::pages::now()).unwrap_err()
-        })
+        .read(move |c| users::set_role(c, me, Role::Editor, galley::clock::now()).unwrap_err())
         .await;
     assert!(matches!(err, users::UserError::LastAdmin));
     let err = app.read(move |c| users::delete(c, me).unwrap_err()).await;
@@ -253,9 +251,7 @@ async fn sessions_can_be_listed_and_ended(app: TestApp) {
         })
         .await;
     let rows = app
-        .read(move |c| {
-            galley::accounts::sessions::for_user(c, uid, galley::content::pages::now()).unwrap()
-        })
+        .read(move |c| galley::accounts::sessions::for_user(c, uid, galley::clock::now()).unwrap())
         .await;
     let phone_row = rows.iter().find(|r| r.ip == "198.51.100.23").unwrap().id;
     let res = laptop
@@ -270,8 +266,7 @@ async fn sessions_can_be_listed_and_ended(app: TestApp) {
     other.sign_in("other@example.com", &other_pw).await;
     let laptop_row = app
         .read(move |c| {
-            galley::accounts::sessions::for_user(c, uid, galley::content::pages::now()).unwrap()[0]
-                .id
+            galley::accounts::sessions::for_user(c, uid, galley::clock::now()).unwrap()[0].id
         })
         .await;
     other.get("/admin/account").await;

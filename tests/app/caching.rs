@@ -72,8 +72,10 @@ async fn etags_and_conditional_requests(app: TestApp) {
         body_md: "Changed.".into(),
         ..p.to_input()
     };
-    app.write(move |c| pages::update(c, p.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     let r = app
         .request(
             TestRequest::get()
@@ -190,11 +192,14 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
         status: pages::Status::Draft,
         ..p.to_input()
     };
-    app.write(move |c| pages::update(c, p.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     assert_eq!(app.get("/secret").await.status, 404);
     // Even with the cache filled under the current stamp, a hidden page is never looked up in it.
-    let validators = galley::web::page_cache::Validators::new(stamp(&app), p.id, pages::now());
+    let validators =
+        galley::web::page_cache::Validators::new(stamp(&app), p.id, galley::clock::now());
     let entry = std::sync::Arc::new(galley::web::page_cache::Entry::new("LEAK", validators));
     app.state.page_cache.put("secret", stamp(&app), entry);
     let res = app.get("/secret").await;
@@ -203,7 +208,7 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
 }
 
 fn stamp(app: &TestApp) -> galley::site::state::Stamp {
-    app.state.site.current().stamp(pages::now())
+    app.state.site.current().stamp(galley::clock::now())
 }
 
 async fn scheduled_pages_appear_in_cached_listings(app: TestApp) {
@@ -285,8 +290,10 @@ async fn another_instance_sees_changes_within_a_second(app: TestApp) {
         body_md: "Version two.".into(),
         ..p.to_input()
     };
-    app.write(move |c| pages::update(c, p.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert!(
         other.get("/shared").await.body.contains("Version two."),

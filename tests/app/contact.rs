@@ -7,9 +7,9 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use diesel::prelude::*;
 use galley::accounts::users::Role;
+use galley::clock::now;
 use galley::config::Config;
 use galley::contact::{mailer, outbox, submissions, token};
-use galley::content::pages::now;
 use galley::db::schema::{contact_submissions as subs, outbox as outbox_table};
 
 use crate::common::fixtures::page;

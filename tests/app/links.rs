@@ -102,8 +102,10 @@ async fn backlinks_follow_saves(app: TestApp) {
         body_md: "No links now.".into(),
         ..a.to_input()
     };
-    app.write(move |c| pages::update(c, a.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, a.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     let b = app
         .read(|c| pages::find_by_path(c, "b").unwrap().unwrap())
         .await;
@@ -111,8 +113,10 @@ async fn backlinks_follow_saves(app: TestApp) {
         title: "Page B renamed".into(),
         ..b.to_input()
     };
-    app.write(move |c| pages::update(c, b.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, b.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     let back = app.get("/target").await.body;
     let back = section(&back, "backlinks-heading");
     assert!(
@@ -137,8 +141,10 @@ async fn broken_links_report(app: TestApp) {
         slug: "moved".into(),
         ..moving.to_input()
     };
-    app.write(move |c| pages::update(c, moving.id, &input, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, moving.id, &input, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     let pw = app.user("ed@example.com", Role::Editor).await;
     let mut b = app.browser();
     b.sign_in("ed@example.com", &pw).await;

@@ -14,10 +14,10 @@ use galley::accounts::login::{self, Attempt};
 use galley::accounts::throttle::ACCOUNT_LIMIT;
 use galley::accounts::users::Role;
 use galley::audit::{self, Actor};
+use galley::clock::now;
 use galley::config::Config;
 use galley::contact::submissions::{self, NewSubmission, RATE_LIMIT, Stored};
 use galley::contact::token;
-use galley::content::pages::now;
 use galley::db::schema::{contact_submissions as subs, pages as pages_table, users};
 use galley::validation::UNSTORABLE;
 

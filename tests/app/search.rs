@@ -203,8 +203,10 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
         ..p.to_input()
     };
     let id = p.id;
-    app.write(move |c| pages::update(c, id, &edited, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, id, &edited, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     assert!(
         titles(&app, "arctic").await.is_empty(),
         "edit: old words gone"
@@ -222,8 +224,10 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .await
             .to_input()
     };
-    app.write(move |c| pages::update(c, id, &renamed, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, id, &renamed, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     let body = app.get("/search?q=walrus").await.body;
     assert!(
         body.contains("href=\"/sea-walrus\""),
@@ -236,8 +240,10 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .await
             .to_input()
     };
-    app.write(move |c| pages::update(c, id, &unpublished, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, id, &unpublished, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     assert!(titles(&app, "walrus").await.is_empty(), "unpublish");
     let republished = pages::PageInput {
         status: pages::Status::Published,
@@ -246,10 +252,12 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .await
             .to_input()
     };
-    app.write(move |c| pages::update(c, id, &republished, None, None, "", pages::now()).unwrap())
-        .await;
+    app.write(move |c| {
+        pages::update(c, id, &republished, None, None, "", galley::clock::now()).unwrap()
+    })
+    .await;
     assert_eq!(titles(&app, "walrus").await, ["Sea walrus"], "publish");
-    app.write(move |c| pages::delete(c, id, None, pages::now()).unwrap())
+    app.write(move |c| pages::delete(c, id, None, galley::clock::now()).unwrap())
         .await;
     assert!(titles(&app, "walrus").await.is_empty(), "delete");
 }

@@ -66,12 +66,12 @@ impl PageBuilder {
     }
     pub async fn create(self, app: &TestApp) -> Page {
         let input = self.input;
-        app.write(move |c| pages::create(c, &input, None, "", pages::now()))
+        app.write(move |c| pages::create(c, &input, None, "", galley::clock::now()))
             .await
             .expect("create page")
     }
 }
 
 pub fn in_seconds(s: i64) -> NaiveDateTime {
-    pages::now() + Duration::seconds(s)
+    galley::clock::now() + Duration::seconds(s)
 }

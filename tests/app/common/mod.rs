@@ -274,8 +274,7 @@ impl TestApp {
         let (email, password) = (email.to_owned(), format!("password of {email}"));
         let p = password.clone();
         self.read(move |c| {
-            galley::accounts::users::create(c, &email, &p, role, galley::content::pages::now())
-                .unwrap()
+            galley::accounts::users::create(c, &email, &p, role, galley::clock::now()).unwrap()
         })
         .await;
         password
