@@ -11,6 +11,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
+use crate::accounts::session_store::{self, DbSessionStore};
 use crate::config::Config;
 use crate::contact::mailer::Mailer;
 use crate::db::{self, DbPool};
@@ -19,9 +20,9 @@ use crate::routes;
 use crate::site::state::SiteCache;
 use crate::site::{bootstrap, settings};
 use crate::web::edge::Edge;
+use crate::web::error_page;
 use crate::web::headers::security_headers;
 use crate::web::page_cache::PageCache;
-use crate::web::session::{self, DbSessionStore};
 
 /// How often an instance checks whether another one changed the content.
 pub const CONTENT_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -84,7 +85,7 @@ impl AppState {
     /// The session middleware for the back office (public pages never touch the session).
     pub fn sessions(&self) -> SessionMiddleware<DbSessionStore> {
         let secure = self.site.current().base_url.starts_with("https://");
-        session::middleware(self.pool.clone(), self.session_key.clone(), secure)
+        session_store::middleware(self.pool.clone(), self.session_key.clone(), secure)
     }
 
     /// Re-reads settings and the page tree; call after this instance wrote content.
@@ -135,7 +136,7 @@ pub fn build(
         .app_data(state)
         .app_data(web::PathConfig::default())
         .wrap(Edge(deadlines))
-        .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
+        .wrap(ErrorHandlers::new().default_handler(error_page::render_error_page))
         .wrap(Compress::default())
         .wrap(security_headers())
         // The path only: query strings may carry tokens and have no place in logs. Left out

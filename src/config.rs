@@ -100,6 +100,13 @@ pub struct Config {
     pub workers: Option<usize>,
 }
 
+/// How long a request body may take in all, and between two of its chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyDeadlines {
+    pub total: std::time::Duration,
+    pub idle: std::time::Duration,
+}
+
 impl Config {
     /// Web server workers: as configured, else one per CPU core.
     pub fn workers(&self) -> usize {
@@ -122,8 +129,8 @@ impl Config {
     }
 
     /// The deadlines of a request body.
-    pub fn body_deadlines(&self) -> crate::web::edge::BodyDeadlines {
-        crate::web::edge::BodyDeadlines {
+    pub fn body_deadlines(&self) -> BodyDeadlines {
+        BodyDeadlines {
             total: std::time::Duration::from_secs(self.body_timeout.max(1)),
             idle: std::time::Duration::from_secs(self.body_idle_timeout.max(1)),
         }

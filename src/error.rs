@@ -1,15 +1,10 @@
-//! `AppError`, the one error type of the HTTP layer, and the middleware hook that renders every
-//! error response (ours and actix's own) as a page in the site's layout.
+//! `AppError`, the one error type of the HTTP layer, and the status code of each. The page an
+//! error response shows is rendered in `web::error_page`.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
-
-use crate::web::ctx::Ctx;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -58,7 +53,7 @@ impl From<diesel::result::Error> for AppError {
 /// Carried in the extensions of an error response so the error page can say the right thing and
 /// the log line can carry the detail visitors never see.
 #[derive(Clone, Debug)]
-struct ErrorDetail(String);
+pub struct ErrorDetail(pub String);
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -94,126 +89,4 @@ impl ResponseError for AppError {
         res.extensions_mut().insert(ErrorDetail(self.to_string()));
         res
     }
-}
-
-#[derive(Template)]
-#[template(path = "errors/error.html")]
-pub struct ErrorPage {
-    pub ctx: Ctx,
-    pub status: u16,
-    pub heading: &'static str,
-    pub message: &'static str,
-    /// For a missing page: pages found by searching for the words of its address.
-    pub suggestions: Vec<crate::search::public::Hit>,
-}
-
-impl ErrorPage {
-    /// The 404 page for a missing address, with search suggestions.
-    pub fn not_found(ctx: Ctx, suggestions: Vec<crate::search::public::Hit>) -> ErrorPage {
-        let (heading, message) = describe(StatusCode::NOT_FOUND);
-        ErrorPage {
-            ctx,
-            status: 404,
-            heading,
-            message,
-            suggestions,
-        }
-    }
-}
-
-fn describe(status: StatusCode) -> (&'static str, &'static str) {
-    match status.as_u16() {
-        400 => (
-            "Bad request",
-            "The request could not be understood. Please check it and try again.",
-        ),
-        403 => (
-            "Forbidden",
-            "You are not allowed to do that, or the form you sent has expired. Go back, reload the page and try again.",
-        ),
-        404 => (
-            "Page not found",
-            "There is no page at this address. It may have moved, or the link may be mistyped.",
-        ),
-        405 => (
-            "Method not allowed",
-            "This address does not accept that kind of request.",
-        ),
-        408 => (
-            "Request timed out",
-            "What you sent stopped arriving before it was complete. Please try again.",
-        ),
-        413 => (
-            "Too large",
-            "What you sent is larger than this site accepts.",
-        ),
-        429 => (
-            "Too many requests",
-            "Please wait a moment before trying again.",
-        ),
-        503 => (
-            "Temporarily unavailable",
-            "The site is busy or under maintenance. Please try again shortly.",
-        ),
-        s if s >= 500 => (
-            "Something went wrong",
-            "An unexpected error occurred on our side. It has been logged; please try again later.",
-        ),
-        _ => (
-            "Request not completed",
-            "The request could not be completed.",
-        ),
-    }
-}
-
-/// `ErrorHandlers` hook: replaces the body of any error response that is not already a page we
-/// rendered (a 422 form, say) with the error page, and logs server errors once, with the path.
-pub fn render_error_page<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let status = res.status();
-    let detail = res.response().extensions().get::<ErrorDetail>().cloned();
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if detail.is_none() && is_html {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    if status.is_server_error() {
-        log::error!(
-            "{} {} -> {}: {}",
-            res.request().method(),
-            res.request().path(),
-            status.as_u16(),
-            detail.as_ref().map_or("(no detail)", |d| d.0.as_str())
-        );
-    }
-    let (heading, message) = describe(status);
-    let page = ErrorPage {
-        ctx: Ctx::from_request(res.request()),
-        status: status.as_u16(),
-        heading,
-        message,
-        suggestions: Vec::new(),
-    };
-    let body = page.render().unwrap_or_else(|e| {
-        log::error!("error page failed to render: {e}");
-        format!("<!doctype html><title>{heading}</title><h1>{heading}</h1>")
-    });
-    let (req, mut response) = res.into_parts();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let response = response
-        .set_body(body)
-        .map_into_boxed_body()
-        .map_into_right_body();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(
-        req, response,
-    )))
 }

@@ -17,5 +17,7 @@ pub mod routes;
 pub mod search;
 pub mod site;
 pub mod slug;
+pub mod stamp;
+pub mod tokens;
 pub mod validation;
 pub mod web;

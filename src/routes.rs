@@ -5,13 +5,13 @@ use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web};
 
+use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::{admin as accounts_admin, auth};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::search::public as search_public;
 use crate::site::{admin as site_admin, feed, health, sitemap};
 use crate::web::assets;
-use crate::web::session::DbSessionStore;
 
 /// `sessions` wraps the back office and sign-in only: public pages never load a session.
 pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSessionStore>) {

@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::auth::new_password_errors;
+use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::session_store::SESSION_ID;
 use crate::accounts::users::{self, Role, UserError};
 use crate::accounts::views::{
     AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
@@ -16,10 +18,8 @@ use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
 use crate::validation::FieldErrors;
-use crate::web::auth::{Admin, Editor};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::ctx::flash;
-use crate::web::session::SESSION_ID;
 use crate::web::{render, render_status, see_other};
 
 /// The absolute URL of a one-time password link.

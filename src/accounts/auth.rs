@@ -7,18 +7,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::login::{self, Attempt};
+use crate::accounts::session_store::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
 use crate::accounts::views::{LoginPage, SetPasswordPage};
-use crate::accounts::{invites, password, tokens};
+use crate::accounts::{invites, password};
 use crate::app::AppState;
 use crate::audit::{self, Actor};
 use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
+use crate::tokens;
 use crate::validation::{self, FieldErrors};
-use crate::web::auth::{client_ip, safe_next};
+use crate::web::client::{client_ip, safe_next};
 use crate::web::csrf::{self, CsrfForm, NoFields};
 use crate::web::ctx::{Ctx, flash};
-use crate::web::session::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
 use crate::web::{render, render_status, see_other};
 
 #[derive(Deserialize)]

@@ -4,10 +4,10 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::tokens;
 use crate::accounts::users::{self, User, UserError};
 use crate::db::DbConnection;
 use crate::db::schema::password_tokens;
+use crate::tokens;
 
 pub const LIFETIME: Duration = Duration::days(3);
 

@@ -2,11 +2,12 @@
 
 pub mod admin;
 pub mod auth;
+pub mod extract;
 pub mod invites;
 pub mod login;
 pub mod password;
+pub mod session_store;
 pub mod sessions;
 pub mod throttle;
-pub mod tokens;
 pub mod users;
 pub mod views;

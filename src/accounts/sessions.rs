@@ -3,9 +3,9 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::tokens;
 use crate::db::DbConnection;
 use crate::db::schema::sessions;
+use crate::tokens;
 
 /// A session ends after this long, however active (the idle limit is the cookie's state TTL).
 pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);

@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::accounts::extract::{Admin, Editor};
 use crate::app::AppState;
 use crate::audit;
 use crate::clock::now;
@@ -13,9 +14,8 @@ use crate::contact::views::{InboxList, SubmissionShow};
 use crate::db;
 use crate::error::AppError;
 use crate::pagination::PageNumber;
-use crate::web::auth::{Admin, Editor};
 use crate::web::csrf::CsrfForm;
-use crate::web::ctx::flash;
+use crate::web::ctx::{Ctx, flash};
 use crate::web::{render, see_other};
 
 const PER_PAGE: usize = 30;
@@ -51,12 +51,16 @@ pub async fn inbox(
 ) -> Result<HttpResponse, AppError> {
     let filter = query.filter();
     let (f, asked) = (filter.clone(), query.page);
-    let (rows, total, pagination) = db::run(&state.pool, move |c| {
-        submissions::list(c, &f, asked, PER_PAGE)
+    let (rows, total, pagination, inbox_new) = db::run(&state.pool, move |c| {
+        let (rows, total, pagination) = submissions::list(c, &f, asked, PER_PAGE)?;
+        Ok::<_, AppError>((rows, total, pagination, submissions::count_new(c)?))
     })
     .await?;
     let view = InboxList {
-        ctx: ed.ctx,
+        ctx: Ctx {
+            inbox_new,
+            ..ed.ctx
+        },
         rows,
         total,
         filters: serde_urlencoded::to_string([("status", &filter.status), ("q", &filter.q)])

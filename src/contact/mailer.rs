@@ -8,12 +8,12 @@ use chrono::NaiveDateTime;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{Message, SmtpTransport, Transport};
 
-use crate::accounts::tokens;
 use crate::app::AppState;
 use crate::config::Config;
 use crate::contact::{outbox, submissions};
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::tokens;
 
 /// How often the worker looks for due messages.
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_secs(5);

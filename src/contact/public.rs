@@ -13,7 +13,7 @@ use crate::content::pages;
 use crate::db;
 use crate::error::AppError;
 use crate::validation::FieldErrors;
-use crate::web::auth::client_ip;
+use crate::web::client::client_ip;
 use crate::web::ctx::Ctx;
 use crate::web::form::Form;
 use crate::web::{render, render_status, see_other};

@@ -4,11 +4,12 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::{tokens, users};
+use crate::accounts::users;
 use crate::contact::outbox::{self, NewMail};
 use crate::db::DbConnection;
 use crate::db::schema::contact_submissions as subs;
 use crate::pagination::{PageNumber, Pagination};
+use crate::tokens;
 use crate::validation::FieldErrors;
 
 pub const MAX_NAME: usize = 100;

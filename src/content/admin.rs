@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::accounts::extract::Editor;
 use crate::app::AppState;
 use crate::audit::{self, Actor};
 use crate::content::admin_views::*;
@@ -16,7 +17,6 @@ use crate::markdown;
 use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
 use crate::validation::FieldErrors;
-use crate::web::auth::Editor;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::ctx::flash;
 use crate::web::{render, render_status, see_other};

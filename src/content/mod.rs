@@ -10,4 +10,5 @@ pub mod revisions;
 pub mod structured_data;
 pub mod transfer;
 pub mod tree;
+pub mod version;
 pub mod views;

@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::content::version::bump_content_version;
 use crate::content::{redirects, revisions, structured_data};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::SafeHtml;
 use crate::markdown::{self, RENDERER_VERSION};
 use crate::search;
-use crate::site::state::bump_content_version;
 use crate::slug;
 pub use crate::validation::FieldErrors;
 

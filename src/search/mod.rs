@@ -15,7 +15,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown;
-use crate::site::state::Stamp;
+use crate::stamp::Stamp;
 pub use query::Query;
 
 /// At most this many matches are ranked for one query.

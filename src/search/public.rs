@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
-use crate::html::SafeHtml;
 use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
 use crate::web::ctx::Ctx;
@@ -19,11 +18,8 @@ use crate::web::render;
 pub const PER_PAGE: usize = 10;
 const SNIPPET_WORDS: usize = 30;
 
-pub struct Hit {
-    pub url: String,
-    pub title: String,
-    pub snippet: SafeHtml,
-}
+/// A search result as the page shows it: the same shape as a 404 page's suggestions.
+pub type Hit = crate::web::error_page::Suggestion;
 
 #[derive(Template)]
 #[template(path = "site/search.html")]

@@ -5,9 +5,11 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::accounts::extract::{Admin, Editor};
 use crate::accounts::users;
 use crate::app::AppState;
 use crate::audit;
+use crate::contact::submissions;
 use crate::content::admin_views::ParentOption;
 use crate::content::pages::{self, Status};
 use crate::db::schema::{page_revisions, pages as pages_table, users as users_table};
@@ -17,9 +19,8 @@ use crate::pagination::PageNumber;
 use crate::site::settings::Settings;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
 use crate::validation::FieldErrors;
-use crate::web::auth::{Admin, Editor};
 use crate::web::csrf::CsrfForm;
-use crate::web::ctx::flash;
+use crate::web::ctx::{Ctx, flash};
 use crate::web::{render, render_status, see_other};
 
 fn recent_changes(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<RecentChange>> {
@@ -59,8 +60,12 @@ fn recent_changes(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Recent
 
 pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let now = ed.ctx.now;
-    let (listed, recent) = db::run(&state.pool, |c| {
-        Ok::<_, AppError>((pages::list_for_admin(c)?, recent_changes(c, 10)?))
+    let (listed, recent, inbox_new) = db::run(&state.pool, |c| {
+        Ok::<_, AppError>((
+            pages::list_for_admin(c)?,
+            recent_changes(c, 10)?,
+            submissions::count_new(c)?,
+        ))
     })
     .await?;
     let live = |p: &pages::ListedPage| p.publish_at.is_some_and(|t| t <= now);
@@ -71,15 +76,18 @@ pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpRes
         scheduled: count(&|p| p.status == Status::Scheduled.as_str() && !live(p)),
         drafts: count(&|p| p.status == Status::Draft.as_str()),
         recent,
-        inbox_new: ed.ctx.inbox_new,
+        inbox_new,
         notifications_on: state.notifications_on(),
-        ctx: ed.ctx,
+        ctx: Ctx {
+            inbox_new,
+            ..ed.ctx
+        },
     };
     render(&view)
 }
 
 async fn settings_page(
-    me: crate::web::auth::Editor,
+    me: crate::accounts::extract::Editor,
     state: &AppState,
     form: SettingsForm,
     errors: FieldErrors,

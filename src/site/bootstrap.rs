@@ -1,13 +1,14 @@
 //! Start-up work, done once per start under a database-wide lock: migrations, re-rendering pages
 //! from an older renderer, and on the very first start the admin account and the demo site.
 
+use crate::accounts::password;
 use crate::accounts::users::{self, Role};
-use crate::accounts::{password, tokens};
 use crate::config::Config;
 use crate::content::{pages, transfer};
 use crate::db::{self, DbConnection};
 use crate::site::demo;
 use crate::site::settings::{self, Settings};
+use crate::tokens;
 
 /// Set once the first start has completed; its absence means "fresh database".
 const INITIALISED_KEY: &str = "initialised_at";

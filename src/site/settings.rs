@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::content::version::bump_content_version;
 use crate::db::DbConnection;
 use crate::db::schema::settings;
-use crate::site::state::bump_content_version;
 use crate::with_backend;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The in-memory picture of the site every request reads: settings and the page tree, swapped
-//! whole when content changes. Every write bumps `site_state.content_version` in its own
-//! transaction; each instance polls that one row and reloads when it moves.
+//! whole when content changes. Every write bumps the content version (`content::version`) in its
+//! own transaction; each instance polls that one row and reloads when it moves.
 
 use std::sync::{Arc, RwLock};
 
@@ -8,33 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::content::tree::SiteTree;
+use crate::content::version::content_version;
 use crate::db::DbConnection;
-use crate::db::schema::site_state;
 use crate::site::settings::Settings;
-
-/// Marks content or settings as changed, for every instance. Call inside the writing transaction.
-pub fn bump_content_version(conn: &mut DbConnection) -> QueryResult<()> {
-    diesel::update(site_state::table.find(1))
-        .set(site_state::content_version.eq(site_state::content_version + 1))
-        .execute(conn)
-        .map(drop)
-}
-
-pub fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
-    site_state::table
-        .find(1)
-        .select(site_state::content_version)
-        .first(conn)
-}
-
-/// What a cached page or search result is valid for: a content version (bumped by every content or
-/// settings write, on any instance) and a schedule epoch (how many scheduled pages have gone
-/// live). See [`Snapshot::stamp`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
-    pub content_version: i64,
-    pub schedule_epoch: usize,
-}
+use crate::stamp::Stamp;
 
 #[derive(Debug, Default)]
 pub struct Snapshot {

@@ -9,8 +9,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::accounts::tokens;
 use crate::error::AppError;
+use crate::tokens;
 use crate::web::form;
 
 const KEY: &str = "csrf";

@@ -51,6 +51,8 @@ pub struct Ctx {
     pub csrf: String,
     pub flash: Option<Flash>,
     /// Back office: how many contact submissions are new (shown in the navigation).
+    /// New contact messages, for the badge in the back office's navigation. Counted by the
+    /// dashboard and the inbox (a query on every admin page was not worth it); 0 elsewhere.
     pub inbox_new: i64,
 }
 

@@ -21,14 +21,8 @@ use actix_web::{HttpMessage, ResponseError};
 use futures_util::Stream;
 use futures_util::future::{Either, LocalBoxFuture};
 
+use crate::config::BodyDeadlines;
 use crate::error::AppError;
-
-/// How long a request body may take in all, and between two of its chunks.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyDeadlines {
-    pub total: Duration,
-    pub idle: Duration,
-}
 
 /// The middleware (see the module documentation).
 pub struct Edge(pub BodyDeadlines);

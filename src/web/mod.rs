@@ -1,14 +1,14 @@
 //! Cross-cutting HTTP pieces: the layout context, static assets, security headers, rendering.
 
 pub mod assets;
-pub mod auth;
+pub mod client;
 pub mod csrf;
 pub mod ctx;
 pub mod edge;
+pub mod error_page;
 pub mod form;
 pub mod headers;
 pub mod page_cache;
-pub mod session;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

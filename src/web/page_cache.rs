@@ -22,7 +22,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
-use crate::site::state::Stamp;
+use crate::stamp::Stamp;
 
 /// Browsers keep pages but revalidate each time (a 304 when nothing changed), so an editor
 /// never sees a stale page after saving.

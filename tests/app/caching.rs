@@ -207,7 +207,7 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
     assert!(!res.body.contains("LEAK"));
 }
 
-fn stamp(app: &TestApp) -> galley::site::state::Stamp {
+fn stamp(app: &TestApp) -> galley::stamp::Stamp {
     app.state.site.current().stamp(galley::clock::now())
 }
 

@@ -1,18 +1,19 @@
-//! Who is asking: the `Editor` and `Admin` extractors (a handler that takes one cannot run without
-//! a signed-in, enabled user of that role), the client address, and safe `next` targets.
+//! The `Editor` and `Admin` extractors: a handler that takes one cannot run without a signed-in,
+//! enabled user of that role.
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use crate::accounts::session_store::USER_ID;
 use crate::accounts::users::{self, Role, User};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db;
 use crate::error::AppError;
+use crate::web::client::client_ip;
 use crate::web::ctx::{Ctx, UserInfo};
-use crate::web::session::USER_ID;
 
 /// A signed-in user who may edit content (editors and admins).
 pub struct Editor {
@@ -33,36 +34,6 @@ impl Editor {
             ip: self.ip.clone(),
         }
     }
-}
-
-/// The client's address: the peer, or the proxy's `Forwarded`/`X-Forwarded-For` when
-/// `GALLEY_TRUST_PROXY` says a proxy in front sets it (otherwise anyone could claim any address).
-pub fn client_ip(req: &HttpRequest) -> String {
-    let trust = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.config.trust_proxy);
-    let info = req.connection_info();
-    let addr = if trust {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    let addr = addr.unwrap_or("unknown");
-    // Drop the port of "ip:port" (but not the colons of a bare IPv6 address).
-    match addr.parse::<std::net::SocketAddr>() {
-        Ok(sock) => sock.ip().to_string(),
-        Err(_) => addr.trim_matches(['[', ']']).to_owned(),
-    }
-}
-
-/// A local path to go to after signing in, or `None` for anything that could leave the site.
-pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control)
-        && next.len() <= 2000;
-    ok.then_some(next)
 }
 
 fn login_required(req: &HttpRequest) -> AppError {
@@ -91,13 +62,7 @@ impl FromRequest for Editor {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::Internal("no app state".into()))?;
-            let (user, inbox_new) = db::run(&state.pool, move |c| {
-                Ok::<_, AppError>((
-                    users::find(c, uid)?,
-                    crate::contact::submissions::count_new(c)?,
-                ))
-            })
-            .await?;
+            let user = db::run(&state.pool, move |c| users::find(c, uid)).await?;
             let Some(user) = user.filter(|u| !u.disabled) else {
                 session.purge();
                 return Err(login_required(&req));
@@ -107,10 +72,7 @@ impl FromRequest for Editor {
                 email: user.email.clone(),
                 is_admin: user.role() == Role::Admin,
             };
-            let ctx = Ctx {
-                inbox_new,
-                ..Ctx::for_session(&req, &session, Some(info))
-            };
+            let ctx = Ctx::for_session(&req, &session, Some(info));
             Ok(Editor {
                 user,
                 ctx,
@@ -135,29 +97,5 @@ impl FromRequest for Admin {
                 Err(AppError::Forbidden)
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(
-            safe_next("/admin/pages?status=draft"),
-            Some("/admin/pages?status=draft")
-        );
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "evil",
-            "",
-            "/\n/x",
-            "javascript:alert(1)",
-        ] {
-            assert_eq!(safe_next(bad), None, "{bad:?}");
-        }
     }
 }

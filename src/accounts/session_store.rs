@@ -12,9 +12,9 @@ use anyhow::anyhow;
 use chrono::Duration;
 
 use crate::accounts::sessions::{self, Facts};
-use crate::accounts::tokens;
 use crate::clock::now;
 use crate::db::{self, DbPool};
+use crate::tokens;
 
 pub const COOKIE_NAME: &str = "galley_session";
 
