@@ -1,98 +1,29 @@
-//! The application: shared state, the middleware stack and the routes, built the same way for
-//! production and for the tests.
+//! The application: the middleware stack and the routes, built the same way for production and
+//! for the tests, and the background loop that follows other instances' writes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
-use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
 use crate::accounts::session_store::{self, DbSessionStore};
-use crate::config::Config;
-use crate::contact::mailer::Mailer;
-use crate::db::{self, DbPool};
-use crate::error;
+use crate::db;
 use crate::routes;
-use crate::site::state::SiteCache;
-use crate::site::{bootstrap, settings};
+use crate::state::AppState;
 use crate::web::edge::Edge;
 use crate::web::error_page;
 use crate::web::headers::security_headers;
-use crate::web::page_cache::PageCache;
 
 /// How often an instance checks whether another one changed the content.
 pub const CONTENT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Arc<Config>,
-    pub site: SiteCache,
-    /// Signs the session cookie and contact-form tokens; from the database, so every instance
-    /// accepts what another one issued.
-    pub session_key: Key,
-    /// Sends notifications; `None` when no SMTP server is configured.
-    pub mailer: Option<Arc<Mailer>>,
-    /// Rendered public pages, for the current content version.
-    pub page_cache: PageCache,
-    /// Recent public search results, for the current content version.
-    pub search_cache: crate::search::ResultCache,
-}
-
-impl AppState {
-    pub fn new(pool: DbPool, config: Config) -> Result<AppState, String> {
-        let mut conn = pool
-            .get()
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
-        let site = SiteCache::load(&mut conn, &config.base_url())
-            .map_err(|e| format!("cannot load the site: {e}"))?;
-        let secret = settings::get(&mut conn, bootstrap::SESSION_SECRET_KEY)
-            .map_err(|e| format!("cannot read the session secret: {e}"))?
-            .ok_or("the session secret is missing: start the server once to create it")?;
-        let session_key = Key::derive_from(secret.as_bytes());
-        drop(conn);
-        let mailer = Mailer::from_config(&config)?.map(Arc::new);
-        let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
-        Ok(AppState {
-            pool,
-            config: Arc::new(config),
-            site,
-            session_key,
-            mailer,
-            page_cache,
-            search_cache: crate::search::ResultCache::new(),
-        })
-    }
-
-    /// Where contact notifications go: the admin setting, else `GALLEY_NOTIFY_TO`.
-    pub fn notify_recipient(&self) -> Option<String> {
-        let saved = self.site.current().settings.contact_recipient.clone();
-        Some(saved).filter(|r| !r.is_empty()).or_else(|| {
-            self.config
-                .notify_to
-                .clone()
-                .filter(|r| !r.trim().is_empty())
-        })
-    }
-
-    pub fn notifications_on(&self) -> bool {
-        self.mailer.is_some() && self.notify_recipient().is_some()
-    }
-
-    /// The session middleware for the back office (public pages never touch the session).
-    pub fn sessions(&self) -> SessionMiddleware<DbSessionStore> {
-        let secure = self.site.current().base_url.starts_with("https://");
-        session_store::middleware(self.pool.clone(), self.session_key.clone(), secure)
-    }
-
-    /// Re-reads settings and the page tree; call after this instance wrote content.
-    pub async fn refresh(self: &Arc<Self>) -> Result<(), error::AppError> {
-        let state = Arc::clone(self);
-        db::run(&self.pool, move |c| state.site.reload(c)).await
-    }
+/// The session middleware for the back office (public pages never touch the session).
+pub fn sessions(state: &AppState) -> SessionMiddleware<DbSessionStore> {
+    let secure = state.site.current().base_url.starts_with("https://");
+    session_store::middleware(state.pool.clone(), state.session_key.clone(), secure)
 }
 
 /// Keeps this instance's snapshot in step with writes made by other instances or the CLI.
@@ -130,7 +61,7 @@ pub fn build(
         InitError = (),
     >,
 > {
-    let sessions = state.sessions();
+    let sessions = sessions(&state);
     let deadlines = state.config.body_deadlines();
     App::new()
         .app_data(state)

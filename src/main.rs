@@ -8,11 +8,12 @@ use actix_web::{HttpServer, web};
 use clap::{Parser, Subcommand};
 
 use galley::accounts::users::{self, Role};
-use galley::app::{self, AppState};
+use galley::app;
 use galley::config::Config;
 use galley::content::transfer;
 use galley::db::{self, DbPool};
 use galley::site::bootstrap;
+use galley::state::AppState;
 
 #[derive(Parser)]
 #[command(

@@ -2,7 +2,7 @@
 
 /// What a cached page or search result is valid for: a content version (bumped by every content or
 /// settings write, on any instance) and a schedule epoch (how many scheduled pages have gone
-/// live). Made by `site::state::Snapshot::stamp`.
+/// live). Made by `snapshot::Snapshot::stamp`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
     pub content_version: i64,

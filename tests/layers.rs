@@ -31,6 +31,9 @@ const LAYERS: &[(&str, u8)] = &[
     // 2
     ("markdown", 2),
     ("audit", 2),
+    ("mailer", 2),
+    ("caches", 2),
+    ("snapshot", 2),
     ("state", 2),
     // 3: HTTP pieces that know no domain.
     ("web", 3),
@@ -52,17 +55,7 @@ const LAYERS: &[(&str, u8)] = &[
 /// message before the first `:` (`web -> app`, `cycle content -> site -> content`). The test
 /// fails on any violation not listed here and on any entry that no longer occurs, so the list
 /// only shrinks. It must be empty when issue 14 is done.
-const KNOWN: &[&str] = &[
-    // `AppState` still lives in `app.rs`, and the snapshot (`site::state`) above `web`.
-    "accounts -> app",
-    "contact -> app",
-    "content -> app",
-    "search -> app",
-    "site -> app",
-    "web -> app",
-    "web -> site",
-    "cycle accounts -> app -> accounts",
-];
+const KNOWN: &[&str] = &[];
 
 /// `from` names `to` at `at` (`src/web/ctx.rs:14`). An edge from a module to itself says only
 /// that the module exists (one per file), so an unlisted module fails even if it imports nothing.

@@ -12,11 +12,11 @@ use crate::accounts::views::{
     AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
 };
 use crate::accounts::{invites, password, sessions};
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::ctx::flash;

@@ -8,10 +8,10 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::accounts::session_store::USER_ID;
 use crate::accounts::users::{self, Role, User};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::client::client_ip;
 use crate::web::ctx::{Ctx, UserInfo};
 

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::extract::{Admin, Editor};
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::now;
 use crate::contact::outbox;
@@ -14,6 +13,7 @@ use crate::contact::views::{InboxList, SubmissionShow};
 use crate::db;
 use crate::error::AppError;
 use crate::pagination::PageNumber;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::ctx::{Ctx, flash};
 use crate::web::{render, see_other};

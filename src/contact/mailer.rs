@@ -1,74 +1,21 @@
-//! Sending the outbox: the SMTP transport (lettre) built from `GALLEY_SMTP_URL`, and the worker
-//! that each instance runs in the background.
+//! Sending the outbox: the worker that each instance runs in the background, delivering due
+//! notifications through the site's `Mailer` and purging old spam.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::NaiveDateTime;
-use lettre::message::{Mailbox, header::ContentType};
-use lettre::{Message, SmtpTransport, Transport};
 
-use crate::app::AppState;
-use crate::config::Config;
-use crate::contact::{outbox, submissions};
+use crate::contact::outbox::{self, Mail};
+use crate::contact::submissions;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::mailer::{Email, Mailer};
+use crate::state::AppState;
 use crate::tokens;
 
 /// How often the worker looks for due messages.
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_secs(5);
-
-pub struct Mailer {
-    transport: SmtpTransport,
-    from: Mailbox,
-}
-
-impl Mailer {
-    /// The mailer `GALLEY_SMTP_URL` describes, or `None` when it is unset (notifications off).
-    pub fn from_config(config: &Config) -> Result<Option<Mailer>, String> {
-        let Some(url) = config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
-            return Ok(None);
-        };
-        // The URL may carry a password: errors name the problem, never the URL.
-        let transport = SmtpTransport::from_url(url.trim())
-            .map_err(|e| format!("GALLEY_SMTP_URL is not a valid smtp:// or smtps:// URL ({e})"))?
-            .timeout(Some(StdDuration::from_secs(15)))
-            .build();
-        let from = config
-            .smtp_from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("GALLEY_SMTP_FROM is not an e-mail address ({e})"))?;
-        Ok(Some(Mailer { transport, from }))
-    }
-
-    pub fn send(&self, mail: &outbox::Mail) -> Result<(), String> {
-        let to: Mailbox = mail
-            .recipient
-            .parse()
-            .map_err(|e| format!("bad recipient: {e}"))?;
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(mail.subject.clone())
-            // Stable per message, so a mail server can recognise a retry.
-            .message_id(Some(format!(
-                "<outbox-{}-{}@galley>",
-                mail.id,
-                mail.created_at.and_utc().timestamp()
-            )));
-        if let Ok(reply_to) = mail.reply_to.parse::<Mailbox>() {
-            builder = builder.reply_to(reply_to);
-        }
-        let message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))?;
-        self.transport
-            .send(&message)
-            .map(drop)
-            .map_err(|e| format!("SMTP: {e}"))
-    }
-}
 
 /// Sends every due message once; returns how many were sent.
 pub async fn run_once(
@@ -84,7 +31,7 @@ pub async fn run_once(
             return Ok(sent);
         };
         let (m, message) = (Arc::clone(mailer), mail.clone());
-        let result = actix_web::web::block(move || m.send(&message))
+        let result = actix_web::web::block(move || m.send(&email(&message)))
             .await
             .unwrap_or_else(|e| Err(format!("send task failed: {e}")));
         match result {
@@ -104,6 +51,22 @@ pub async fn run_once(
                 .await?;
             }
         }
+    }
+}
+
+/// What the mailer sends for a queued message. The message id is stable per message, so a mail
+/// server can recognise a retry.
+fn email(mail: &Mail) -> Email<'_> {
+    Email {
+        to: &mail.recipient,
+        reply_to: &mail.reply_to,
+        subject: &mail.subject,
+        body: &mail.body,
+        message_id: format!(
+            "<outbox-{}-{}@galley>",
+            mail.id,
+            mail.created_at.and_utc().timestamp()
+        ),
     }
 }
 

@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::USER_AGENT;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::app::AppState;
 use crate::contact::outbox::NewMail;
 use crate::contact::submissions::{self, NewSubmission, Stored};
 use crate::contact::token::{self, Check};
@@ -12,6 +11,7 @@ use crate::contact::views::{ContactForm, ContactPage, ThanksPage};
 use crate::content::pages;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::client::client_ip;
 use crate::web::ctx::Ctx;

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::extract::Editor;
-use crate::app::AppState;
 use crate::audit::{self, Actor};
 use crate::content::admin_views::*;
 use crate::content::pages::{self, Page, PageInput, SaveError, Status};
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::markdown;
 use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
+use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::ctx::flash;

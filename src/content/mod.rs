@@ -9,6 +9,4 @@ pub mod redirects;
 pub mod revisions;
 pub mod structured_data;
 pub mod transfer;
-pub mod tree;
-pub mod version;
 pub mod views;

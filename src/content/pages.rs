@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::content::version::bump_content_version;
 use crate::content::{redirects, revisions, structured_data};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
@@ -11,6 +10,7 @@ use crate::html::SafeHtml;
 use crate::markdown::{self, RENDERER_VERSION};
 use crate::search;
 use crate::slug;
+use crate::snapshot::version::bump_content_version;
 pub use crate::validation::FieldErrors;
 
 pub const MAX_TITLE: usize = 200;
@@ -88,7 +88,7 @@ impl Status {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Draft => "draft",
+            Status::Draft => crate::snapshot::tree::DRAFT,
             Status::Published => "published",
             Status::Scheduled => "scheduled",
         }

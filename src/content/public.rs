@@ -5,16 +5,17 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::app::AppState;
-use crate::content::tree::{Node, SiteTree};
+use crate::caches::Validators;
 use crate::content::views::{HomeView, PageView};
 use crate::content::{pages, redirects};
 use crate::db;
 use crate::error::AppError;
 use crate::search::{self, Query};
+use crate::snapshot::tree::{Node, SiteTree};
+use crate::state::AppState;
+use crate::web::conditional::{self, not_modified, respond, respond_not_modified};
 use crate::web::ctx::Ctx;
 use crate::web::error_page::ErrorPage;
-use crate::web::page_cache::{Validators, not_modified, respond, respond_not_modified};
 use crate::web::{render, render_status};
 use actix_web::http::StatusCode;
 
@@ -120,7 +121,12 @@ async fn show(
     // Sized for the whole page up front: growing a String in steps copies the body each time.
     let mut html = String::with_capacity(view.body.as_str().len() + 24 * 1024);
     view.render_into(&mut html)?;
-    Ok(state
-        .page_cache
-        .store_and_respond(req, key, stamp, html, validators))
+    Ok(conditional::store_and_respond(
+        &state.page_cache,
+        req,
+        key,
+        stamp,
+        html,
+        validators,
+    ))
 }

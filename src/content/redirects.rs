@@ -5,9 +5,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::content::version::bump_content_version;
 use crate::db::DbConnection;
 use crate::db::schema::redirects;
+use crate::snapshot::version::bump_content_version;
 use crate::validation::FieldErrors;
 
 #[derive(Queryable, Selectable, Debug, Clone)]

@@ -10,10 +10,10 @@ use serde_json::value::RawValue;
 
 use crate::clock::iso;
 use crate::content::pages::PublicPage;
-use crate::content::tree::Node;
 use crate::content::views::Link;
 use crate::html::JsonLd;
 use crate::markdown::FaqEntry;
+use crate::snapshot::tree::Node;
 use crate::web::ctx::Ctx;
 
 /// The stored form of a page's FAQ: its schema.org `Question`s as a JSON array, escaped to sit

@@ -10,8 +10,8 @@ use crate::clock::{human_date, iso};
 use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::structured_data;
-use crate::content::tree::{Node, SiteTree};
 use crate::html::{JsonLd, SafeHtml, Text};
+use crate::snapshot::tree::{Node, SiteTree};
 use crate::web::ctx::{Ctx, NavLink};
 
 /// A link to a page. Views borrow from the site snapshot: a page view copies no titles or URLs.

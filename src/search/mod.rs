@@ -6,16 +6,12 @@
 pub mod public;
 pub mod query;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown;
-use crate::stamp::Stamp;
 pub use query::Query;
 
 /// At most this many matches are ranked for one query.
@@ -153,48 +149,6 @@ pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> Que
     let q = Query::suggestions_for(title);
     let fts5 = format!("search_title : ({})", q.fts5());
     ranked(conn, &q, fts5, POSTGRES_RELATED, limit)
-}
-
-/// Recent public search results, for the current content version and schedule: visitors repeat
-/// the same searches, and a repeated search then costs no query. Bounded by entry count.
-pub struct ResultCache {
-    inner: RwLock<(Option<Stamp>, Results)>,
-}
-
-/// Ranked page ids by query.
-type Results = HashMap<String, Arc<Vec<i32>>>;
-
-impl ResultCache {
-    pub const MAX_ENTRIES: usize = 1000;
-
-    pub fn new() -> ResultCache {
-        ResultCache {
-            inner: RwLock::new((None, HashMap::new())),
-        }
-    }
-
-    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Vec<i32>>> {
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        if inner.0 != Some(stamp) {
-            return None;
-        }
-        inner.1.get(key).cloned()
-    }
-
-    pub fn put(&self, key: String, stamp: Stamp, ids: Arc<Vec<i32>>) {
-        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if inner.0 != Some(stamp) || inner.1.len() >= Self::MAX_ENTRIES {
-            inner.1.clear();
-            inner.0 = Some(stamp);
-        }
-        inner.1.insert(key, ids);
-    }
-}
-
-impl Default for ResultCache {
-    fn default() -> Self {
-        ResultCache::new()
-    }
 }
 
 #[cfg(test)]

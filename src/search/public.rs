@@ -7,11 +7,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
+use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::render;
 

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::accounts::extract::{Admin, Editor};
 use crate::accounts::users;
-use crate::app::AppState;
 use crate::audit;
 use crate::contact::submissions;
 use crate::content::admin_views::ParentOption;
@@ -16,8 +15,9 @@ use crate::db::schema::{page_revisions, pages as pages_table, users as users_tab
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::pagination::PageNumber;
-use crate::site::settings::Settings;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
+use crate::snapshot::settings::Settings;
+use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::CsrfForm;
 use crate::web::ctx::{Ctx, flash};

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::content::{pages, transfer};
 use crate::db::{self, DbConnection};
 use crate::site::demo;
-use crate::site::settings::{self, Settings};
+use crate::snapshot::settings::{self, Settings};
 use crate::tokens;
 
 /// Set once the first start has completed; its absence means "fresh database".
@@ -41,16 +41,14 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
     })
 }
 
-/// The key that signs session cookies, shared by all instances through the database.
-pub const SESSION_SECRET_KEY: &str = "session_secret";
-
+/// The secret that signs session cookies, shared by all instances through the database.
 fn ensure_secret(conn: &mut DbConnection) -> Result<(), String> {
-    if settings::get(conn, SESSION_SECRET_KEY)
+    if settings::get(conn, settings::SESSION_SECRET_KEY)
         .map_err(|e| e.to_string())?
         .is_none()
     {
         let secret = format!("{}{}", tokens::random_token(), tokens::random_token());
-        settings::set(conn, SESSION_SECRET_KEY, &secret).map_err(|e| e.to_string())?;
+        settings::set(conn, settings::SESSION_SECRET_KEY, &secret).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::app::AppState;
 use crate::clock::iso;
 use crate::content::pages;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::ctx::Ctx;
 
 pub const FEED_LENGTH: usize = 20;

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
-use crate::app::AppState;
 use crate::db;
+use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The client's address: the peer, or the proxy's `Forwarded`/`X-Forwarded-For` when
 /// `GALLEY_TRUST_PROXY` says a proxy in front sets it (otherwise anyone could claim any address).

@@ -11,10 +11,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::html::Text;
-use crate::site::state::Snapshot;
+use crate::snapshot::Snapshot;
+use crate::state::AppState;
 use crate::web::{assets, csrf};
 
 pub struct NavLink<'a> {
@@ -50,7 +50,6 @@ pub struct Ctx {
     pub user: Option<UserInfo>,
     pub csrf: String,
     pub flash: Option<Flash>,
-    /// Back office: how many contact submissions are new (shown in the navigation).
     /// New contact messages, for the badge in the back office's navigation. Counted by the
     /// dashboard and the inbox (a query on every admin page was not worth it); 0 elsewhere.
     pub inbox_new: i64,

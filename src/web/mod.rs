@@ -2,13 +2,13 @@
 
 pub mod assets;
 pub mod client;
+pub mod conditional;
 pub mod csrf;
 pub mod ctx;
 pub mod edge;
 pub mod error_page;
 pub mod form;
 pub mod headers;
-pub mod page_cache;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -198,9 +198,8 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
     .await;
     assert_eq!(app.get("/secret").await.status, 404);
     // Even with the cache filled under the current stamp, a hidden page is never looked up in it.
-    let validators =
-        galley::web::page_cache::Validators::new(stamp(&app), p.id, galley::clock::now());
-    let entry = std::sync::Arc::new(galley::web::page_cache::Entry::new("LEAK", validators));
+    let validators = galley::caches::Validators::new(stamp(&app), p.id, galley::clock::now());
+    let entry = std::sync::Arc::new(galley::caches::Entry::new("LEAK", validators));
     app.state.page_cache.put("secret", stamp(&app), entry);
     let res = app.get("/secret").await;
     assert_eq!(res.status, 404);

@@ -543,9 +543,9 @@ async fn notifications_are_delivered_and_retried(app: TestApp) {
     };
     let app = TestApp::with_config(app.db.sibling(), config).await;
     app.write(|c| {
-        let s = galley::site::settings::Settings {
+        let s = galley::snapshot::settings::Settings {
             contact_recipient: "editors@example.com".into(),
-            ..galley::site::settings::Settings::load(c).unwrap()
+            ..galley::snapshot::settings::Settings::load(c).unwrap()
         };
         s.save(c).unwrap()
     })

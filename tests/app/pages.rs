@@ -372,9 +372,9 @@ async fn home_page_choice(app: TestApp) {
         .create(&app)
         .await;
     app.write(move |c| {
-        let s = galley::site::settings::Settings {
+        let s = galley::snapshot::settings::Settings {
             home_page_id: Some(about.id),
-            ..galley::site::settings::Settings::load(c).unwrap()
+            ..galley::snapshot::settings::Settings::load(c).unwrap()
         };
         s.save(c).unwrap()
     })

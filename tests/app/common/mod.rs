@@ -13,10 +13,11 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{test, web};
 use diesel::prelude::*;
 
-use galley::app::{self, AppState};
+use galley::app;
 use galley::config::Config;
 use galley::db::{self, DbConnection, DbPool};
 use galley::site::bootstrap;
+use galley::state::AppState;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 

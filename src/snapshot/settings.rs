@@ -2,10 +2,13 @@
 
 use diesel::prelude::*;
 
-use crate::content::version::bump_content_version;
 use crate::db::DbConnection;
 use crate::db::schema::settings;
+use crate::snapshot::version::bump_content_version;
 use crate::with_backend;
+
+/// The key of the secret that signs session cookies and form tokens (made on first start).
+pub const SESSION_SECRET_KEY: &str = "session_secret";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

@@ -1,32 +1,24 @@
-//! Public pages as HTTP sees them: validators (ETag, Last-Modified), conditional requests (304),
-//! and an in-process cache of rendered pages.
+//! The in-process caches, each valid for one `Stamp`: rendered public pages and recent search
+//! results. When the stamp moves (any content or settings write on any instance, or a scheduled
+//! page going live), a cache drops everything at once: no write can leave a stale entry behind.
 //!
-//! The cache keeps each page gzip-compressed only, as Varnish does: browsers and crawlers all
+//! The page cache keeps each page gzip-compressed only, as Varnish does: browsers and crawlers all
 //! accept gzip and get the stored bytes as they are, a page takes a third of the memory (so three
-//! times as many fit), and the rare client that does not accept gzip gets the page inflated.
-//!
-//! An entry is valid for one `Stamp`: the site's content version (bumped by every content or
-//! settings write, on any instance) and the schedule epoch (moves when a scheduled page goes
-//! live). When the stamp moves, the whole cache is dropped: no write can leave a stale page behind,
-//! and a draft is never served because only visible pages are ever stored.
+//! times as many fit), and the rare client that does not accept gzip gets the page inflated. A
+//! draft is never served from it, because only visible pages are ever stored.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::sync::{Arc, RwLock};
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
 use crate::stamp::Stamp;
-
-/// Browsers keep pages but revalidate each time (a 304 when nothing changed), so an editor
-/// never sees a stale page after saving.
-pub const HTML_CACHE_CONTROL: &str = "public, no-cache";
 
 /// What a client may hold of a page: its ETag and Last-Modified. Known before rendering (from the
 /// in-memory tree), so a conditional request is answered without a query or a render. Any content
@@ -68,7 +60,13 @@ impl Entry {
         }
     }
 
-    fn plain(&self) -> std::io::Result<Bytes> {
+    /// The stored bytes, as gzip clients get them.
+    pub fn gzip(&self) -> &Bytes {
+        &self.gzip
+    }
+
+    /// The page inflated, for a client that does not accept gzip.
+    pub fn plain(&self) -> std::io::Result<Bytes> {
         let mut html = Vec::with_capacity(self.gzip.len() * 4);
         GzDecoder::new(&self.gzip[..]).read_to_end(&mut html)?;
         Ok(Bytes::from(html))
@@ -79,7 +77,8 @@ impl Entry {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Bytes {
+/// `bytes`, gzip-compressed, in a buffer no larger than needed.
+pub fn gzip(bytes: &[u8]) -> Bytes {
     let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(bytes);
@@ -182,106 +181,45 @@ impl PageCache {
     }
 }
 
-fn header(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+/// Recent public search results, for the current content version and schedule: visitors repeat
+/// the same searches, and a repeated search then costs no query. Bounded by entry count.
+pub struct ResultCache {
+    inner: RwLock<(Option<Stamp>, Results)>,
 }
 
-/// Whether the client already has this version (If-None-Match wins over If-Modified-Since).
-pub fn not_modified(req: &HttpRequest, v: &Validators) -> bool {
-    if let Some(tags) = header(req, header::IF_NONE_MATCH) {
-        return tags
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/").as_bytes() == v.etag.as_bytes());
-    }
-    header(req, header::IF_MODIFIED_SINCE)
-        .is_some_and(|since| since.as_bytes() == v.last_modified.as_bytes())
-}
+/// Ranked page ids by query.
+type Results = HashMap<String, Arc<Vec<i32>>>;
 
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    header(req, header::ACCEPT_ENCODING).is_some_and(|v| {
-        v.split(',').any(|part| {
-            let mut bits = part.split(';').map(str::trim);
-            bits.next()
-                .is_some_and(|enc| enc.eq_ignore_ascii_case("gzip"))
-                && !bits.any(|p| p.replace(' ', "") == "q=0")
-        })
-    })
-}
+impl ResultCache {
+    pub const MAX_ENTRIES: usize = 1000;
 
-fn with_validators(mut res: HttpResponse, v: &Validators) -> HttpResponse {
-    let headers = res.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(HTML_CACHE_CONTROL),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    headers.insert(header::ETAG, v.etag.clone());
-    headers.insert(header::LAST_MODIFIED, v.last_modified.clone());
-    res
-}
-
-/// 304 Not Modified, with the validators.
-pub fn respond_not_modified(v: &Validators) -> HttpResponse {
-    with_validators(HttpResponse::NotModified().finish(), v)
-}
-
-fn page(body: Bytes, gzipped: bool, v: &Validators) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    res.content_type("text/html; charset=utf-8");
-    if gzipped {
-        res.insert_header((header::CONTENT_ENCODING, "gzip"));
-    }
-    with_validators(res.body(body), v)
-}
-
-/// The response for a cached `entry`: 304 when the client's copy is current, else the stored
-/// gzip bytes, or the page inflated for a client that does not accept gzip.
-pub fn respond(req: &HttpRequest, entry: &Entry) -> HttpResponse {
-    let v = &entry.validators;
-    if not_modified(req, v) {
-        return respond_not_modified(v);
-    }
-    if accepts_gzip(req) {
-        return page(entry.gzip.clone(), true, v);
-    }
-    match entry.plain() {
-        Ok(html) => page(html, false, v),
-        Err(e) => {
-            log::error!("a cached page does not inflate: {e}");
-            HttpResponse::InternalServerError().finish()
+    pub fn new() -> ResultCache {
+        ResultCache {
+            inner: RwLock::new((None, HashMap::new())),
         }
     }
+
+    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Vec<i32>>> {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        if inner.0 != Some(stamp) {
+            return None;
+        }
+        inner.1.get(key).cloned()
+    }
+
+    pub fn put(&self, key: String, stamp: Stamp, ids: Arc<Vec<i32>>) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.0 != Some(stamp) || inner.1.len() >= Self::MAX_ENTRIES {
+            inner.1.clear();
+            inner.0 = Some(stamp);
+        }
+        inner.1.insert(key, ids);
+    }
 }
 
-impl PageCache {
-    /// The response for a page just rendered: kept (compressed) when the cache is on, and sent
-    /// compressed to clients that accept it.
-    pub fn store_and_respond(
-        &self,
-        req: &HttpRequest,
-        key: &str,
-        stamp: Stamp,
-        html: String,
-        validators: Validators,
-    ) -> HttpResponse {
-        let gzipped = accepts_gzip(req);
-        if !self.enabled() {
-            let body = if gzipped {
-                gzip(html.as_bytes())
-            } else {
-                Bytes::from(html)
-            };
-            return page(body, gzipped, &validators);
-        }
-        let entry = Arc::new(Entry::new(&html, validators));
-        self.put(key, stamp, Arc::clone(&entry));
-        let body = if gzipped {
-            entry.gzip.clone()
-        } else {
-            Bytes::from(html)
-        };
-        page(body, gzipped, &entry.validators)
+impl Default for ResultCache {
+    fn default() -> Self {
+        ResultCache::new()
     }
 }
 

@@ -7,10 +7,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::content::pages::Status;
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::Text;
+
+/// The status of a page that is not on the site (`content::pages::Status::Draft`): drafts are
+/// left out of the tree.
+pub const DRAFT: &str = "draft";
 
 /// What the tree holds of a page. Views borrow these strings rather than copy them; the ones
 /// pages print are `Text`, escaped once here rather than in every render.
@@ -88,7 +91,7 @@ impl SiteTree {
     /// Loads every published or scheduled page (drafts are never part of the public tree).
     pub fn load(conn: &mut DbConnection) -> QueryResult<SiteTree> {
         let rows = pages::table
-            .filter(pages::status.ne(Status::Draft.as_str()))
+            .filter(pages::status.ne(DRAFT))
             .select(NodeRow::as_select())
             .load(conn)?;
         Ok(SiteTree::from_nodes(

@@ -1,16 +1,22 @@
 //! The in-memory picture of the site every request reads: settings and the page tree, swapped
-//! whole when content changes. Every write bumps the content version (`content::version`) in its
-//! own transaction; each instance polls that one row and reloads when it moves.
+//! whole when content changes. Every write bumps the content version (`version`) in its own
+//! transaction; each instance polls that one row and reloads when it moves. It sits below the
+//! domains: the content and the settings it is made of are written by `content` and `site`, and
+//! read by everyone.
+
+pub mod settings;
+pub mod tree;
+pub mod version;
 
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::content::tree::SiteTree;
-use crate::content::version::content_version;
 use crate::db::DbConnection;
-use crate::site::settings::Settings;
+use crate::snapshot::settings::Settings;
+use crate::snapshot::tree::SiteTree;
+use crate::snapshot::version::content_version;
 use crate::stamp::Stamp;
 
 #[derive(Debug, Default)]

@@ -1,0 +1,76 @@
+//! `AppState`: what every request shares within an instance: the pool, the configuration, the
+//! site snapshot, the session key, the mailer and the caches. Below the domains, so each of
+//! them can take it in a handler without knowing the others.
+
+use std::sync::Arc;
+
+use actix_web::cookie::Key;
+
+use crate::caches::{PageCache, ResultCache};
+use crate::config::Config;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::mailer::Mailer;
+use crate::snapshot::{SiteCache, settings};
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub site: SiteCache,
+    /// Signs the session cookie and contact-form tokens; from the database, so every instance
+    /// accepts what another one issued.
+    pub session_key: Key,
+    /// Sends notifications; `None` when no SMTP server is configured.
+    pub mailer: Option<Arc<Mailer>>,
+    /// Rendered public pages, for the current content version.
+    pub page_cache: PageCache,
+    /// Recent public search results, for the current content version.
+    pub search_cache: ResultCache,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, config: Config) -> Result<AppState, String> {
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let site = SiteCache::load(&mut conn, &config.base_url())
+            .map_err(|e| format!("cannot load the site: {e}"))?;
+        let secret = settings::get(&mut conn, settings::SESSION_SECRET_KEY)
+            .map_err(|e| format!("cannot read the session secret: {e}"))?
+            .ok_or("the session secret is missing: start the server once to create it")?;
+        let session_key = Key::derive_from(secret.as_bytes());
+        drop(conn);
+        let mailer = Mailer::from_config(&config)?.map(Arc::new);
+        let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            site,
+            session_key,
+            mailer,
+            page_cache,
+            search_cache: ResultCache::new(),
+        })
+    }
+
+    /// Where contact notifications go: the admin setting, else `GALLEY_NOTIFY_TO`.
+    pub fn notify_recipient(&self) -> Option<String> {
+        let saved = self.site.current().settings.contact_recipient.clone();
+        Some(saved).filter(|r| !r.is_empty()).or_else(|| {
+            self.config
+                .notify_to
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+        })
+    }
+
+    pub fn notifications_on(&self) -> bool {
+        self.mailer.is_some() && self.notify_recipient().is_some()
+    }
+
+    /// Re-reads settings and the page tree; call after this instance wrote content.
+    pub async fn refresh(self: &Arc<Self>) -> Result<(), AppError> {
+        let state = Arc::clone(self);
+        db::run(&self.pool, move |c| state.site.reload(c)).await
+    }
+}
