@@ -17,6 +17,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Galley's own first start (the first admin, the demo site).
+    pub fn first_start() -> Actor {
+        Actor {
+            user_id: None,
+            name: "first start".into(),
+            ip: String::new(),
+        }
+    }
+
     pub fn cli() -> Actor {
         Actor {
             user_id: None,

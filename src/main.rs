@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use actix_web::{HttpServer, web};
 use clap::{Parser, Subcommand};
 
+use galley::accounts::management;
 use galley::accounts::users::{self, Role};
 use galley::app;
+use galley::audit::Actor;
 use galley::config::Config;
 use galley::content::transfer;
 use galley::db::{self, DbPool};
@@ -226,13 +228,14 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
         UserCommand::Add { email, role } => {
             let role = Role::parse(&role).ok_or("role must be admin or editor")?;
             let password = read_password()?;
-            let user = users::create(&mut conn, &email, &password, role, galley::clock::now())
-                .map_err(|e| e.to_string())?;
+            let (user, _) =
+                management::add_user(&mut conn, &email, &password, role, false, &Actor::cli())
+                    .map_err(|e| e.to_string())?;
             println!("Added {} ({}).", user.email, user.role);
         }
         UserCommand::Passwd { email } => {
             let password = read_password()?;
-            users::set_password(&mut conn, &email, &password, galley::clock::now())
+            management::set_password(&mut conn, &email, &password, &Actor::cli())
                 .map_err(|e| e.to_string())?;
             println!("Password changed for {}.", users::normalise_email(&email));
         }
@@ -257,7 +260,7 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
     let files = transfer::read_dir(dir)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let report = transfer::import(&mut conn, files, galley::clock::now());
+    let report = transfer::import(&mut conn, files, &Actor::cli(), galley::clock::now());
     println!(
         "Imported from {}: {} created, {} updated, {} unchanged, {} failed.",
         dir.display(),

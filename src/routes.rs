@@ -41,43 +41,51 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(web::resource("").route(read().to(site_admin::dashboard)))
                 .service(
                     web::resource("/pages")
-                        .route(read().to(content_admin::list_pages))
-                        .route(web::post().to(content_admin::create_page)),
-                )
-                .service(web::resource("/pages/new").route(read().to(content_admin::new_page)))
-                .service(
-                    web::resource("/pages/{id}").route(web::post().to(content_admin::update_page)),
+                        .route(read().to(content_admin::list::list_pages))
+                        .route(web::post().to(content_admin::editor::create_page)),
                 )
                 .service(
-                    web::resource("/pages/{id}/edit").route(read().to(content_admin::edit_page)),
+                    web::resource("/pages/new").route(read().to(content_admin::editor::new_page)),
+                )
+                .service(
+                    web::resource("/pages/{id}")
+                        .route(web::post().to(content_admin::editor::update_page)),
+                )
+                .service(
+                    web::resource("/pages/{id}/edit")
+                        .route(read().to(content_admin::editor::edit_page)),
                 )
                 .service(
                     web::resource("/pages/{id}/delete")
-                        .route(read().to(content_admin::confirm_delete))
-                        .route(web::post().to(content_admin::delete_page)),
+                        .route(read().to(content_admin::delete::confirm_delete))
+                        .route(web::post().to(content_admin::delete::delete_page)),
                 )
                 .service(
                     web::resource("/pages/{id}/revisions")
-                        .route(read().to(content_admin::list_revisions)),
+                        .route(read().to(content_admin::revisions::list_revisions)),
                 )
                 .service(
                     web::resource("/pages/{id}/revisions/{rev}")
-                        .route(read().to(content_admin::show_revision)),
+                        .route(read().to(content_admin::revisions::show_revision)),
                 )
                 .service(
                     web::resource("/pages/{id}/revisions/{rev}/restore")
-                        .route(web::post().to(content_admin::restore_revision)),
+                        .route(web::post().to(content_admin::revisions::restore_revision)),
                 )
-                .service(web::resource("/preview").route(web::post().to(content_admin::preview)))
-                .service(web::resource("/links").route(read().to(content_admin::broken_links)))
+                .service(
+                    web::resource("/preview").route(web::post().to(content_admin::editor::preview)),
+                )
+                .service(
+                    web::resource("/links").route(read().to(content_admin::links::broken_links)),
+                )
                 .service(
                     web::resource("/redirects")
-                        .route(read().to(content_admin::list_redirects))
-                        .route(web::post().to(content_admin::create_redirect)),
+                        .route(read().to(content_admin::redirects::list_redirects))
+                        .route(web::post().to(content_admin::redirects::create_redirect)),
                 )
                 .service(
                     web::resource("/redirects/{id}/delete")
-                        .route(web::post().to(content_admin::delete_redirect)),
+                        .route(web::post().to(content_admin::redirects::delete_redirect)),
                 )
                 .service(
                     web::resource("/settings")

@@ -1,4 +1,4 @@
-//! The layer test (issue 14, "One-way house"): reads every `use crate::…` (grouped forms too) and
+//! The layer test (the one-way house): reads every `use crate::…` (grouped forms too) and
 //! every `crate::module::…` path in the code of the files under `src/` (`galley::…` in `main.rs`,
 //! which is the binary), and fails when a top-level module imports one in a higher layer of
 //! `LAYERS`, when top-level modules import each other in a cycle, or when a module is missing
@@ -51,12 +51,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("main", 5),
 ];
 
-/// Violations still present while the refactor is under way, each named by the part of its
-/// message before the first `:` (`web -> app`, `cycle content -> site -> content`). The test
-/// fails on any violation not listed here and on any entry that no longer occurs, so the list
-/// only shrinks. It must be empty when issue 14 is done.
-const KNOWN: &[&str] = &[];
-
 /// `from` names `to` at `at` (`src/web/ctx.rs:14`). An edge from a module to itself says only
 /// that the module exists (one per file), so an unlisted module fails even if it imports nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,35 +78,18 @@ fn modules_import_only_downward_and_never_in_a_cycle() {
         edges.iter().any(|e| e.from == "db" && e.to == "error"),
         "the scanner found no `crate::error` path in src/db: is it still reading the sources?"
     );
-    let found = violations(&edges, LAYERS);
-    let key = |v: &str| v.split(':').next().unwrap_or(v).trim().to_owned();
-    let new: Vec<&String> = found
+    let report: String = violations(&edges, LAYERS)
         .iter()
-        .filter(|v| !KNOWN.contains(&key(v).as_str()))
+        .map(|v| format!("\n  - {v}"))
         .collect();
-    let gone: Vec<&&str> = KNOWN
-        .iter()
-        .filter(|k| !found.iter().any(|v| key(v) == **k))
-        .collect();
-    let mut report = String::new();
-    for v in &new {
-        report.push_str(&format!("\n  - {v}"));
-    }
-    for k in &gone {
-        report.push_str(&format!(
-            "\n  - `{k}` no longer occurs: remove it from KNOWN"
-        ));
-    }
     assert!(
         report.is_empty(),
         "module layering (tests/layers.rs; lower layers never import higher ones):{report}"
     );
 }
 
-/// Issue 14 also wants files with one job each: none over `MAX_LINES`. Files still waiting for
-/// their split (paths under `src/`); the list only shrinks and must end empty.
+/// Files with one job each: a source file over `MAX_LINES` holds more than one.
 const MAX_LINES: usize = 500;
-const LONG_UNTIL_SPLIT: &[&str] = &["content/admin.rs", "content/pages.rs"];
 
 #[test]
 fn no_source_file_is_over_500_lines() {
@@ -123,21 +100,9 @@ fn no_source_file_is_over_500_lines() {
     let mut report = String::new();
     for rel in &files {
         let lines = fs::read_to_string(src.join(rel)).map_or(0, |t| t.lines().count());
-        let listed = LONG_UNTIL_SPLIT.contains(&rel.as_str());
-        if lines > MAX_LINES && !listed {
+        if lines > MAX_LINES {
             report.push_str(&format!(
                 "\n  - src/{rel} has {lines} lines: split it by job"
-            ));
-        } else if lines <= MAX_LINES && listed {
-            report.push_str(&format!(
-                "\n  - src/{rel} has {lines} lines: remove it from LONG_UNTIL_SPLIT"
-            ));
-        }
-    }
-    for rel in LONG_UNTIL_SPLIT {
-        if !files.iter().any(|f| f == rel) {
-            report.push_str(&format!(
-                "\n  - src/{rel} is gone: remove it from LONG_UNTIL_SPLIT"
             ));
         }
     }

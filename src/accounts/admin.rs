@@ -6,12 +6,13 @@ use serde::Deserialize;
 
 use crate::accounts::auth::new_password_errors;
 use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::management::{self, Change};
 use crate::accounts::session_store::SESSION_ID;
 use crate::accounts::users::{self, Role, UserError};
 use crate::accounts::views::{
     AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
 };
-use crate::accounts::{invites, password, sessions};
+use crate::accounts::{password, sessions};
 use crate::audit;
 use crate::clock::now;
 use crate::db;
@@ -108,24 +109,11 @@ pub async fn create_user(
         },
     );
     let result = db::run(&state.pool, move |c| {
-        crate::db::write(c, |c| {
-            let user = users::create(c, &email, &pw, role, now())?;
-            audit::record(
-                c,
-                &actor,
-                "user.create",
-                &format!("{} ({})", user.email, user.role),
-                now(),
-            )?;
-            let token = if with_link {
-                Some(invites::create(c, user.id, now())?)
-            } else {
-                None
-            };
-            Ok::<_, UserError>((user, token))
-        })
+        Ok::<_, AppError>(management::add_user(
+            c, &email, &pw, role, with_link, &actor,
+        ))
     })
-    .await;
+    .await?;
     match result {
         Ok((user, Some(token))) => {
             let link = Some(link_url(&state, &token));
@@ -139,8 +127,8 @@ pub async fn create_user(
             flash(&me.session, "success", format!("Added {}.", user.email));
             Ok(see_other("/admin/users"))
         }
-        Err(AppError::BadRequest(message)) => {
-            errors.add("email", message);
+        Err(e @ (UserError::Exists | UserError::Invalid(_))) => {
+            errors.add("email", e.to_string());
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &NewUserPage {
@@ -150,7 +138,7 @@ pub async fn create_user(
                 },
             )
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -194,32 +182,28 @@ pub async fn change_user(
         );
         return Ok(see_other(&format!("/admin/users/{id}")));
     }
+    let change = match form.action.as_str() {
+        "role" => Role::parse(&form.role).map(Change::Role),
+        "disable" => Some(Change::Disable),
+        "enable" => Some(Change::Enable),
+        "reset" => Some(Change::Reset),
+        "delete" => Some(Change::Delete),
+        _ => None,
+    };
+    let Some(change) = change else {
+        let message = if form.action == "role" {
+            "Choose admin or editor."
+        } else {
+            "Unknown action."
+        };
+        flash(&me.session, "error", message);
+        return Ok(see_other(&format!("/admin/users/{id}")));
+    };
     let actor = me.actor();
-    let action = form.action.clone();
     let result = db::run(&state.pool, move |c| {
-        crate::db::write(c, |c| {
-            let t = now();
-            let (user, token) = match action.as_str() {
-                "role" => {
-                    let role = Role::parse(&form.role)
-                        .ok_or_else(|| UserError::Invalid("Choose admin or editor.".into()))?;
-                    (users::set_role(c, id, role, t)?, None)
-                }
-                "disable" => (users::set_disabled(c, id, true, t)?, None),
-                "enable" => (users::set_disabled(c, id, false, t)?, None),
-                "reset" => {
-                    let user = users::find(c, id)?.ok_or(UserError::NotFound)?;
-                    (user, Some(invites::create(c, id, t)?))
-                }
-                "delete" => (users::delete(c, id)?, None),
-                _ => return Err(UserError::Invalid("Unknown action.".into())),
-            };
-            let target = format!("{} ({})", user.email, user.role);
-            audit::record(c, &actor, &format!("user.{action}"), &target, t)?;
-            Ok::<_, UserError>((user, token))
-        })
+        Ok::<_, AppError>(management::change_user(c, id, change, &actor))
     })
-    .await;
+    .await?;
     match result {
         Ok((user, Some(token))) => render(&UserPage {
             ctx: me.ctx,
@@ -248,11 +232,11 @@ pub async fn change_user(
             flash(&me.session, "success", message);
             Ok(see_other(&to))
         }
-        Err(AppError::BadRequest(message)) => {
-            flash(&me.session, "error", message);
+        Err(e @ (UserError::LastAdmin | UserError::Invalid(_))) => {
+            flash(&me.session, "error", e.to_string());
             Ok(see_other(&format!("/admin/users/{id}")))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -317,12 +301,7 @@ pub async fn change_password(
     }
     let (uid, sid, actor) = (me.user.id, current_sid(&me.session), me.actor());
     let ended = db::run(&state.pool, move |c| {
-        crate::db::write(c, |c| {
-            users::set_password_by_id(c, uid, &form.password, now())?;
-            let ended = sessions::end_for_user(c, uid, Some(&sid))?;
-            audit::record(c, &actor, "password.change", &actor.name, now())?;
-            Ok::<_, UserError>(ended)
-        })
+        management::change_own_password(c, uid, &form.password, &sid, &actor)
     })
     .await?;
     let others = if ended == 1 {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::accounts::login::{self, Attempt};
 use crate::accounts::session_store::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
 use crate::accounts::views::{LoginPage, SetPasswordPage};
-use crate::accounts::{invites, password};
+use crate::accounts::{invites, management, password};
 use crate::audit::{self, Actor};
 use crate::clock::now;
 use crate::db;
@@ -204,15 +204,9 @@ pub async fn set_password(
             },
         );
     }
-    let actor = Actor {
-        user_id: Some(user.id),
-        name: user.email.clone(),
-        ip: client_ip(&req),
-    };
+    let ip = client_ip(&req);
     db::run(&state.pool, move |c| {
-        invites::redeem(c, &t, &form.password, now())?;
-        audit::record(c, &actor, "password.set", &actor.name, now())?;
-        Ok::<_, crate::accounts::users::UserError>(())
+        management::set_password_by_link(c, &t, &form.password, &ip)
     })
     .await?;
     flash(

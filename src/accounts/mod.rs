@@ -5,6 +5,7 @@ pub mod auth;
 pub mod extract;
 pub mod invites;
 pub mod login;
+pub mod management;
 pub mod password;
 pub mod session_store;
 pub mod sessions;

@@ -5,11 +5,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::extract::{Admin, Editor};
-use crate::audit;
 use crate::clock::now;
-use crate::contact::outbox;
 use crate::contact::submissions::{self, Filter, STATUSES};
 use crate::contact::views::{InboxList, SubmissionShow};
+use crate::contact::{export, outbox};
 use crate::db;
 use crate::error::AppError;
 use crate::pagination::PageNumber;
@@ -81,7 +80,7 @@ pub async fn export_csv(
 ) -> Result<HttpResponse, AppError> {
     let filter = query.filter();
     let rows = db::run(&state.pool, move |c| submissions::all_matching(c, &filter)).await?;
-    let csv = submissions::to_csv(&rows).map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
+    let csv = export::to_csv(&rows).map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -146,20 +145,10 @@ pub async fn set_status(
     }
     let (status, actor) = (form.status.clone(), ed.actor());
     let changed = db::run(&state.pool, move |c| {
-        let n = submissions::set_status(c, id, &status, now())?;
-        if n > 0 {
-            audit::record(
-                c,
-                &actor,
-                "submission.status",
-                &format!("#{id} -> {status}"),
-                now(),
-            )?;
-        }
-        Ok::<_, diesel::result::Error>(n)
+        submissions::set_status(c, id, &status, &actor, now())
     })
     .await?;
-    if changed == 0 {
+    if !changed {
         return Err(AppError::NotFound);
     }
     flash(
@@ -192,15 +181,11 @@ pub async fn delete(
         return Ok(see_other(&format!("/admin/submissions/{id}")));
     }
     let actor = me.actor();
-    let n = db::run(&state.pool, move |c| {
-        let n = submissions::delete(c, id)?;
-        if n > 0 {
-            audit::record(c, &actor, "submission.delete", &format!("#{id}"), now())?;
-        }
-        Ok::<_, diesel::result::Error>(n)
+    let deleted = db::run(&state.pool, move |c| {
+        submissions::delete(c, id, &actor, now())
     })
     .await?;
-    if n == 0 {
+    if !deleted {
         return Err(AppError::NotFound);
     }
     flash(&me.session, "success", "The submission is deleted.");

@@ -2,6 +2,7 @@
 //! e-mails through an outbox that survives restarts and is shared safely by several instances.
 
 pub mod admin;
+pub mod export;
 pub mod mailer;
 pub mod outbox;
 pub mod public;

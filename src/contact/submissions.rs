@@ -1,10 +1,11 @@
 //! Contact submissions: validation, storage (with the notification queued in the same
-//! transaction), the per-address rate limit, the inbox queries, CSV export and spam retention.
+//! transaction), the per-address rate limit, the inbox queries and changes, and spam retention.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::accounts::users;
+use crate::audit::{self, Actor};
 use crate::contact::outbox::{self, NewMail};
 use crate::db::DbConnection;
 use crate::db::schema::contact_submissions as subs;
@@ -279,15 +280,25 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Submission> {
         .first(conn)
 }
 
+/// Sets a submission's status (one of `STATUSES`), with its audit entry; false when there is no
+/// such submission.
 pub fn set_status(
     conn: &mut DbConnection,
     id: i32,
     status: &str,
+    actor: &Actor,
     now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(subs::table.find(id))
-        .set((subs::status.eq(status), subs::updated_at.eq(now)))
-        .execute(conn)
+) -> QueryResult<bool> {
+    crate::db::write(conn, |conn| {
+        let changed = diesel::update(subs::table.find(id))
+            .set((subs::status.eq(status), subs::updated_at.eq(now)))
+            .execute(conn)?;
+        if changed > 0 {
+            let target = format!("#{id} -> {status}");
+            audit::record(conn, actor, "submission.status", &target, now)?;
+        }
+        Ok(changed > 0)
+    })
 }
 
 /// Opening a new submission marks it read.
@@ -298,8 +309,20 @@ pub fn open(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult
     find(conn, id)
 }
 
-pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::delete(subs::table.find(id)).execute(conn)
+/// Deletes a submission, with its audit entry; false when there is no such submission.
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i32,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::db::write(conn, |conn| {
+        let deleted = diesel::delete(subs::table.find(id)).execute(conn)?;
+        if deleted > 0 {
+            audit::record(conn, actor, "submission.delete", &format!("#{id}"), now)?;
+        }
+        Ok(deleted > 0)
+    })
 }
 
 /// Deletes spam older than `days` days; returns how many.
@@ -312,54 +335,9 @@ pub fn purge_spam(conn: &mut DbConnection, days: i64, now: NaiveDateTime) -> Que
     .execute(conn)
 }
 
-/// A cell a spreadsheet would read as a formula gets a leading apostrophe.
-fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_owned(),
-    }
-}
-
-/// The submissions as CSV (RFC 4180 quoting by the csv crate), safe to open in a spreadsheet.
-pub fn to_csv(rows: &[Submission]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "id",
-        "received_utc",
-        "status",
-        "name",
-        "email",
-        "subject",
-        "message",
-        "ip",
-    ])?;
-    for s in rows {
-        w.write_record([
-            s.id.to_string(),
-            s.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            s.status.clone(),
-            neutralise(&s.name),
-            neutralise(&s.email),
-            neutralise(&s.subject),
-            neutralise(&s.message),
-            neutralise(&s.ip),
-        ])?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(neutralise("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(neutralise("+1"), "'+1");
-        assert_eq!(neutralise("-1"), "'-1");
-        assert_eq!(neutralise("@cmd"), "'@cmd");
-        assert_eq!(neutralise("plain"), "plain");
-    }
 
     #[test]
     fn visitor_input_is_checked() {

@@ -2,11 +2,13 @@
 
 pub mod admin;
 pub mod admin_views;
+pub mod editing;
 pub mod links;
 pub mod pages;
 pub mod public;
 pub mod redirects;
 pub mod revisions;
+pub mod saving;
 pub mod structured_data;
 pub mod transfer;
 pub mod views;

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::content::pages::{self, Page, PageInput, SaveError, Status};
+use crate::audit::{self, Actor};
+use crate::content::pages::{self, Page, PageInput, Status};
+use crate::content::saving::{self, SaveError};
 use crate::db::DbConnection;
 use crate::slug;
 
@@ -202,9 +204,15 @@ fn describe_toml_error(front: &str, e: &toml::de::Error) -> String {
     )
 }
 
-/// Imports `files`: parents before children, each page in its own transaction, so one bad file
-/// never stops the others. Pages are matched by path; unchanged pages are left untouched.
-pub fn import(conn: &mut DbConnection, files: Vec<SourceFile>, now: NaiveDateTime) -> ImportReport {
+/// Imports `files`: parents before children, each page in its own transaction (with its audit
+/// entry, as `actor`), so one bad file never stops the others. Pages are matched by path;
+/// unchanged pages are left untouched.
+pub fn import(
+    conn: &mut DbConnection,
+    files: Vec<SourceFile>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> ImportReport {
     let mut report = ImportReport::default();
     let mut parsed = Vec::new();
     let mut seen = HashSet::new();
@@ -230,7 +238,7 @@ pub fn import(conn: &mut DbConnection, files: Vec<SourceFile>, now: NaiveDateTim
         (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
     });
     for (rel, p) in parsed {
-        match import_one(conn, &p, now) {
+        match import_one(conn, &p, actor, now) {
             Ok(Outcome::Created) => report.created += 1,
             Ok(Outcome::Updated) => report.updated += 1,
             Ok(Outcome::Unchanged) => report.unchanged += 1,
@@ -247,7 +255,12 @@ enum Outcome {
     Unchanged,
 }
 
-fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result<Outcome, String> {
+fn import_one(
+    conn: &mut DbConnection,
+    p: &Parsed,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Outcome, String> {
     let (parent_path, slug) = match p.path.rsplit_once('/') {
         Some((parent, slug)) => (Some(parent), slug),
         None => (None, p.path.as_str()),
@@ -275,22 +288,31 @@ fn import_one(conn: &mut DbConnection, p: &Parsed, now: NaiveDateTime) -> Result
         nav_order: p.front.order,
         in_nav: p.front.in_nav,
         // Normalised as saving stores them, so an unchanged file compares equal.
-        related_pins: pages::normalise_pins(&p.front.related.join("\n")),
+        related_pins: saving::normalise_pins(&p.front.related.join("\n")),
     };
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),
         e @ SaveError::Conflict { .. } => e.to_string(),
         SaveError::Database(e) => format!("database error: {e}"),
     };
-    match pages::find_by_path(conn, &p.path).map_err(|e| e.to_string())? {
-        None => pages::create(conn, &input, None, "Imported", now)
-            .map(|_| Outcome::Created)
-            .map_err(describe),
-        Some(existing) if same_content(&existing.to_input(), &input) => Ok(Outcome::Unchanged),
-        Some(existing) => pages::update(conn, existing.id, &input, None, None, "Imported", now)
-            .map(|_| Outcome::Updated)
-            .map_err(describe),
-    }
+    crate::db::write(conn, |conn| {
+        let (outcome, action) = match pages::find_by_path(conn, &p.path)? {
+            None => {
+                saving::create(conn, &input, None, "Imported", now)?;
+                (Outcome::Created, "page.import.create")
+            }
+            Some(existing) if same_content(&existing.to_input(), &input) => {
+                return Ok(Outcome::Unchanged);
+            }
+            Some(existing) => {
+                saving::update(conn, existing.id, &input, None, None, "Imported", now)?;
+                (Outcome::Updated, "page.import.update")
+            }
+        };
+        audit::record(conn, actor, action, &format!("/{}", p.path), now)?;
+        Ok(outcome)
+    })
+    .map_err(describe)
 }
 
 /// Equal as far as an import can tell (a published page without a time keeps its own).

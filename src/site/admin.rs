@@ -15,6 +15,7 @@ use crate::db::schema::{page_revisions, pages as pages_table, users as users_tab
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::pagination::PageNumber;
+use crate::site::changes;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
 use crate::snapshot::settings::Settings;
 use crate::state::AppState;
@@ -207,19 +208,7 @@ pub async fn update_settings(
     };
     let actor = me.actor();
     db::run(&state.pool, move |c| {
-        crate::db::write(c, |c| {
-            if let Some(id) = settings.home_page_id {
-                pages::find(c, id)?;
-            }
-            settings.save(c)?;
-            audit::record(
-                c,
-                &actor,
-                "settings.update",
-                &settings.site_name,
-                crate::clock::now(),
-            )
-        })
+        changes::update_settings(c, &settings, &actor)
     })
     .await?;
     state.refresh().await?;

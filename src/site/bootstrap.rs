@@ -3,8 +3,9 @@
 
 use crate::accounts::password;
 use crate::accounts::users::{self, Role};
+use crate::audit::Actor;
 use crate::config::Config;
-use crate::content::{pages, transfer};
+use crate::content::{pages, saving, transfer};
 use crate::db::{self, DbConnection};
 use crate::site::demo;
 use crate::snapshot::settings::{self, Settings};
@@ -29,7 +30,7 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
             ..Default::default()
         };
         report.rerendered =
-            pages::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
+            saving::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
         ensure_secret(conn)?;
         let initialised = settings::get(conn, INITIALISED_KEY)
             .map_err(|e| e.to_string())?
@@ -70,7 +71,7 @@ fn first_start(
         report.new_admin = Some((users::normalise_email(&config.admin_email), password));
     }
     if config.demo && pages::count(conn).map_err(|e| e.to_string())? == 0 {
-        let imported = transfer::import(conn, demo::files(), now);
+        let imported = transfer::import(conn, demo::files(), &Actor::first_start(), now);
         if let Some((file, reason)) = imported.errors.first() {
             return Err(format!("demo content: {}: {reason}", file.display()));
         }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod bootstrap;
+pub mod changes;
 pub mod demo;
 pub mod feed;
 pub mod health;

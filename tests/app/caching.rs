@@ -4,7 +4,7 @@
 use actix_web::test::TestRequest;
 use galley::accounts::users::Role;
 use galley::config::Config;
-use galley::content::pages;
+use galley::content::{pages, saving};
 
 use crate::common::TestApp;
 use crate::common::fixtures::{in_seconds, page};
@@ -73,7 +73,7 @@ async fn etags_and_conditional_requests(app: TestApp) {
         ..p.to_input()
     };
     app.write(move |c| {
-        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let r = app
@@ -193,7 +193,7 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
         ..p.to_input()
     };
     app.write(move |c| {
-        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     assert_eq!(app.get("/secret").await.status, 404);
@@ -290,7 +290,7 @@ async fn another_instance_sees_changes_within_a_second(app: TestApp) {
         ..p.to_input()
     };
     app.write(move |c| {
-        pages::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;

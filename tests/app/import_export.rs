@@ -52,14 +52,28 @@ async fn rows(app: &TestApp) -> Vec<Row> {
 }
 
 async fn import_dir(app: &TestApp, dir: PathBuf) -> transfer::ImportReport {
-    app.write(move |c| transfer::import(c, transfer::read_dir(&dir).unwrap(), galley::clock::now()))
-        .await
+    app.write(move |c| {
+        transfer::import(
+            c,
+            transfer::read_dir(&dir).unwrap(),
+            &galley::audit::Actor::cli(),
+            galley::clock::now(),
+        )
+    })
+    .await
 }
 
 async fn import_export_import_round_trip(app: TestApp) {
     // The demo site plus a draft and a scheduled page with awkward text.
     let report = app
-        .write(|c| transfer::import(c, galley::site::demo::files(), galley::clock::now()))
+        .write(|c| {
+            transfer::import(
+                c,
+                galley::site::demo::files(),
+                &galley::audit::Actor::cli(),
+                galley::clock::now(),
+            )
+        })
         .await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert!(report.created >= 15);

@@ -1,7 +1,7 @@
 //! Links between pages: related pages (pinned and computed), backlinks, and the broken-links report.
 
 use galley::accounts::users::Role;
-use galley::content::pages;
+use galley::content::{pages, saving};
 
 use crate::common::TestApp;
 use crate::common::fixtures::page;
@@ -103,7 +103,7 @@ async fn backlinks_follow_saves(app: TestApp) {
         ..a.to_input()
     };
     app.write(move |c| {
-        pages::update(c, a.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, a.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let b = app
@@ -114,7 +114,7 @@ async fn backlinks_follow_saves(app: TestApp) {
         ..b.to_input()
     };
     app.write(move |c| {
-        pages::update(c, b.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, b.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let back = app.get("/target").await.body;
@@ -142,7 +142,7 @@ async fn broken_links_report(app: TestApp) {
         ..moving.to_input()
     };
     app.write(move |c| {
-        pages::update(c, moving.id, &input, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, moving.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let pw = app.user("ed@example.com", Role::Editor).await;

@@ -1,7 +1,7 @@
 //! Site search on both backends: ranking, phrases, prefixes, accents, hostile input, visibility,
 //! and an index that follows every change.
 
-use galley::content::pages;
+use galley::content::{pages, saving};
 
 use crate::common::TestApp;
 use crate::common::fixtures::{in_seconds, page};
@@ -204,7 +204,7 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
     };
     let id = p.id;
     app.write(move |c| {
-        pages::update(c, id, &edited, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, id, &edited, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     assert!(
@@ -225,7 +225,7 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .to_input()
     };
     app.write(move |c| {
-        pages::update(c, id, &renamed, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, id, &renamed, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let body = app.get("/search?q=walrus").await.body;
@@ -241,7 +241,7 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .to_input()
     };
     app.write(move |c| {
-        pages::update(c, id, &unpublished, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, id, &unpublished, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     assert!(titles(&app, "walrus").await.is_empty(), "unpublish");
@@ -253,11 +253,11 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
             .to_input()
     };
     app.write(move |c| {
-        pages::update(c, id, &republished, None, None, "", galley::clock::now()).unwrap()
+        saving::update(c, id, &republished, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     assert_eq!(titles(&app, "walrus").await, ["Sea walrus"], "publish");
-    app.write(move |c| pages::delete(c, id, None, galley::clock::now()).unwrap())
+    app.write(move |c| saving::delete(c, id, None, galley::clock::now()).unwrap())
         .await;
     assert!(titles(&app, "walrus").await.is_empty(), "delete");
 }

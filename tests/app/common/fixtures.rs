@@ -2,7 +2,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use galley::content::pages::{self, Page, PageInput, Status};
+use galley::content::pages::{Page, PageInput, Status};
+use galley::content::saving;
 
 use super::TestApp;
 
@@ -66,7 +67,7 @@ impl PageBuilder {
     }
     pub async fn create(self, app: &TestApp) -> Page {
         let input = self.input;
-        app.write(move |c| pages::create(c, &input, None, "", galley::clock::now()))
+        app.write(move |c| saving::create(c, &input, None, "", galley::clock::now()))
             .await
             .expect("create page")
     }

@@ -1,0 +1,259 @@
+//! The page editor: new and edit forms, saving (with the edit-conflict rule) and the live preview.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::accounts::extract::Editor;
+use crate::content::admin_views::*;
+use crate::content::editing;
+use crate::content::pages::{self};
+use crate::content::revisions;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::markdown;
+use crate::state::AppState;
+use crate::validation::FieldErrors;
+use crate::web::csrf::CsrfForm;
+use crate::web::ctx::flash;
+use crate::web::{render, render_status, see_other};
+
+/// Pages that can hold `page_id` (all but the home page, itself and its descendants), indented.
+fn parent_options(
+    conn: &mut DbConnection,
+    page_id: Option<i32>,
+) -> diesel::QueryResult<Vec<ParentOption>> {
+    let all = pages::list_for_admin(conn)?;
+    let own_path = all
+        .iter()
+        .find(|(p, _)| Some(p.id) == page_id)
+        .map(|(p, _)| p.path.clone());
+    Ok(all
+        .into_iter()
+        .filter(|(p, _)| !p.path.is_empty())
+        .filter(|(p, _)| {
+            own_path
+                .as_ref()
+                .is_none_or(|own| p.path != *own && !p.path.starts_with(&format!("{own}/")))
+        })
+        .map(|(p, depth)| ParentOption {
+            id: p.id,
+            label: format!("{}{} (/{})", "— ".repeat(depth), p.title, p.path),
+        })
+        .collect())
+}
+
+struct Editing {
+    page_id: Option<i32>,
+    public_url: Option<String>,
+    is_home: bool,
+}
+
+async fn render_editor(
+    ed: Editor,
+    state: &AppState,
+    editing: Editing,
+    form: PageForm,
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let id = editing.page_id;
+    let parents = db::run(&state.pool, move |c| parent_options(c, id)).await?;
+    let preview = (form.action == "preview").then(|| markdown::render(&form.body).html);
+    let view = PageEdit {
+        ctx: ed.ctx,
+        page_id: editing.page_id,
+        public_url: editing.public_url,
+        is_home: editing.is_home,
+        form,
+        errors,
+        parents,
+        preview,
+        conflict,
+    };
+    render_status(status, &view)
+}
+
+pub async fn new_page(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let editing = Editing {
+        page_id: None,
+        public_url: None,
+        is_home: false,
+    };
+    render_editor(
+        ed,
+        &state,
+        editing,
+        PageForm::new_page(),
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn edit_page(
+    ed: Editor,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let page = db::run(&state.pool, move |c| pages::find(c, id)).await?;
+    let editing = Editing {
+        page_id: Some(id),
+        public_url: Some(format!("/{}", page.path)),
+        is_home: page.path.is_empty(),
+    };
+    render_editor(
+        ed,
+        &state,
+        editing,
+        PageForm::from_page(&page),
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create_page(
+    ed: Editor,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<PageForm>,
+) -> Result<HttpResponse, AppError> {
+    submit(ed, state, None, form).await
+}
+
+pub async fn update_page(
+    ed: Editor,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<PageForm>,
+) -> Result<HttpResponse, AppError> {
+    submit(ed, state, Some(id.into_inner()), form).await
+}
+
+/// Shared by create and update: preview, validate, save, or re-render with what to fix.
+async fn submit(
+    ed: Editor,
+    state: web::Data<AppState>,
+    id: Option<i32>,
+    form: PageForm,
+) -> Result<HttpResponse, AppError> {
+    let existing = match id {
+        Some(id) => Some(db::run(&state.pool, move |c| pages::find(c, id)).await?),
+        None => None,
+    };
+    let editing = Editing {
+        page_id: id,
+        public_url: existing.as_ref().map(|p| format!("/{}", p.path)),
+        is_home: existing.as_ref().is_some_and(|p| p.path.is_empty()),
+    };
+    if form.action == "preview" {
+        return render_editor(
+            ed,
+            &state,
+            editing,
+            form,
+            FieldErrors::default(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let input = match form.to_input(editing.is_home) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render_editor(
+                ed,
+                &state,
+                editing,
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (actor, note, expected) = (ed.actor(), form.note.clone(), form.expected_version());
+    match db::run(&state.pool, move |c| {
+        editing::save(c, id, &input, expected, &actor, &note)
+    })
+    .await
+    {
+        Ok(page) => {
+            state.refresh().await?;
+            let verb = if id.is_some() { "Saved" } else { "Created" };
+            flash(
+                &ed.session,
+                "success",
+                format!("{verb} “{}” ({}).", page.title, page.status),
+            );
+            Ok(see_other(&format!("/admin/pages/{}/edit", page.id)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            render_editor(
+                ed,
+                &state,
+                editing,
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict(version)) => {
+            let page_id = id.unwrap_or_default();
+            let latest = db::run(&state.pool, move |c| revisions::list(c, page_id)).await?;
+            let revision_url = latest
+                .first()
+                .map_or(format!("/admin/pages/{page_id}/revisions"), |r| {
+                    format!("/admin/pages/{page_id}/revisions/{}", r.id)
+                });
+            // Saving again from here overwrites the other version, deliberately.
+            let form = PageForm {
+                version: version.to_string(),
+                ..form
+            };
+            let conflict = Some(Conflict {
+                version,
+                revision_url,
+            });
+            render_editor(
+                ed,
+                &state,
+                editing,
+                form,
+                FieldErrors::default(),
+                conflict,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PreviewForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// The live preview: the same renderer as the public page, returned as an HTML fragment.
+pub async fn preview(
+    _: Editor,
+    CsrfForm(form): CsrfForm<PreviewForm>,
+) -> Result<HttpResponse, AppError> {
+    let body = form.body;
+    let rendered = web::block(move || markdown::render(&body))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    render(&Preview {
+        body: rendered.html,
+        toc: rendered.toc,
+    })
+}

@@ -1,0 +1,103 @@
+//! The pages list: the tree of pages with filters, search and pagination.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::accounts::extract::Editor;
+use crate::content::admin_views::*;
+use crate::content::pages::{self, Status};
+use crate::db::{self};
+use crate::error::AppError;
+use crate::pagination::{PageNumber, Pagination};
+use crate::search::{self, Query};
+use crate::state::AppState;
+use crate::web::render;
+
+const PER_PAGE: usize = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    hub: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: PageNumber,
+}
+
+pub async fn list_pages(
+    ed: Editor,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let all = db::run(&state.pool, pages::list_for_admin).await?;
+    let now = ed.ctx.now;
+    let hubs: Vec<ParentOption> = {
+        let parents: std::collections::HashSet<i32> =
+            all.iter().filter_map(|(p, _)| p.parent_id).collect();
+        all.iter()
+            .filter(|(p, _)| parents.contains(&p.id))
+            .map(|(p, _)| ParentOption {
+                id: p.id,
+                label: p.title.clone(),
+            })
+            .collect()
+    };
+    let hub: Option<i32> = query.hub.parse().ok();
+    // The same full-text search as the public site, over every page, drafts included.
+    let q = Query::parse(&query.q);
+    let ranked: Option<Vec<i32>> = if q.is_empty() {
+        None
+    } else {
+        let q = q.clone();
+        Some(db::run(&state.pool, move |c| search::search(c, &q)).await?)
+    };
+    let tree = query.status.is_empty() && hub.is_none() && ranked.is_none();
+    let mut all = all;
+    if let Some(ids) = &ranked {
+        let rank: std::collections::HashMap<i32, usize> =
+            ids.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+        all.retain(|(p, _)| rank.contains_key(&p.id));
+        all.sort_by_key(|(p, _)| rank[&p.id]);
+    }
+    let rows: Vec<PageRow> = all
+        .into_iter()
+        .filter(|(p, _)| query.status.is_empty() || p.status == query.status)
+        .filter(|(p, _)| hub.is_none() || p.parent_id == hub || Some(p.id) == hub)
+        .map(|(p, depth)| PageRow {
+            live: p.status != Status::Draft.as_str() && p.publish_at.is_some_and(|t| t <= now),
+            depth: if tree { depth } else { 0 },
+            id: p.id,
+            title: p.title,
+            path: p.path,
+            status: p.status,
+            publish_at: p.publish_at,
+            updated_at: p.updated_at,
+            author: p.author,
+        })
+        .collect();
+    let total = rows.len();
+    let pagination = Pagination::new(query.page, total, PER_PAGE);
+    let rows = pagination.slice(rows);
+    let filters = serde_urlencoded::to_string([
+        ("status", &query.status),
+        ("hub", &query.hub),
+        ("q", &query.q),
+    ])
+    .unwrap_or_default();
+    let view = PagesList {
+        ctx: ed.ctx,
+        rows,
+        total,
+        status: query.status.clone(),
+        hub: query.hub.clone(),
+        q: query.q.clone(),
+        hubs,
+        pagination,
+        base: format!("/admin/pages?{filters}&"),
+        tree,
+    };
+    render(&view)
+}

@@ -1,0 +1,136 @@
+//! What editors do to pages and redirects, each with its revision and audit entry in one
+//! transaction that the function owns: the handlers call these and nothing below them.
+
+use crate::audit::{self, Actor};
+use crate::content::pages::{self, Page, PageInput, Status};
+use crate::content::redirects::{self, Redirect};
+use crate::content::revisions;
+use crate::content::saving::{self, DeleteError, SaveError};
+use crate::db::DbConnection;
+
+/// The audit action of a save: publishing is recorded as such.
+fn save_action(before: Option<&Page>, after: &Page) -> &'static str {
+    let was_public = before.is_some_and(|b| b.status() != Status::Draft);
+    match (before, after.status()) {
+        (_, Status::Published | Status::Scheduled) if !was_public => "page.publish",
+        (Some(_), Status::Draft) if was_public => "page.unpublish",
+        (None, _) => "page.create",
+        _ => "page.update",
+    }
+}
+
+/// Creates or updates a page with its revision and audit entry, in one transaction.
+pub fn save(
+    conn: &mut DbConnection,
+    id: Option<i32>,
+    input: &PageInput,
+    expected: Option<i32>,
+    actor: &Actor,
+    note: &str,
+) -> Result<Page, SaveError> {
+    crate::db::write(conn, |conn| {
+        let now = crate::clock::now();
+        let before = id.map(|id| pages::find(conn, id)).transpose()?;
+        let page = match id {
+            None => saving::create(conn, input, actor.user_id, note, now)?,
+            Some(id) => saving::update(conn, id, input, expected, actor.user_id, note, now)?,
+        };
+        let action = save_action(before.as_ref(), &page);
+        audit::record(
+            conn,
+            actor,
+            action,
+            &format!("/{} ({})", page.path, page.status),
+            now,
+        )?;
+        if action == "page.publish" && before.is_none() {
+            audit::record(conn, actor, "page.create", &format!("/{}", page.path), now)?;
+        }
+        Ok(page)
+    })
+}
+
+/// Restores a revision's text (title, summary, body) as a new save, itself a revision.
+pub fn restore_revision(
+    conn: &mut DbConnection,
+    id: i32,
+    rev: i32,
+    actor: &Actor,
+) -> Result<Page, SaveError> {
+    crate::db::write(conn, |c| {
+        let (page, revision) = (pages::find(c, id)?, revisions::find(c, id, rev)?);
+        let input = PageInput {
+            title: revision.title,
+            summary: revision.summary,
+            body_md: revision.body_md,
+            ..page.to_input()
+        };
+        let note = format!("Restored from version {}", revision.version);
+        let now = crate::clock::now();
+        let saved = saving::update(c, id, &input, Some(page.version), actor.user_id, &note, now)?;
+        audit::record(
+            c,
+            actor,
+            "page.restore",
+            &format!("/{} to version {}", saved.path, revision.version),
+            now,
+        )?;
+        Ok(saved)
+    })
+}
+
+/// Deletes a page without children, optionally leaving a redirect at its path.
+pub fn delete_page(
+    conn: &mut DbConnection,
+    id: i32,
+    redirect_to: Option<&str>,
+    actor: &Actor,
+) -> Result<Page, DeleteError> {
+    crate::db::write(conn, |c| {
+        let now = crate::clock::now();
+        let page = saving::delete(c, id, redirect_to, now)?;
+        audit::record(c, actor, "page.delete", &format!("/{}", page.path), now)?;
+        Ok(page)
+    })
+}
+
+/// Adds (or replaces) the redirect from `from` to `to`.
+pub fn add_redirect(
+    conn: &mut DbConnection,
+    from: &str,
+    to: &str,
+    actor: &Actor,
+) -> diesel::QueryResult<()> {
+    crate::db::write(conn, |c| {
+        let now = crate::clock::now();
+        redirects::add(c, from, to, now)?;
+        audit::record(
+            c,
+            actor,
+            "redirect.create",
+            &format!("/{from} -> {}", redirects::location(to)),
+            now,
+        )
+    })
+}
+
+/// Removes a redirect; `None` when there was none with that id.
+pub fn remove_redirect(
+    conn: &mut DbConnection,
+    id: i32,
+    actor: &Actor,
+) -> diesel::QueryResult<Option<Redirect>> {
+    crate::db::write(conn, |c| {
+        let removed = redirects::delete(c, id)?;
+        if let Some(r) = &removed {
+            audit::record(
+                c,
+                actor,
+                "redirect.delete",
+                &format!("/{} -> {}", r.from_path, redirects::location(&r.to_path)),
+                crate::clock::now(),
+            )?;
+        }
+        Ok(removed)
+    })
+}

@@ -1,0 +1,448 @@
+//! Saving pages: validation, paths (moves take their descendants along and leave redirects),
+//! Markdown rendered and sanitised here, once, revisions, links, deletion, and re-rendering pages
+//! stored by an older renderer.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::content::pages::{
+    MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, has_children,
+    path_taken,
+};
+use crate::content::{redirects, revisions, structured_data};
+use crate::db::DbConnection;
+use crate::db::schema::pages;
+use crate::markdown::{self, RENDERER_VERSION};
+use crate::search;
+use crate::slug;
+use crate::snapshot::version::bump_content_version;
+use crate::validation::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("invalid page: {0}")]
+    Invalid(FieldErrors),
+    /// Someone saved the page since the editor opened it.
+    #[error("the page was changed by someone else (now at version {current_version})")]
+    Conflict { current_version: i32 },
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<SaveError> for crate::error::AppError {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Invalid(errors) => crate::error::AppError::Invalid(errors),
+            SaveError::Conflict { current_version } => {
+                crate::error::AppError::Conflict(current_version)
+            }
+            SaveError::Database(e) => e.into(),
+        }
+    }
+}
+
+fn trunc_subsecs(t: NaiveDateTime) -> NaiveDateTime {
+    chrono::SubsecRound::trunc_subsecs(t, 6)
+}
+
+fn join_path(parent_path: Option<&str>, slug: &str) -> String {
+    match parent_path {
+        Some(p) if !p.is_empty() => format!("{p}/{slug}"),
+        _ => slug.to_owned(),
+    }
+}
+
+/// Checks the input and works out the page's path. `id` is the page being edited, if any.
+fn validate(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    id: Option<i32>,
+) -> Result<String, SaveError> {
+    let mut errors = FieldErrors::default();
+    let title = input.title.trim();
+    if errors.check_text("title", title) {
+    } else if title.is_empty() {
+        errors.add("title", "Give the page a title.");
+    } else if title.chars().count() > MAX_TITLE {
+        errors.add(
+            "title",
+            format!("Keep the title under {MAX_TITLE} characters."),
+        );
+    }
+    errors.check_text("seo_title", input.seo_title.as_deref().unwrap_or(""));
+    if errors.check_text("summary", &input.summary) {
+    } else if input.summary.chars().count() > MAX_SUMMARY {
+        errors.add(
+            "summary",
+            format!("Keep the summary under {MAX_SUMMARY} characters."),
+        );
+    }
+    if errors.check_text("body", &input.body_md) {
+    } else if input.body_md.len() > MAX_BODY {
+        errors.add(
+            "body",
+            format!("The text is too long (at most {MAX_BODY} bytes)."),
+        );
+    }
+    let home = input.slug.is_empty() && input.parent_id.is_none();
+    if !home && !slug::is_valid(&input.slug) {
+        errors.add(
+            "slug",
+            "Use lowercase letters, digits and single hyphens (for example: getting-started).",
+        );
+    }
+    if input.status == Status::Scheduled && input.publish_at.is_none() {
+        errors.add("publish_at", "Choose when the page should be published.");
+    }
+    let parent_path = match input.parent_id {
+        None => None,
+        Some(pid) => match pages::table
+            .find(pid)
+            .select(pages::path)
+            .first::<String>(conn)
+            .optional()?
+        {
+            None => {
+                errors.add("parent_id", "The chosen parent page does not exist.");
+                None
+            }
+            Some(p) if p.is_empty() => {
+                errors.add("parent_id", "The home page cannot have child pages.");
+                None
+            }
+            Some(p) => {
+                let own = id
+                    .map(|i| {
+                        pages::table
+                            .find(i)
+                            .select(pages::path)
+                            .first::<String>(conn)
+                    })
+                    .transpose()?;
+                if let Some(own) =
+                    own.filter(|o| Some(pid) == id || p == *o || p.starts_with(&format!("{o}/")))
+                {
+                    errors.add(
+                        "parent_id",
+                        format!("A page cannot be placed under itself (/{own})."),
+                    );
+                }
+                Some(p)
+            }
+        },
+    };
+    let path = join_path(parent_path.as_deref(), &input.slug);
+    if errors.get("slug").is_none()
+        && errors.get("parent_id").is_none()
+        && path_taken(conn, &path, id)?
+    {
+        errors.add(
+            "slug",
+            format!("Another page already uses the address /{path}."),
+        );
+    }
+    if errors.is_empty() {
+        Ok(path)
+    } else {
+        Err(SaveError::Invalid(errors))
+    }
+}
+
+/// When a published page went (or goes) live: keep its first publication time.
+fn effective_publish_at(
+    input: &PageInput,
+    existing: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    match input.status {
+        Status::Published => Some(
+            input
+                .publish_at
+                .filter(|t| *t <= now)
+                .or(existing.filter(|t| *t <= now))
+                .unwrap_or(now),
+        ),
+        Status::Scheduled | Status::Draft => input.publish_at,
+    }
+    .map(trunc_subsecs)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pages)]
+struct NewPage<'a> {
+    parent_id: Option<i32>,
+    slug: &'a str,
+    path: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    seo_title: Option<&'a str>,
+    body_md: &'a str,
+    body_html: &'a str,
+    toc_html: &'a str,
+    faq_json: &'a str,
+    renderer_version: i32,
+    status: &'a str,
+    publish_at: Option<NaiveDateTime>,
+    nav_order: i32,
+    in_nav: bool,
+    version: i32,
+    author_id: Option<i32>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    search_title: &'a str,
+    search_body: &'a str,
+    body_text: &'a str,
+    related_pins: &'a str,
+}
+
+fn clean_seo_title(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Creates a page; Markdown is rendered here, once. Records the first revision.
+pub fn create(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    author_id: Option<i32>,
+    note: &str,
+    now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    crate::db::write(conn, |conn| {
+        let path = validate(conn, input, None)?;
+        let rendered = markdown::render(&input.body_md);
+        let text = search::IndexText::new(input.title.trim(), &input.body_md);
+        diesel::insert_into(pages::table)
+            .values(NewPage {
+                parent_id: input.parent_id,
+                slug: &input.slug,
+                path: &path,
+                title: input.title.trim(),
+                summary: input.summary.trim(),
+                seo_title: clean_seo_title(&input.seo_title),
+                body_md: &input.body_md,
+                body_html: rendered.html.as_str(),
+                toc_html: rendered.toc.as_str(),
+                faq_json: &structured_data::faq_questions(&rendered.faq),
+                renderer_version: RENDERER_VERSION,
+                status: input.status.as_str(),
+                publish_at: effective_publish_at(input, None, now),
+                nav_order: input.nav_order,
+                in_nav: input.in_nav,
+                version: 1,
+                author_id,
+                created_at: now,
+                updated_at: now,
+                search_title: &text.title,
+                search_body: &text.body,
+                body_text: &text.plain,
+                related_pins: &normalise_pins(&input.related_pins),
+            })
+            .execute(conn)?;
+        let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
+        redirects::remove_from(conn, &path)?;
+        derive_links(conn, &page, &rendered.links, std::slice::from_ref(&path))?;
+        revisions::record(conn, &page, author_id, note, now)?;
+        bump_content_version(conn)?;
+        Ok(page)
+    })
+}
+
+/// Updates a page and records a revision. `expected_version` is the version the editor started
+/// from: if someone saved since, the save is refused. A new path (slug or parent changed) moves
+/// the descendants along and leaves 301 redirects at every old path.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i32,
+    input: &PageInput,
+    expected_version: Option<i32>,
+    author_id: Option<i32>,
+    note: &str,
+    now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    crate::db::write(conn, |conn| {
+        let existing = find(conn, id)?;
+        if expected_version.is_some_and(|v| v != existing.version) {
+            return Err(SaveError::Conflict {
+                current_version: existing.version,
+            });
+        }
+        let path = validate(conn, input, Some(id))?;
+        let rendered = markdown::render(&input.body_md);
+        let text = search::IndexText::new(input.title.trim(), &input.body_md);
+        diesel::update(pages::table.find(id))
+            .set((
+                pages::parent_id.eq(input.parent_id),
+                pages::slug.eq(&input.slug),
+                pages::path.eq(&path),
+                pages::title.eq(input.title.trim()),
+                pages::summary.eq(input.summary.trim()),
+                pages::seo_title.eq(clean_seo_title(&input.seo_title)),
+                pages::body_md.eq(&input.body_md),
+                pages::body_html.eq(rendered.html.as_str()),
+                pages::toc_html.eq(rendered.toc.as_str()),
+                pages::faq_json.eq(structured_data::faq_questions(&rendered.faq)),
+                pages::renderer_version.eq(RENDERER_VERSION),
+                pages::status.eq(input.status.as_str()),
+                pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
+                pages::nav_order.eq(input.nav_order),
+                pages::in_nav.eq(input.in_nav),
+                pages::related_pins.eq(normalise_pins(&input.related_pins)),
+                pages::version.eq(existing.version + 1),
+                pages::author_id.eq(author_id.or(existing.author_id)),
+                pages::updated_at.eq(now),
+                pages::search_title.eq(&text.title),
+                pages::search_body.eq(&text.body),
+                pages::body_text.eq(&text.plain),
+            ))
+            .execute(conn)?;
+        let mut moved_to = Vec::new();
+        if path != existing.path {
+            let mut moves = move_descendants(conn, &existing.path, &path)?;
+            moves.push((existing.path.clone(), path.clone()));
+            for (old, new) in moves {
+                redirects::add(conn, &old, &new, now)?;
+                moved_to.push(new);
+            }
+        }
+        let page = find(conn, id)?;
+        derive_links(conn, &page, &rendered.links, &moved_to)?;
+        revisions::record(conn, &page, author_id, note, now)?;
+        bump_content_version(conn)?;
+        Ok(page)
+    })
+}
+
+/// Pinned related paths, normalised: one site path per line, without slashes at the ends.
+pub fn normalise_pins(pins: &str) -> String {
+    let mut paths: Vec<String> = pins
+        .lines()
+        .filter_map(|l| {
+            crate::markdown::internal_path(&format!("/{}", l.trim().trim_start_matches('/')))
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    paths.dedup();
+    paths.truncate(10);
+    paths.join("\n")
+}
+
+/// After a save: the page's outgoing links, the backlinks of the pages it links (or linked) to and
+/// of `new_paths` (pages that just arrived at an address), and its related pages.
+fn derive_links(
+    conn: &mut DbConnection,
+    page: &Page,
+    links: &[String],
+    new_paths: &[String],
+) -> QueryResult<()> {
+    let mut affected = crate::content::links::record(conn, page.id, links)?;
+    affected.extend(new_paths.iter().cloned());
+    crate::content::links::refresh_backlinks(conn, &affected)?;
+    crate::content::links::refresh_related(conn, page.id, &page.title)
+}
+
+/// Rewrites the paths under `old` to live under `new`; returns each (old, new) pair.
+fn move_descendants(
+    conn: &mut DbConnection,
+    old: &str,
+    new: &str,
+) -> QueryResult<Vec<(String, String)>> {
+    let prefix = format!("{old}/");
+    let rows: Vec<(i32, String)> = pages::table
+        .filter(
+            pages::path
+                .like(format!("{}%", crate::db::escape_like(&prefix)))
+                .escape('\\'),
+        )
+        .select((pages::id, pages::path))
+        .load(conn)?;
+    let mut moves = Vec::with_capacity(rows.len());
+    for (id, path) in rows {
+        let moved = format!("{new}/{}", &path[prefix.len()..]);
+        diesel::update(pages::table.find(id))
+            .set(pages::path.eq(&moved))
+            .execute(conn)?;
+        moves.push((path, moved));
+    }
+    Ok(moves)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error("the page has child pages; move or delete them first")]
+    HasChildren,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<DeleteError> for crate::error::AppError {
+    fn from(e: DeleteError) -> Self {
+        match e {
+            DeleteError::HasChildren => crate::error::AppError::BadRequest(e.to_string()),
+            DeleteError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Deletes a page without children (its revisions go with it), optionally leaving a redirect
+/// from its path to `redirect_to` (a path without the leading slash, or a full URL).
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i32,
+    redirect_to: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Page, DeleteError> {
+    crate::db::write(conn, |conn| {
+        let page = find(conn, id)?;
+        if has_children(conn, id)? {
+            return Err(DeleteError::HasChildren);
+        }
+        let linked = crate::content::links::targets_of(conn, id)?;
+        diesel::delete(pages::table.find(id)).execute(conn)?;
+        crate::content::links::refresh_backlinks(conn, &linked)?;
+        if let Some(to) = redirect_to.filter(|t| *t != page.path) {
+            redirects::add(conn, &page.path, to, now)?;
+        }
+        bump_content_version(conn)?;
+        Ok(page)
+    })
+}
+
+/// Re-renders pages stored by an older renderer, so a sanitiser fix reaches old content.
+/// Returns how many pages were re-rendered.
+pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let batch: Vec<(i32, String, String)> = pages::table
+            .filter(pages::renderer_version.lt(RENDERER_VERSION))
+            .select((pages::id, pages::title, pages::body_md))
+            .limit(200)
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        crate::db::write(conn, |conn| {
+            for (id, title, body) in &batch {
+                let r = markdown::render(body);
+                let text = search::IndexText::new(title, body);
+                diesel::update(pages::table.find(id))
+                    .set((
+                        pages::body_html.eq(r.html.as_str()),
+                        pages::toc_html.eq(r.toc.as_str()),
+                        pages::faq_json.eq(structured_data::faq_questions(&r.faq)),
+                        pages::renderer_version.eq(RENDERER_VERSION),
+                        pages::search_title.eq(&text.title),
+                        pages::search_body.eq(&text.body),
+                        pages::body_text.eq(&text.plain),
+                    ))
+                    .execute(conn)?;
+                crate::content::links::record(conn, *id, &r.links)?;
+            }
+            bump_content_version(conn)
+        })?;
+        total += batch.len();
+    }
+    if total > 0 {
+        crate::content::links::rebuild_derived(conn)?;
+    }
+    Ok(total)
+}
