@@ -190,7 +190,6 @@ pub async fn submit(
         ),
         Ok(Stored::Duplicate) => {}
         Ok(Stored::RateLimited { until }) => return rate_limited(&state, ctx, form, until).await,
-        Err(AppError::Database(e)) if submissions::is_duplicate(&e) => {}
         Err(e) => return Err(e),
     }
     Ok(see_other("/contact/thanks"))

@@ -155,7 +155,7 @@ pub fn store(
     now: NaiveDateTime,
 ) -> QueryResult<Stored> {
     let token_hash = tokens::hash(&new.nonce);
-    crate::db::write(conn, |conn| {
+    let stored = crate::db::write(conn, |conn| {
         let seen: Option<i32> = subs::table
             .filter(subs::token_hash.eq(&token_hash))
             .select(subs::id)
@@ -198,11 +198,16 @@ pub fn store(
             id: stored.id,
             spam: new.spam_reason.is_some(),
         })
-    })
+    });
+    match stored {
+        // The same form sent twice at once: the other request stored it.
+        Err(e) if is_duplicate(&e) => Ok(Stored::Duplicate),
+        other => other,
+    }
 }
 
-/// The two ways of treating a duplicate-key race as "already stored".
-pub fn is_duplicate(e: &diesel::result::Error) -> bool {
+/// A unique-key violation: the form token's nonce is stored already.
+fn is_duplicate(e: &diesel::result::Error) -> bool {
     matches!(
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)

@@ -18,7 +18,7 @@ db_tests!(
 );
 
 async fn admin_id(app: &TestApp) -> i32 {
-    app.read(|c| {
+    app.with_conn(|c| {
         users::find_by_email(c, "admin@example.com")
             .unwrap()
             .unwrap()
@@ -28,9 +28,7 @@ async fn admin_id(app: &TestApp) -> i32 {
 }
 
 async fn last_admin_is_protected(app: TestApp) {
-    let pw = app.user("boss@example.com", Role::Admin).await;
-    let mut boss = app.browser();
-    boss.sign_in("boss@example.com", &pw).await;
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     let first = admin_id(&app).await;
     // Two admins: one can be demoted.
     boss.get(&format!("/admin/users/{first}")).await;
@@ -42,13 +40,13 @@ async fn last_admin_is_protected(app: TestApp) {
         .await;
     assert_eq!(res.status, 303);
     assert_eq!(
-        app.read(move |c| users::find(c, first).unwrap().unwrap().role)
+        app.with_conn(move |c| users::find(c, first).unwrap().unwrap().role)
             .await,
         "editor"
     );
     // Now boss is the last admin: no demotion, no disabling, no deletion.
     let me = app
-        .read(|c| {
+        .with_conn(|c| {
             users::find_by_email(c, "boss@example.com")
                 .unwrap()
                 .unwrap()
@@ -71,21 +69,21 @@ async fn last_admin_is_protected(app: TestApp) {
         );
     }
     let user = app
-        .read(move |c| users::find(c, me).unwrap().unwrap())
+        .with_conn(move |c| users::find(c, me).unwrap().unwrap())
         .await;
     assert_eq!((user.role.as_str(), user.disabled), ("admin", false));
     let err = app
-        .read(move |c| users::set_role(c, me, Role::Editor, galley::clock::now()).unwrap_err())
+        .with_conn(move |c| users::set_role(c, me, Role::Editor, galley::clock::now()).unwrap_err())
         .await;
     assert!(matches!(err, users::UserError::LastAdmin));
-    let err = app.read(move |c| users::delete(c, me).unwrap_err()).await;
+    let err = app
+        .with_conn(move |c| users::delete(c, me).unwrap_err())
+        .await;
     assert!(matches!(err, users::UserError::LastAdmin));
 }
 
 async fn users_are_added_with_a_password_or_a_one_time_link(app: TestApp) {
-    let pw = app.user("boss@example.com", Role::Admin).await;
-    let mut boss = app.browser();
-    boss.sign_in("boss@example.com", &pw).await;
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     boss.get("/admin/users/new").await;
     let res = boss
         .post(
@@ -243,7 +241,7 @@ async fn sessions_can_be_listed_and_ended(app: TestApp) {
     assert!(page.contains("Firefox on Linux") && page.contains("(this session)"));
     assert!(page.contains("Chrome on Android") && page.contains("198.51.100.23"));
     let uid = app
-        .read(|c| {
+        .with_conn(|c| {
             users::find_by_email(c, "ed@example.com")
                 .unwrap()
                 .unwrap()
@@ -251,7 +249,9 @@ async fn sessions_can_be_listed_and_ended(app: TestApp) {
         })
         .await;
     let rows = app
-        .read(move |c| galley::accounts::sessions::for_user(c, uid, galley::clock::now()).unwrap())
+        .with_conn(move |c| {
+            galley::accounts::sessions::for_user(c, uid, galley::clock::now()).unwrap()
+        })
         .await;
     let phone_row = rows.iter().find(|r| r.ip == "198.51.100.23").unwrap().id;
     let res = laptop
@@ -261,11 +261,9 @@ async fn sessions_can_be_listed_and_ended(app: TestApp) {
     assert_eq!(phone.get("/admin").await.status, 303);
     assert_eq!(laptop.get("/admin").await.status, 200);
     // Nobody can end someone else's session.
-    let other_pw = app.user("other@example.com", Role::Editor).await;
-    let mut other = app.browser();
-    other.sign_in("other@example.com", &other_pw).await;
+    let mut other = app.signed_in("other@example.com", Role::Editor).await;
     let laptop_row = app
-        .read(move |c| {
+        .with_conn(move |c| {
             galley::accounts::sessions::for_user(c, uid, galley::clock::now()).unwrap()[0].id
         })
         .await;
@@ -281,9 +279,7 @@ async fn settings_change_the_site(app: TestApp) {
         .body("Welcome text.")
         .create(&app)
         .await;
-    let pw = app.user("boss@example.com", Role::Admin).await;
-    let mut boss = app.browser();
-    boss.sign_in("boss@example.com", &pw).await;
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     boss.get("/admin/settings").await;
     let res = boss
         .post(
@@ -344,7 +340,7 @@ async fn audit_entries_are_written(app: TestApp) {
     )
     .await;
     let id = app
-        .read(|c| {
+        .with_conn(|c| {
             galley::content::pages::find_by_path(c, "audited")
                 .unwrap()
                 .unwrap()
@@ -386,7 +382,7 @@ async fn audit_entries_are_written(app: TestApp) {
     boss.post(&format!("/admin/pages/{id}/delete"), &[]).await;
 
     let entries: Vec<(String, String, String, Option<i32>)> = app
-        .read(|c| {
+        .with_conn(|c| {
             audit_log::table
                 .order(audit_log::id.asc())
                 .select((

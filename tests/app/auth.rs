@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use galley::accounts::users::Role;
 use galley::db::schema::{login_throttle, pages as pages_table};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, password_of};
 use crate::db_tests;
 
 db_tests!(
@@ -79,7 +79,7 @@ async fn throttling_per_account_and_per_address(app: TestApp) {
         429
     );
     let rows: i64 = app
-        .read(|c| login_throttle::table.count().get_result(c).unwrap())
+        .with_conn(|c| login_throttle::table.count().get_result(c).unwrap())
         .await;
     assert!(rows >= 2, "counters are stored");
 
@@ -144,7 +144,7 @@ async fn csrf_token_is_required(app: TestApp) {
     assert!(res.body.contains("Forbidden"));
     b.sign_in("ed@example.com", &pw).await;
     let before: i64 = app
-        .read(|c| pages_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| pages_table::table.count().get_result(c).unwrap())
         .await;
     for token in ["", "0123456789abcdef", "forged"] {
         let res = b
@@ -162,7 +162,7 @@ async fn csrf_token_is_required(app: TestApp) {
         assert_eq!(res.status, 403, "token {token:?}");
     }
     let after: i64 = app
-        .read(|c| pages_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| pages_table::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(before, after, "nothing was created");
     // A token from another session does not work either.
@@ -236,9 +236,7 @@ async fn anonymous_visitors_are_sent_to_login(app: TestApp) {
 
 async fn editors_get_403_on_admin_only_screens(app: TestApp) {
     crate::common::fixtures::page("p", "P").create(&app).await;
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
     for (path, admin_only) in ADMIN_GETS {
         let res = b.get(path).await;
         let want = if *admin_only { 403 } else { 200 };
@@ -259,9 +257,7 @@ async fn editors_get_403_on_admin_only_screens(app: TestApp) {
         assert_eq!(res.status, 403, "POST {path} (admin only: {admin_only})");
     }
     assert_ne!(app.state.site.current().settings.site_name, "Hacked");
-    let admin_pw = app.user("boss@example.com", Role::Admin).await;
-    let mut a = app.browser();
-    a.sign_in("boss@example.com", &admin_pw).await;
+    let mut a = app.signed_in("boss@example.com", Role::Admin).await;
     for (path, _) in ADMIN_GETS {
         let res = a.get(path).await;
         assert_eq!(res.status, 200, "admin GET {path}");
@@ -279,16 +275,13 @@ async fn editors_get_403_on_admin_only_screens(app: TestApp) {
 }
 
 async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions(app: TestApp) {
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut ed = app.browser();
-    ed.sign_in("ed@example.com", &pw).await;
+    let pw = password_of("ed@example.com");
+    let mut ed = app.signed_in("ed@example.com", Role::Editor).await;
     assert_eq!(ed.get("/admin").await.status, 200);
 
-    let mut admin = app.browser();
-    let apw = app.user("boss@example.com", Role::Admin).await;
-    admin.sign_in("boss@example.com", &apw).await;
+    let mut admin = app.signed_in("boss@example.com", Role::Admin).await;
     let id = app
-        .read(|c| {
+        .with_conn(|c| {
             galley::accounts::users::find_by_email(c, "ed@example.com")
                 .unwrap()
                 .unwrap()
@@ -334,7 +327,7 @@ async fn sessions_are_server_side_renewed_and_ended_by_logout(app: TestApp) {
     let after = b.cookie().unwrap().to_owned();
     assert_ne!(before, after, "the session id is renewed at sign-in");
     let stored: Vec<String> = app
-        .read(|c| {
+        .with_conn(|c| {
             galley::db::schema::sessions::table
                 .select(galley::db::schema::sessions::key_hash)
                 .load(c)

@@ -66,13 +66,13 @@ async fn etags_and_conditional_requests(app: TestApp) {
     assert_eq!(home.status, 200);
     // Editing the page changes its ETag: the old copy is not "current" any more.
     let p = app
-        .read(|c| pages::find_by_path(c, "p").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "p").unwrap().unwrap())
         .await;
     let input = pages::PageInput {
         body_md: "Changed.".into(),
         ..p.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -94,9 +94,7 @@ async fn cache_follows_every_change(app: TestApp) {
         .body("First text.")
         .create(&app)
         .await;
-    let pw = app.user("boss@example.com", Role::Admin).await;
-    let mut b = app.browser();
-    b.sign_in("boss@example.com", &pw).await;
+    let mut b = app.signed_in("boss@example.com", Role::Admin).await;
     let id = p.id.to_string();
     let hub_id = hub.id.to_string();
     let form = |slug: &str, status: &str, version: &str| -> Vec<(String, String)> {
@@ -192,7 +190,7 @@ async fn a_draft_is_never_served_from_the_cache(app: TestApp) {
         status: pages::Status::Draft,
         ..p.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -289,7 +287,7 @@ async fn another_instance_sees_changes_within_a_second(app: TestApp) {
         body_md: "Version two.".into(),
         ..p.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, p.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;

@@ -8,7 +8,8 @@ use crate::db_tests;
 
 db_tests!(
     user_commands,
-    import_command_reports_bad_files_and_exits_non_zero
+    import_command_reports_bad_files_and_exits_non_zero,
+    command_line_writes_are_audited
 );
 
 fn galley(app: &TestApp, args: &[&str], stdin: &str) -> Output {
@@ -48,7 +49,7 @@ async fn user_commands(app: TestApp) {
     );
 
     let user = app
-        .read(|c| {
+        .with_conn(|c| {
             galley::accounts::users::find_by_email(c, "editor@example.com")
                 .unwrap()
                 .unwrap()
@@ -80,7 +81,7 @@ async fn user_commands(app: TestApp) {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let user = app
-        .read(|c| {
+        .with_conn(|c| {
             galley::accounts::users::find_by_email(c, "editor@example.com")
                 .unwrap()
                 .unwrap()
@@ -131,4 +132,62 @@ async fn import_command_reports_bad_files_and_exits_non_zero(app: TestApp) {
         "{exported}"
     );
     assert!(exported.ends_with("+++\n\nok\n"), "{exported}");
+}
+
+/// What `galley user` and `galley import` change is in the audit log, as the command line's.
+async fn command_line_writes_are_audited(app: TestApp) {
+    let out = galley(
+        &app,
+        &["user", "add", "ops@example.com", "--role", "admin"],
+        "a long enough secret\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = galley(
+        &app,
+        &["user", "passwd", "ops@example.com"],
+        "another long secret\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(
+        src.path().join("imported.md"),
+        "+++\ntitle = \"Imported\"\nstatus = \"published\"\n+++\nText.\n",
+    )
+    .unwrap();
+    let out = galley(&app, &["import", &src.path().to_string_lossy()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The same import again changes nothing, and so records nothing.
+    let out = galley(&app, &["import", &src.path().to_string_lossy()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    use diesel::prelude::*;
+    use galley::db::schema::audit_log;
+    let entries: Vec<(String, String, String, Option<i32>)> = app
+        .with_conn(|c| {
+            audit_log::table
+                .order(audit_log::id.asc())
+                .select((
+                    audit_log::actor,
+                    audit_log::action,
+                    audit_log::target,
+                    audit_log::user_id,
+                ))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    let by_cli: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e.0 == "command line" && e.3.is_none())
+        .map(|e| (e.1.as_str(), e.2.as_str()))
+        .collect();
+    assert_eq!(
+        by_cli,
+        [
+            ("user.create", "ops@example.com (admin)"),
+            ("password.set", "ops@example.com"),
+            ("page.import.create", "/imported"),
+        ],
+        "{entries:?}"
+    );
 }

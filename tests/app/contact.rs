@@ -70,7 +70,7 @@ async fn send_valid(app: &TestApp, ip: &str, message: &str) -> TestResponse {
 }
 
 async fn stored(app: &TestApp) -> Vec<submissions::Submission> {
-    app.read(|c| {
+    app.with_conn(|c| {
         subs::table
             .order(subs::id.asc())
             .select(submissions::Submission::as_select())
@@ -143,7 +143,7 @@ async fn valid_messages_are_stored_before_the_redirect(app: TestApp) {
     assert_eq!(thanks.status, 200);
     assert!(thanks.body.contains("Thank you"));
     let n: i64 = app
-        .read(|c| outbox_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| outbox_table::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(n, 0, "no SMTP configured: nothing queued");
 }
@@ -208,12 +208,12 @@ async fn honeypot_and_too_fast_are_kept_as_spam(app: TestApp) {
             && rows[1].spam_reason.contains("after the form was shown")
     );
     let queued: i64 = app
-        .read(|c| outbox_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| outbox_table::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(queued, 0, "spam is never notified");
     send_valid(&app, "192.0.2.3", "A real one").await;
     let queued: i64 = app
-        .read(|c| outbox_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| outbox_table::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(queued, 1, "a real message is");
 }
@@ -295,9 +295,7 @@ async fn anything_is_stored_verbatim_and_shown_escaped(app: TestApp) {
     assert_eq!(rows[0].message, message.trim(), "stored verbatim");
     assert_eq!(rows[0].name, name);
 
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
     for page in [
         b.get("/admin/submissions").await.body,
         b.get(&format!("/admin/submissions/{}", rows[0].id))
@@ -330,9 +328,7 @@ async fn inbox_filters_statuses_and_roles(app: TestApp) {
         ],
     )
     .await;
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut ed = app.browser();
-    ed.sign_in("ed@example.com", &pw).await;
+    let mut ed = app.signed_in("ed@example.com", Role::Editor).await;
     let inbox = ed.get("/admin/submissions").await.body;
     assert!(
         inbox.contains("2 messages."),
@@ -364,7 +360,7 @@ async fn inbox_filters_statuses_and_roles(app: TestApp) {
                 .contains("mailto:ann@example.com?subject=Re%3A%20Hello")
     );
     assert_eq!(
-        app.read(move |c| submissions::find(c, first).unwrap().status)
+        app.with_conn(move |c| submissions::find(c, first).unwrap().status)
             .await,
         "read",
         "opening marks read"
@@ -385,7 +381,7 @@ async fn inbox_filters_statuses_and_roles(app: TestApp) {
             .await;
         assert_eq!(res.status, 303);
         assert_eq!(
-            app.read(move |c| submissions::find(c, first).unwrap().status)
+            app.with_conn(move |c| submissions::find(c, first).unwrap().status)
                 .await,
             status
         );
@@ -408,14 +404,14 @@ async fn inbox_filters_statuses_and_roles(app: TestApp) {
         .await;
     assert_eq!(res.status, 403, "only admins delete");
 
-    let apw = app.user("boss@example.com", Role::Admin).await;
-    let mut boss = app.browser();
-    boss.sign_in("boss@example.com", &apw).await;
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     boss.get(&format!("/admin/submissions/{first}")).await;
     boss.post(&format!("/admin/submissions/{first}/delete"), &[])
         .await;
     assert!(
-        app.read(move |c| submissions::find(c, first)).await.is_ok(),
+        app.with_conn(move |c| submissions::find(c, first))
+            .await
+            .is_ok(),
         "not without confirmation"
     );
     assert_eq!(
@@ -428,7 +424,7 @@ async fn inbox_filters_statuses_and_roles(app: TestApp) {
         303
     );
     assert!(
-        app.read(move |c| submissions::find(c, first))
+        app.with_conn(move |c| submissions::find(c, first))
             .await
             .is_err()
     );
@@ -466,9 +462,7 @@ async fn csv_export_is_quoted_and_neutralised(app: TestApp) {
         ],
     )
     .await;
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut ed = app.browser();
-    ed.sign_in("ed@example.com", &pw).await;
+    let mut ed = app.signed_in("ed@example.com", Role::Editor).await;
     let res = ed.get("/admin/submissions.csv").await;
     assert_eq!(res.status, 200);
     assert!(res.header("content-type").starts_with("text/csv"));
@@ -519,7 +513,7 @@ async fn old_spam_is_purged(app: TestApp) {
     )
     .await;
     // Age the first two by 40 days.
-    app.read(|c| {
+    app.with_conn(|c| {
         diesel::update(subs::table.filter(subs::name.ne("New spam")))
             .set(subs::created_at.eq(now() - Duration::days(40)))
             .execute(c)
@@ -527,7 +521,7 @@ async fn old_spam_is_purged(app: TestApp) {
     })
     .await;
     let purged = app
-        .read(|c| submissions::purge_spam(c, 30, now()).unwrap())
+        .with_conn(|c| submissions::purge_spam(c, 30, now()).unwrap())
         .await;
     assert_eq!(purged, 1);
     let names: Vec<String> = stored(&app).await.into_iter().map(|s| s.name).collect();
@@ -542,7 +536,7 @@ async fn notifications_are_delivered_and_retried(app: TestApp) {
         ..Config::for_database("")
     };
     let app = TestApp::with_config(app.db.sibling(), config).await;
-    app.write(|c| {
+    app.with_conn_then_refresh(|c| {
         let s = galley::snapshot::settings::Settings {
             contact_recipient: "editors@example.com".into(),
             ..galley::snapshot::settings::Settings::load(c).unwrap()
@@ -558,7 +552,7 @@ async fn notifications_are_delivered_and_retried(app: TestApp) {
     // First attempt: the server refuses with a temporary error.
     assert_eq!(mailer::run_once(app.pool(), &mailer, t0).await.unwrap(), 0);
     let mail = app
-        .read(|c| {
+        .with_conn(|c| {
             outbox_table::table
                 .select(outbox::Mail::as_select())
                 .first(c)
@@ -573,9 +567,7 @@ async fn notifications_are_delivered_and_retried(app: TestApp) {
     );
     assert!(sink.messages().is_empty());
 
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut ed = app.browser();
-    ed.sign_in("ed@example.com", &pw).await;
+    let mut ed = app.signed_in("ed@example.com", Role::Editor).await;
     let id = stored(&app).await[0].id;
     let page = ed.get(&format!("/admin/submissions/{id}")).await.body;
     assert!(
@@ -625,7 +617,7 @@ async fn notifications_are_delivered_and_retried(app: TestApp) {
 
 async fn two_workers_never_hold_the_same_mail(app: TestApp) {
     let t = now();
-    app.read(move |c| {
+    app.with_conn(move |c| {
         let mail = outbox::NewMail {
             recipient: "r@example.com".into(),
             reply_to: String::new(),
@@ -636,20 +628,20 @@ async fn two_workers_never_hold_the_same_mail(app: TestApp) {
     })
     .await;
     let a = app
-        .read(move |c| outbox::claim_due(c, "worker-a", t).unwrap())
+        .with_conn(move |c| outbox::claim_due(c, "worker-a", t).unwrap())
         .await;
     assert!(a.is_some());
     let b = app
-        .read(move |c| outbox::claim_due(c, "worker-b", t).unwrap())
+        .with_conn(move |c| outbox::claim_due(c, "worker-b", t).unwrap())
         .await;
     assert!(b.is_none(), "leased to worker a");
     // Worker b cannot record a result for a mail it does not hold.
     let mail = a.unwrap();
     let id = mail.id;
-    app.read(move |c| outbox::mark_sent(c, id, "worker-b", t).unwrap())
+    app.with_conn(move |c| outbox::mark_sent(c, id, "worker-b", t).unwrap())
         .await;
     let state = app
-        .read(move |c| {
+        .with_conn(move |c| {
             outbox_table::table
                 .find(id)
                 .select(outbox::Mail::as_select())
@@ -661,13 +653,13 @@ async fn two_workers_never_hold_the_same_mail(app: TestApp) {
     // A worker that died loses its lease: another takes over after it runs out.
     let later = t + outbox::LEASE + Duration::seconds(1);
     let b = app
-        .read(move |c| outbox::claim_due(c, "worker-b", later).unwrap())
+        .with_conn(move |c| outbox::claim_due(c, "worker-b", later).unwrap())
         .await;
     assert_eq!(b.map(|m| m.id), Some(id));
-    app.read(move |c| outbox::mark_sent(c, id, "worker-b", later).unwrap())
+    app.with_conn(move |c| outbox::mark_sent(c, id, "worker-b", later).unwrap())
         .await;
     let none = app
-        .read(move |c| outbox::claim_due(c, "worker-a", later + outbox::LEASE * 2).unwrap())
+        .with_conn(move |c| outbox::claim_due(c, "worker-a", later + outbox::LEASE * 2).unwrap())
         .await;
     assert!(none.is_none(), "sent mail is never claimed again");
 }

@@ -120,7 +120,7 @@ async fn acknowledged_messages_survive_a_sigkill(app: TestApp) {
     let mut server = start_server(&app, port);
     wait_ready(addr);
     let rows: Vec<String> = app
-        .read(|c| subs::table.select(subs::name).load::<String>(c).unwrap())
+        .with_conn(|c| subs::table.select(subs::name).load::<String>(c).unwrap())
         .await;
     let stored: HashSet<String> = rows.iter().cloned().collect();
     server.kill().ok();

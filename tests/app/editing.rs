@@ -21,10 +21,7 @@ db_tests!(
 );
 
 async fn editor(app: &TestApp) -> Browser<'_> {
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
-    b
+    app.signed_in("ed@example.com", Role::Editor).await
 }
 
 fn form<'a>(
@@ -45,7 +42,7 @@ fn form<'a>(
 
 async fn id_of(app: &TestApp, path: &str) -> i32 {
     let path = path.to_owned();
-    app.read(move |c| {
+    app.with_conn(move |c| {
         pages::find_by_path(c, &path)
             .unwrap()
             .expect("page exists")
@@ -67,7 +64,7 @@ async fn create_preview_publish_and_schedule(app: TestApp) {
     assert!(res.body.contains("<strong>bold</strong>"), "preview shown");
     assert!(res.body.contains("value=\"Fresh page\""), "form kept");
     assert!(
-        app.read(|c| pages::find_by_path(c, "fresh").unwrap())
+        app.with_conn(|c| pages::find_by_path(c, "fresh").unwrap())
             .await
             .is_none(),
         "preview saves nothing"
@@ -116,7 +113,7 @@ async fn create_preview_publish_and_schedule(app: TestApp) {
         "filter by status"
     );
     let stored = app
-        .read(|c| pages::find_by_path(c, "later").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "later").unwrap().unwrap())
         .await;
     assert_eq!(stored.status, "scheduled");
     assert!(stored.publish_at.unwrap() > galley::clock::now());
@@ -203,9 +200,7 @@ async fn edit_conflicts_keep_the_text(app: TestApp) {
         .create(&app)
         .await;
     let mut alice = editor(&app).await;
-    let bpw = app.user("bob@example.com", Role::Editor).await;
-    let mut bob = app.browser();
-    bob.sign_in("bob@example.com", &bpw).await;
+    let mut bob = app.signed_in("bob@example.com", Role::Editor).await;
 
     alice.get(&format!("/admin/pages/{}/edit", p.id)).await;
     bob.get(&format!("/admin/pages/{}/edit", p.id)).await;
@@ -290,7 +285,7 @@ async fn revisions_diff_and_restore(app: TestApp) {
     assert!(list.body.contains("ed@example.com"), "who saved");
 
     let revs = app
-        .read(move |c| galley::content::revisions::list(c, id).unwrap())
+        .with_conn(move |c| galley::content::revisions::list(c, id).unwrap())
         .await;
     let first = revs.iter().find(|r| r.version == 1).unwrap().id;
     let diff = b.get(&format!("/admin/pages/{id}/revisions/{first}")).await;
@@ -307,11 +302,11 @@ async fn revisions_diff_and_restore(app: TestApp) {
         .post(&format!("/admin/pages/{id}/revisions/{first}/restore"), &[])
         .await;
     assert_eq!(res.status, 303);
-    let page = app.read(move |c| pages::find(c, id).unwrap()).await;
+    let page = app.with_conn(move |c| pages::find(c, id).unwrap()).await;
     assert_eq!(page.body_md, "line one\nline two\nline three\n");
     assert_eq!(page.version, 3, "the restore is itself a revision");
     let revs = app
-        .read(move |c| galley::content::revisions::list(c, id).unwrap())
+        .with_conn(move |c| galley::content::revisions::list(c, id).unwrap())
         .await;
     assert_eq!(revs.len(), 3);
     assert!(revs[0].note.contains("Restored from version 1"));
@@ -427,7 +422,7 @@ async fn redirect_chains_collapse_and_count_hits(app: TestApp) {
     );
 
     let id = app
-        .read(|c| galley::content::redirects::list(c).unwrap()[0].id)
+        .with_conn(|c| galley::content::redirects::list(c).unwrap()[0].id)
         .await;
     assert_eq!(
         b.post(&format!("/admin/redirects/{id}/delete"), &[])
@@ -472,7 +467,11 @@ async fn delete_rules(app: TestApp) {
         (gone.status.as_u16(), gone.header("location")),
         (301, "/hub")
     );
-    assert!(app.read(move |c| pages::find(c, leaf.id)).await.is_err());
+    assert!(
+        app.with_conn(move |c| pages::find(c, leaf.id))
+            .await
+            .is_err()
+    );
 
     b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
     assert_eq!(

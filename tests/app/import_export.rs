@@ -33,7 +33,7 @@ type Row = (
 );
 
 async fn rows(app: &TestApp) -> Vec<Row> {
-    app.read(|c| pages::all(c).unwrap())
+    app.with_conn(|c| pages::all(c).unwrap())
         .await
         .into_iter()
         .map(|p| {
@@ -52,7 +52,7 @@ async fn rows(app: &TestApp) -> Vec<Row> {
 }
 
 async fn import_dir(app: &TestApp, dir: PathBuf) -> transfer::ImportReport {
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         transfer::import(
             c,
             transfer::read_dir(&dir).unwrap(),
@@ -66,7 +66,7 @@ async fn import_dir(app: &TestApp, dir: PathBuf) -> transfer::ImportReport {
 async fn import_export_import_round_trip(app: TestApp) {
     // The demo site plus a draft and a scheduled page with awkward text.
     let report = app
-        .write(|c| {
+        .with_conn_then_refresh(|c| {
             transfer::import(
                 c,
                 galley::site::demo::files(),
@@ -102,7 +102,9 @@ async fn import_export_import_round_trip(app: TestApp) {
 
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_path_buf();
-    let n = app.read(move |c| transfer::export(c, &dir).unwrap()).await;
+    let n = app
+        .with_conn(move |c| transfer::export(c, &dir).unwrap())
+        .await;
     assert_eq!(n, rows(&app).await.len());
     assert!(
         out.path().join("_index.md").exists(),
@@ -149,7 +151,7 @@ async fn import_is_idempotent_and_updates(app: TestApp) {
     let r = import_dir(&app, src.path().to_path_buf()).await;
     assert_eq!((r.created, r.updated, r.unchanged), (2, 0, 0));
     let before = app
-        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
         .await;
 
     let r = import_dir(&app, src.path().to_path_buf()).await;
@@ -159,7 +161,7 @@ async fn import_is_idempotent_and_updates(app: TestApp) {
         "nothing changes twice"
     );
     let same = app
-        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
         .await;
     assert_eq!(same.version, before.version);
 
@@ -171,7 +173,7 @@ async fn import_is_idempotent_and_updates(app: TestApp) {
     let r = import_dir(&app, src.path().to_path_buf()).await;
     assert_eq!((r.created, r.updated, r.unchanged), (0, 1, 1));
     let after = app
-        .read(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "docs/a").unwrap().unwrap())
         .await;
     assert_eq!(after.id, before.id, "updated in place, by path");
     assert_eq!(after.title, "A, revised");

@@ -67,8 +67,9 @@ async fn related_pages_pinned_computed_never_drafts(app: TestApp) {
     );
     assert!(!related.contains("Purple heron"), "never itself");
     // The pins survive export and import.
-    let exported =
-        galley::content::transfer::to_file(&app.read(move |c| pages::find(c, p.id).unwrap()).await);
+    let exported = galley::content::transfer::to_file(
+        &app.with_conn(move |c| pages::find(c, p.id).unwrap()).await,
+    );
     assert!(
         exported.contains("related = [\"/kite\", \"/birds/heron-draft\"]"),
         "{exported}"
@@ -102,18 +103,18 @@ async fn backlinks_follow_saves(app: TestApp) {
         body_md: "No links now.".into(),
         ..a.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, a.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     let b = app
-        .read(|c| pages::find_by_path(c, "b").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "b").unwrap().unwrap())
         .await;
     let input = pages::PageInput {
         title: "Page B renamed".into(),
         ..b.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, b.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -135,19 +136,17 @@ async fn broken_links_report(app: TestApp) {
         .create(&app)
         .await;
     let moving = app
-        .read(|c| pages::find_by_path(c, "moving").unwrap().unwrap())
+        .with_conn(|c| pages::find_by_path(c, "moving").unwrap().unwrap())
         .await;
     let input = pages::PageInput {
         slug: "moved".into(),
         ..moving.to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, moving.id, &input, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
     let report = b.get("/admin/links").await;
     assert_eq!(report.status, 200);
     let body = report.body;

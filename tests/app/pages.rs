@@ -371,7 +371,7 @@ async fn home_page_choice(app: TestApp) {
         .body("About body.")
         .create(&app)
         .await;
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         let s = galley::snapshot::settings::Settings {
             home_page_id: Some(about.id),
             ..galley::snapshot::settings::Settings::load(c).unwrap()
@@ -437,7 +437,7 @@ fn res_asset_url(body: &str) -> String {
 async fn server_errors_reveal_nothing(app: TestApp) {
     page("fragile", "Fragile").create(&app).await;
     // The page is in the in-memory tree, but its table is gone: the lookup fails.
-    app.read(|c| {
+    app.with_conn(|c| {
         use diesel::RunQueryDsl;
         diesel::sql_query("ALTER TABLE pages RENAME TO pages_gone")
             .execute(c)

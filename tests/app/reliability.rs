@@ -96,7 +96,7 @@ async fn eight_concurrent_writers_never_see_a_locked_database(app: TestApp) {
         &errors[..errors.len().min(5)]
     );
     let count: i64 = app
-        .read(|c| subs::table.count().get_result(c).unwrap())
+        .with_conn(|c| subs::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(count, (THREADS * EACH) as i64);
 }
@@ -143,7 +143,7 @@ async fn parallel_contact_posts_all_land_and_none_fail(app: TestApp) {
         .collect();
     assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
     let count: i64 = app
-        .read(|c| subs::table.count().get_result(c).unwrap())
+        .with_conn(|c| subs::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(count, 24);
 }
@@ -214,7 +214,7 @@ async fn parallel_contact_posts_store_at_most_the_limit(app: TestApp) {
     assert_eq!(thanked + refused.len(), 20, "only 303 and 429");
     assert!(refused.iter().all(|r| r.body.contains("flood message")));
     let count: i64 = app
-        .read(|c| subs::table.count().get_result(c).unwrap())
+        .with_conn(|c| subs::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(count, RATE_LIMIT, "stored exactly the limit");
     assert_eq!(thanked as i64, RATE_LIMIT);
@@ -252,7 +252,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
         );
     }
     let count: i64 = app
-        .read(|c| subs::table.count().get_result(c).unwrap())
+        .with_conn(|c| subs::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(count, 0, "nothing stored");
 
@@ -264,7 +264,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
     }
     b.sign_in("boss@example.com", &pw).await;
     let users_before: i64 = app
-        .read(|c| users::table.count().get_result(c).unwrap())
+        .with_conn(|c| users::table.count().get_result(c).unwrap())
         .await;
 
     // A page, each of its text fields.
@@ -303,7 +303,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
         .await;
     assert_eq!(res.status, 422, "slug");
     let pages: i64 = app
-        .read(|c| pages_table::table.count().get_result(c).unwrap())
+        .with_conn(|c| pages_table::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(pages, 0, "no page stored");
 
@@ -352,7 +352,7 @@ async fn nul_bytes_in_every_form_field_are_field_errors(app: TestApp) {
     assert_eq!(res.status, 422, "user e-mail");
     assert!(res.body.contains("id=\"email-error\""));
     let users: i64 = app
-        .read(|c| users::table.count().get_result(c).unwrap())
+        .with_conn(|c| users::table.count().get_result(c).unwrap())
         .await;
     assert_eq!(users, users_before, "no user added");
     for (from, to) in [("/old\0", "/new"), ("/old", "/new\0")] {
@@ -401,9 +401,7 @@ async fn control_characters_in_paths_and_queries_are_refused_alike(app: TestApp)
         assert_eq!(res.status, 404, "{path}");
         assert!(res.body.contains("Page not found"), "{path}: the 404 page");
     }
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
     for path in [
         "/search?q=%00",
         "/admin/pages?q=%00",
@@ -426,7 +424,7 @@ async fn control_characters_in_paths_and_queries_are_refused_alike(app: TestApp)
 /// list shows its last (or first) page, labelled as such, never an empty "page N of N".
 async fn page_numbers_of_any_size_show_a_real_page(app: TestApp) {
     let pw = app.user("boss@example.com", Role::Admin).await;
-    app.read(|c| {
+    app.with_conn(|c| {
         for i in 0..120 {
             audit::record(c, &Actor::cli(), "test.entry", &format!("entry {i}"), now()).unwrap();
         }
@@ -479,9 +477,7 @@ async fn page_numbers_of_any_size_show_a_real_page(app: TestApp) {
 /// A body over the limit answers 413 on every form, public or signed-in, without a 500.
 async fn oversized_forms_answer_413_everywhere(app: TestApp) {
     let huge = format!("message={}", "x".repeat(10 * 1024 * 1024));
-    let pw = app.user("ed@example.com", Role::Editor).await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
+    let b = app.signed_in("ed@example.com", Role::Editor).await;
     for path in [
         "/login",
         "/contact",

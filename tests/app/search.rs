@@ -203,7 +203,7 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
         ..p.to_input()
     };
     let id = p.id;
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, id, &edited, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -220,11 +220,11 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
         slug: "sea-walrus".into(),
         title: "Sea walrus".into(),
         ..app
-            .read(move |c| pages::find(c, id).unwrap())
+            .with_conn(move |c| pages::find(c, id).unwrap())
             .await
             .to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, id, &renamed, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -236,11 +236,11 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
     let unpublished = pages::PageInput {
         status: pages::Status::Draft,
         ..app
-            .read(move |c| pages::find(c, id).unwrap())
+            .with_conn(move |c| pages::find(c, id).unwrap())
             .await
             .to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, id, &unpublished, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
@@ -248,16 +248,16 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
     let republished = pages::PageInput {
         status: pages::Status::Published,
         ..app
-            .read(move |c| pages::find(c, id).unwrap())
+            .with_conn(move |c| pages::find(c, id).unwrap())
             .await
             .to_input()
     };
-    app.write(move |c| {
+    app.with_conn_then_refresh(move |c| {
         saving::update(c, id, &republished, None, None, "", galley::clock::now()).unwrap()
     })
     .await;
     assert_eq!(titles(&app, "walrus").await, ["Sea walrus"], "publish");
-    app.write(move |c| saving::delete(c, id, None, galley::clock::now()).unwrap())
+    app.with_conn_then_refresh(move |c| saving::delete(c, id, None, galley::clock::now()).unwrap())
         .await;
     assert!(titles(&app, "walrus").await.is_empty(), "delete");
 }
@@ -306,11 +306,9 @@ async fn admin_list_uses_the_same_search(app: TestApp) {
         .body("A grey heron in the body.")
         .create(&app)
         .await;
-    let pw = app
-        .user("ed@example.com", galley::accounts::users::Role::Editor)
+    let mut b = app
+        .signed_in("ed@example.com", galley::accounts::users::Role::Editor)
         .await;
-    let mut b = app.browser();
-    b.sign_in("ed@example.com", &pw).await;
     let list = b.get("/admin/pages?q=heron").await.body;
     assert!(list.contains("3 pages."), "drafts included for editors");
     assert!(

@@ -18,7 +18,7 @@ async fn first_start_creates_admin_and_demo_once(app: TestApp) {
     // `app` was started without demo content; a fresh database with it:
     let app = TestApp::start(app.db.sibling(), true).await;
     let users = app
-        .read(|c| galley::accounts::users::list(c).unwrap())
+        .with_conn(|c| galley::accounts::users::list(c).unwrap())
         .await;
     assert_eq!(users.len(), 1);
     assert_eq!(
@@ -55,8 +55,8 @@ async fn first_start_creates_admin_and_demo_once(app: TestApp) {
     }
 
     // A second start neither re-creates the admin nor re-seeds deleted demo pages.
-    let count = app.read(|c| pages::count(c).unwrap()).await;
-    app.read(|c| {
+    let count = app.with_conn(|c| pages::count(c).unwrap()).await;
+    app.with_conn(|c| {
         diesel::delete(pages_table::table.filter(pages_table::path.eq("about")))
             .execute(c)
             .unwrap()
@@ -64,14 +64,14 @@ async fn first_start_creates_admin_and_demo_once(app: TestApp) {
     .await;
     let config = app.config.clone();
     let report = app
-        .read(move |c| bootstrap::prepare(c, &config).unwrap())
+        .with_conn(move |c| bootstrap::prepare(c, &config).unwrap())
         .await;
     assert!(report.new_admin.is_none());
     assert_eq!(report.demo_pages, 0);
     assert_eq!(report.migrations, 0);
-    assert_eq!(app.read(|c| pages::count(c).unwrap()).await, count - 1);
+    assert_eq!(app.with_conn(|c| pages::count(c).unwrap()).await, count - 1);
     assert_eq!(
-        app.read(|c| galley::accounts::users::count(c).unwrap())
+        app.with_conn(|c| galley::accounts::users::count(c).unwrap())
             .await,
         1
     );
@@ -99,7 +99,7 @@ async fn stale_renderings_are_refreshed_at_start(app: TestApp) {
         .create(&app)
         .await;
     // Pretend an older renderer stored unsafe output.
-    app.read(move |c| {
+    app.with_conn(move |c| {
         diesel::update(pages_table::table.find(p.id))
             .set((
                 pages_table::body_html.eq("<script>alert(1)</script>"),
@@ -111,7 +111,7 @@ async fn stale_renderings_are_refreshed_at_start(app: TestApp) {
     .await;
     let config = app.config.clone();
     let report = app
-        .read(move |c| bootstrap::prepare(c, &config).unwrap())
+        .with_conn(move |c| bootstrap::prepare(c, &config).unwrap())
         .await;
     assert_eq!(report.rerendered, 1);
     app.state.refresh().await.unwrap();
@@ -190,7 +190,7 @@ async fn upgrading_an_older_schema_keeps_every_page(app: TestApp) {
     assert!(found.body.contains("href=\"/hub/zebra\""), "still indexed");
     assert!(found.body.contains("<mark>quagga</mark>"), "with a snippet");
     let (revisions, links) = app
-        .read(|c| {
+        .with_conn(|c| {
             let revisions: i64 = galley::db::schema::page_revisions::table
                 .count()
                 .get_result(c)
@@ -211,7 +211,7 @@ async fn upgrading_an_older_schema_keeps_every_page(app: TestApp) {
             table: String,
         }
         let problems: Vec<Problem> = app
-            .read(|c| {
+            .with_conn(|c| {
                 diesel::sql_query("PRAGMA foreign_key_check")
                     .load(c)
                     .unwrap()

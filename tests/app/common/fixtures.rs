@@ -67,9 +67,11 @@ impl PageBuilder {
     }
     pub async fn create(self, app: &TestApp) -> Page {
         let input = self.input;
-        app.write(move |c| saving::create(c, &input, None, "", galley::clock::now()))
-            .await
-            .expect("create page")
+        app.with_conn_then_refresh(move |c| {
+            saving::create(c, &input, None, "", galley::clock::now())
+        })
+        .await
+        .expect("create page")
     }
 }
 

@@ -233,17 +233,17 @@ impl TestApp {
     }
 
     /// Runs `f` on a connection, then reloads the site snapshot as a handler does after writing.
-    pub async fn write<T: Send + 'static>(
+    pub async fn with_conn_then_refresh<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> T + Send + 'static,
     ) -> T {
-        let out = self.read(f).await;
+        let out = self.with_conn(f).await;
         self.state.refresh().await.expect("refresh");
         out
     }
 
     /// Runs `f` on a connection.
-    pub async fn read<T: Send + 'static>(
+    pub async fn with_conn<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> T + Send + 'static,
     ) -> T {
@@ -270,18 +270,35 @@ impl TestApp {
         browser::Browser::new(self)
     }
 
-    /// Adds a user with `role` and a known password; returns the password.
+    /// Adds a user with `role` and the password [`password_of`] gives; returns the password.
     pub async fn user(&self, email: &str, role: galley::accounts::users::Role) -> String {
-        let (email, password) = (email.to_owned(), format!("password of {email}"));
+        let (email, password) = (email.to_owned(), password_of(email));
         let p = password.clone();
-        self.read(move |c| {
+        self.with_conn(move |c| {
             galley::accounts::users::create(c, &email, &p, role, galley::clock::now()).unwrap()
         })
         .await;
         password
     }
 
+    /// A browser signed in, through the form, as a new user with `email` and `role`.
+    pub async fn signed_in(
+        &self,
+        email: &str,
+        role: galley::accounts::users::Role,
+    ) -> browser::Browser<'_> {
+        let password = self.user(email, role).await;
+        let mut b = self.browser();
+        b.sign_in(email, &password).await;
+        b
+    }
+
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(test::TestRequest::get().uri(path)).await
     }
+}
+
+/// The password `TestApp::user` and `TestApp::signed_in` give the user with `email`.
+pub fn password_of(email: &str) -> String {
+    format!("password of {email}")
 }
