@@ -65,8 +65,15 @@ enum UserCommand {
 struct Logger(env_logger::Logger);
 
 impl Logger {
+    /// actix-http reports a request it could not parse as "stream error: ..." (our own faults
+    /// under that target, a failing response body say, keep their level).
     fn demoted(record: &log::Record) -> bool {
-        record.level() == log::Level::Error && record.target().starts_with("actix_http::h1")
+        record.level() == log::Level::Error
+            && record.target() == "actix_http::h1::dispatcher"
+            && record.args().as_str().map_or_else(
+                || record.args().to_string().starts_with("stream error"),
+                |s| s.starts_with("stream error"),
+            )
     }
 }
 

@@ -13,7 +13,6 @@ use crate::accounts::views::{
     AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
 };
 use crate::accounts::{password, sessions};
-use crate::audit;
 use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
@@ -325,11 +324,7 @@ pub async fn end_session(
 ) -> Result<HttpResponse, AppError> {
     let (uid, id, actor) = (me.user.id, id.into_inner(), me.actor());
     let ended = db::run(&state.pool, move |c| {
-        let ended = sessions::end_one(c, uid, id)?;
-        if ended {
-            audit::record(c, &actor, "session.end", &format!("session #{id}"), now())?;
-        }
-        Ok::<_, diesel::result::Error>(ended)
+        management::end_session(c, uid, id, &actor)
     })
     .await?;
     flash(

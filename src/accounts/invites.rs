@@ -47,16 +47,17 @@ pub fn find_user(
     }
 }
 
-/// Sets the password through a token, uses the token up and ends the user's sessions.
+/// Sets the password (hashed already, by `users::new_password_hash`) through a token, uses the
+/// token up and ends the user's sessions.
 pub fn redeem(
     conn: &mut DbConnection,
     token: &str,
-    plain: &str,
+    hash: &str,
     now: NaiveDateTime,
 ) -> Result<User, UserError> {
     crate::db::write(conn, |conn| {
         let user = find_user(conn, token, now)?.ok_or(UserError::NotFound)?;
-        users::set_password_by_id(conn, user.id, plain, now)?;
+        users::set_password_hash(conn, user.id, hash, now)?;
         diesel::update(
             password_tokens::table.filter(password_tokens::token_hash.eq(tokens::hash(token))),
         )

@@ -42,10 +42,13 @@ pub fn attempt(
         (account.as_str(), ACCOUNT_LIMIT),
         (address.as_str(), ADDRESS_LIMIT),
     ];
-    if let Some(until) = throttle::admit(conn, &keys, now)? {
-        audit::record(conn, &visitor, "login.throttled", &email, now)?;
-        return Ok(Attempt::Locked { until });
-    }
+    let counted = match throttle::admit(conn, &keys, now)? {
+        Ok(counted) => counted,
+        Err(until) => {
+            audit::record(conn, &visitor, "login.throttled", &email, now)?;
+            return Ok(Attempt::Locked { until });
+        }
+    };
     let user = users::find_by_email(conn, &email)?;
     let hash = user
         .as_ref()
@@ -54,7 +57,9 @@ pub fn attempt(
     match user {
         Some(user) if matches && !user.disabled => {
             throttle::reset(conn, &account)?;
-            throttle::forgive(conn, &address, ADDRESS_LIMIT)?;
+            for c in counted.iter().filter(|c| c.key == address) {
+                throttle::forgive(conn, c)?;
+            }
             let actor = Actor {
                 user_id: Some(user.id),
                 name: user.email.clone(),

@@ -44,8 +44,9 @@ pub fn add_user(
     with_link: bool,
     actor: &Actor,
 ) -> Result<(User, Option<String>), UserError> {
+    let hash = users::new_password_hash(password)?;
     crate::db::write(conn, |c| {
-        let user = users::create(c, email, password, role, now())?;
+        let user = users::create_with_hash(c, email, &hash, role, now())?;
         audit::record(c, actor, "user.create", &describe(&user), now())?;
         let link = with_link
             .then(|| invites::create(c, user.id, now()))
@@ -87,8 +88,9 @@ pub fn change_own_password(
     keep_sid: &str,
     actor: &Actor,
 ) -> Result<usize, UserError> {
+    let hash = users::new_password_hash(password)?;
     crate::db::write(conn, |c| {
-        users::set_password_by_id(c, user_id, password, now())?;
+        users::set_password_hash(c, user_id, &hash, now())?;
         let ended = sessions::end_for_user(c, user_id, Some(keep_sid))?;
         audit::record(c, actor, "password.change", &actor.name, now())?;
         Ok(ended)
@@ -102,8 +104,9 @@ pub fn set_password_by_link(
     password: &str,
     ip: &str,
 ) -> Result<User, UserError> {
+    let hash = users::new_password_hash(password)?;
     crate::db::write(conn, |c| {
-        let user = invites::redeem(c, token, password, now())?;
+        let user = invites::redeem(c, token, &hash, now())?;
         let actor = Actor {
             user_id: Some(user.id),
             name: user.email.clone(),
@@ -121,10 +124,28 @@ pub fn set_password(
     password: &str,
     actor: &Actor,
 ) -> Result<(), UserError> {
+    let hash = users::new_password_hash(password)?;
+    let email = users::normalise_email(email);
     crate::db::write(conn, |c| {
-        users::set_password(c, email, password, now())?;
-        let email = users::normalise_email(email);
+        let user = users::find_by_email(c, &email)?.ok_or(UserError::NotFound)?;
+        users::set_password_hash(c, user.id, &hash, now())?;
         audit::record(c, actor, "password.set", &email, now())?;
         Ok(())
+    })
+}
+
+/// Ends one of the user's own sessions (`id` is the row's); false when it had ended already.
+pub fn end_session(
+    conn: &mut DbConnection,
+    user_id: i32,
+    id: i32,
+    actor: &Actor,
+) -> diesel::QueryResult<bool> {
+    crate::db::write(conn, |c| {
+        let ended = sessions::end_one(c, user_id, id)?;
+        if ended {
+            audit::record(c, actor, "session.end", &format!("session #{id}"), now())?;
+        }
+        Ok(ended)
     })
 }

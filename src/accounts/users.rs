@@ -110,16 +110,34 @@ pub fn create(
     role: Role,
     now: NaiveDateTime,
 ) -> Result<User, UserError> {
+    let hash = new_password_hash(plain_password)?;
+    create_with_hash(conn, email, &hash, role, now)
+}
+
+/// The stored hash of a new password, or why the password will not do. Hashing takes tens of
+/// milliseconds on purpose: do it before a transaction, never inside one (SQLite's writers queue
+/// behind the one holding the write lock).
+pub fn new_password_hash(plain_password: &str) -> Result<String, UserError> {
+    if let Some(problem) = password::weakness(plain_password) {
+        return Err(UserError::Invalid(problem));
+    }
+    password::hash(plain_password).map_err(UserError::Invalid)
+}
+
+/// Creates a user whose password is already hashed (by [`new_password_hash`]).
+pub fn create_with_hash(
+    conn: &mut DbConnection,
+    email: &str,
+    hash: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<User, UserError> {
     let email = normalise_email(email);
     if !plausible_email(&email) {
         return Err(UserError::Invalid(format!(
             "{email:?} is not a valid e-mail address"
         )));
     }
-    if let Some(problem) = password::weakness(plain_password) {
-        return Err(UserError::Invalid(problem));
-    }
-    let hash = password::hash(plain_password).map_err(UserError::Invalid)?;
     crate::db::write(conn, |conn| {
         if find_by_email(conn, &email)?.is_some() {
             return Err(UserError::Exists);
@@ -136,16 +154,6 @@ pub fn create(
             .execute(conn)?;
         find_by_email(conn, &email)?.ok_or(UserError::NotFound)
     })
-}
-
-pub fn set_password(
-    conn: &mut DbConnection,
-    email: &str,
-    plain_password: &str,
-    now: NaiveDateTime,
-) -> Result<(), UserError> {
-    let user = find_by_email(conn, email)?.ok_or(UserError::NotFound)?;
-    set_password_by_id(conn, user.id, plain_password, now)
 }
 
 impl User {
@@ -221,17 +229,24 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
     })
 }
 
-/// Sets the password of user `id` (already checked for strength by the caller or here).
+/// Sets the password of user `id` (checked for strength here).
 pub fn set_password_by_id(
     conn: &mut DbConnection,
     id: i32,
     plain_password: &str,
     now: NaiveDateTime,
 ) -> Result<(), UserError> {
-    if let Some(problem) = password::weakness(plain_password) {
-        return Err(UserError::Invalid(problem));
-    }
-    let hash = password::hash(plain_password).map_err(UserError::Invalid)?;
+    let hash = new_password_hash(plain_password)?;
+    set_password_hash(conn, id, &hash, now)
+}
+
+/// Stores an already-made password hash for user `id`.
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    id: i32,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), UserError> {
     let n = diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
         .execute(conn)?;

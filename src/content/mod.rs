@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_views;
 pub mod editing;
+pub mod faq;
 pub mod links;
 pub mod pages;
 pub mod public;

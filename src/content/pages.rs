@@ -50,7 +50,7 @@ pub struct PublicPage {
     pub seo_title: Option<String>,
     pub body_html: String,
     pub toc_html: String,
-    /// The FAQ's schema.org JSON-LD (see `structured_data::faq_questions`).
+    /// The FAQ's schema.org JSON-LD (see `faq::faq_questions`).
     pub faq_json: String,
     pub backlinks_json: String,
     pub related_json: String,

@@ -75,7 +75,10 @@ async fn follow_redirect(state: &AppState, ctx: Ctx, path: &str) -> Result<HttpR
     let from = path.to_owned();
     if let Some(to) = db::run(&state.pool, move |c| redirects::follow(c, &from)).await? {
         return Ok(HttpResponse::MovedPermanently()
-            .insert_header((header::LOCATION, redirects::location(&to)))
+            .insert_header((
+                header::LOCATION,
+                crate::web::encode_location(&redirects::location(&to)).as_ref(),
+            ))
             .finish());
     }
     let suggestions = search::public::find(

@@ -9,7 +9,7 @@ use crate::content::pages::{
     MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, has_children,
     path_taken,
 };
-use crate::content::{redirects, revisions, structured_data};
+use crate::content::{faq, redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown::{self, RENDERER_VERSION};
@@ -207,10 +207,12 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
+    // Rendered before the transaction: SQLite's writers wait while one holds the write lock.
+    let rendered = markdown::render(&input.body_md);
+    let text = search::IndexText::new(input.title.trim(), &input.body_md);
+    let faq_json = faq::faq_questions(&rendered.faq);
     crate::db::write(conn, |conn| {
         let path = validate(conn, input, None)?;
-        let rendered = markdown::render(&input.body_md);
-        let text = search::IndexText::new(input.title.trim(), &input.body_md);
         diesel::insert_into(pages::table)
             .values(NewPage {
                 parent_id: input.parent_id,
@@ -222,7 +224,7 @@ pub fn create(
                 body_md: &input.body_md,
                 body_html: rendered.html.as_str(),
                 toc_html: rendered.toc.as_str(),
-                faq_json: &structured_data::faq_questions(&rendered.faq),
+                faq_json: &faq_json,
                 renderer_version: RENDERER_VERSION,
                 status: input.status.as_str(),
                 publish_at: effective_publish_at(input, None, now),
@@ -259,6 +261,9 @@ pub fn update(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
+    let rendered = markdown::render(&input.body_md);
+    let text = search::IndexText::new(input.title.trim(), &input.body_md);
+    let faq_json = faq::faq_questions(&rendered.faq);
     crate::db::write(conn, |conn| {
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
@@ -267,8 +272,6 @@ pub fn update(
             });
         }
         let path = validate(conn, input, Some(id))?;
-        let rendered = markdown::render(&input.body_md);
-        let text = search::IndexText::new(input.title.trim(), &input.body_md);
         diesel::update(pages::table.find(id))
             .set((
                 pages::parent_id.eq(input.parent_id),
@@ -280,7 +283,7 @@ pub fn update(
                 pages::body_md.eq(&input.body_md),
                 pages::body_html.eq(rendered.html.as_str()),
                 pages::toc_html.eq(rendered.toc.as_str()),
-                pages::faq_json.eq(structured_data::faq_questions(&rendered.faq)),
+                pages::faq_json.eq(&faq_json),
                 pages::renderer_version.eq(RENDERER_VERSION),
                 pages::status.eq(input.status.as_str()),
                 pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
@@ -412,30 +415,44 @@ pub fn delete(
 pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
     let mut total = 0;
     loop {
-        let batch: Vec<(i32, String, String)> = pages::table
+        let batch: Vec<(i32, i32, String, String)> = pages::table
             .filter(pages::renderer_version.lt(RENDERER_VERSION))
-            .select((pages::id, pages::title, pages::body_md))
+            .select((pages::id, pages::version, pages::title, pages::body_md))
             .limit(200)
             .load(conn)?;
         if batch.is_empty() {
             break;
         }
-        crate::db::write(conn, |conn| {
-            for (id, title, body) in &batch {
+        // Rendered before the transaction, so other writers do not wait on the renderer; a page
+        // saved in between (another version, or already re-rendered) is left as that save left it.
+        let rendered: Vec<_> = batch
+            .iter()
+            .map(|(id, version, title, body)| {
                 let r = markdown::render(body);
                 let text = search::IndexText::new(title, body);
-                diesel::update(pages::table.find(id))
+                (*id, *version, faq::faq_questions(&r.faq), r, text)
+            })
+            .collect();
+        crate::db::write(conn, |conn| {
+            for (id, version, faq_json, r, text) in &rendered {
+                let still_stale = pages::table
+                    .find(id)
+                    .filter(pages::version.eq(version))
+                    .filter(pages::renderer_version.lt(RENDERER_VERSION));
+                let updated = diesel::update(still_stale)
                     .set((
                         pages::body_html.eq(r.html.as_str()),
                         pages::toc_html.eq(r.toc.as_str()),
-                        pages::faq_json.eq(structured_data::faq_questions(&r.faq)),
+                        pages::faq_json.eq(faq_json),
                         pages::renderer_version.eq(RENDERER_VERSION),
                         pages::search_title.eq(&text.title),
                         pages::search_body.eq(&text.body),
                         pages::body_text.eq(&text.plain),
                     ))
                     .execute(conn)?;
-                crate::content::links::record(conn, *id, &r.links)?;
+                if updated > 0 {
+                    crate::content::links::record(conn, *id, &r.links)?;
+                }
             }
             bump_content_version(conn)
         })?;

@@ -1,5 +1,6 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool, embedded migrations,
-//! and `run`, which moves blocking Diesel work off the async workers.
+//! `write` (a transaction that begins as a write), `lock_key` (a lock held to the end of one),
+//! `run`, which moves blocking Diesel work off the async workers, and `read` for short reads.
 
 pub mod schema;
 
@@ -265,7 +266,10 @@ where
             Ok(value)
         }
         Err(e) => {
-            Manager::rollback_transaction(conn)?;
+            // The caller's error says what went wrong; a failed rollback only adds to it.
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                log::error!("rollback failed after an error: {rollback}");
+            }
             Err(e)
         }
     }
@@ -277,6 +281,14 @@ where
 /// all writers, so there is nothing to take.
 pub fn lock_key(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     if let DbConnection::Postgres(pg) = conn {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        debug_assert!(
+            matches!(
+                AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth(),
+                Ok(Some(_))
+            ),
+            "lock_key outside a transaction holds nothing"
+        );
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind::<diesel::sql_types::Text, _>(key)
             .execute(pg)?;

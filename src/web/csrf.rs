@@ -1,6 +1,7 @@
 //! CSRF protection: a token per session, sent back by every state-changing form as the hidden
-//! field `csrf_token`. `CsrfForm<T>` is the only form extractor state-changing handlers use, so a
-//! POST without the right token is refused (403) before the handler runs.
+//! field `csrf_token`. `CsrfForm<T>` is the form extractor of every state-changing handler that
+//! has a session, so a POST without the right token is refused (403) before the handler runs (the
+//! public contact form, which has no session, carries a signed token of its own: `web::form`).
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;

@@ -1,4 +1,6 @@
-//! Cross-cutting HTTP pieces: the layout context, static assets, security headers, rendering.
+//! Cross-cutting HTTP pieces that name no domain: the layout context, the edge (control
+//! characters, body deadlines), form reading and CSRF, conditional responses, the error page,
+//! static assets, security headers, rendering.
 
 pub mod assets;
 pub mod client;

@@ -11,7 +11,7 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use galley::accounts::login::{self, Attempt};
-use galley::accounts::throttle::ACCOUNT_LIMIT;
+use galley::accounts::throttle::{ACCOUNT_LIMIT, ADDRESS_LIMIT};
 use galley::accounts::users::Role;
 use galley::audit::{self, Actor};
 use galley::clock::now;
@@ -30,6 +30,7 @@ db_tests!(
     eight_concurrent_writers_never_see_a_locked_database,
     parallel_contact_posts_all_land_and_none_fail,
     parallel_sign_in_failures_check_at_most_the_limit,
+    a_success_from_a_shared_address_takes_back_only_its_own_count,
     parallel_contact_posts_store_at_most_the_limit,
     nul_bytes_in_every_form_field_are_field_errors,
     control_characters_in_paths_and_queries_are_refused_alike,
@@ -194,6 +195,54 @@ async fn parallel_sign_in_failures_check_at_most_the_limit(app: TestApp) {
     assert!(
         statuses.iter().all(|s| *s == 422 || *s == 429),
         "{statuses:?}"
+    );
+}
+
+/// An office behind one address: after the address was throttled and its closure ran out, people
+/// who sign in correctly neither close it again nor keep its failures from being forgotten.
+async fn a_success_from_a_shared_address_takes_back_only_its_own_count(app: TestApp) {
+    let ann = app.user("ann@example.com", Role::Editor).await;
+    let bob = app.user("bob@example.com", Role::Editor).await;
+    let outcomes = app
+        .with_conn(move |c| {
+            let office = "192.0.2.50";
+            let t0 = now();
+            let at = |s: i64| t0 + chrono::Duration::seconds(s);
+            let mut seen = Vec::new();
+            for i in 0..ADDRESS_LIMIT {
+                let guess = format!("guess{i}@example.com");
+                let a = login::attempt(c, &guess, "wrong", office, at(0)).unwrap();
+                assert!(matches!(a, Attempt::Failed), "failure {i} is checked");
+            }
+            let mut sign_in =
+                |email: &str, pw: &str, s: i64| match login::attempt(c, email, pw, office, at(s))
+                    .unwrap()
+                {
+                    Attempt::Success(_) => "signed in",
+                    Attempt::Failed => "failed",
+                    Attempt::Locked { .. } => "locked",
+                };
+            seen.push(sign_in("ann@example.com", &ann, 1));
+            // Past the 30 s closure: each correct sign-in goes through, and the next one too.
+            seen.push(sign_in("ann@example.com", &ann, 31));
+            seen.push(sign_in("bob@example.com", &bob, 32));
+            seen.push(sign_in("bob@example.com", &bob, 33));
+            // A day after the last failure the count starts over, successes notwithstanding.
+            seen.push(sign_in("nobody@example.com", "wrong", 25 * 3600));
+            seen.push(sign_in("ann@example.com", &ann, 25 * 3600 + 1));
+            seen
+        })
+        .await;
+    assert_eq!(
+        outcomes,
+        [
+            "locked",
+            "signed in",
+            "signed in",
+            "signed in",
+            "failed",
+            "signed in"
+        ]
     );
 }
 
