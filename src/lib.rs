@@ -16,6 +16,7 @@ pub mod mailer;
 pub mod markdown;
 pub mod pagination;
 pub mod routes;
+pub mod sealed;
 pub mod search;
 pub mod site;
 pub mod slug;

@@ -56,6 +56,10 @@ enum UserCommand {
     },
     /// Set an account's password (read from standard input when it is not a terminal).
     Passwd { email: String },
+    /// Turn off an account's two-factor sign-in (for an admin who lost their phone and their
+    /// recovery codes).
+    #[command(name = "reset-2fa")]
+    Reset2fa { email: String },
     /// List accounts.
     List,
 }
@@ -245,6 +249,14 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
             management::set_password(&mut conn, &email, &password, &Actor::cli())
                 .map_err(|e| e.to_string())?;
             println!("Password changed for {}.", users::normalise_email(&email));
+        }
+        UserCommand::Reset2fa { email } => {
+            let user = management::reset_two_factor(&mut conn, &email, &Actor::cli())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Two-factor sign-in is off for {}; they can sign in with their password and set it up again.",
+                user.email
+            );
         }
         UserCommand::List => {
             let all = users::list(&mut conn).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web};
 
 use crate::accounts::session_store::DbSessionStore;
-use crate::accounts::{admin as accounts_admin, auth};
+use crate::accounts::{account_2fa, admin as accounts_admin, auth, second_step};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::search::public as search_public;
@@ -119,6 +119,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 )
                 .service(web::resource("/account").route(read().to(accounts_admin::account)))
                 .service(
+                    web::resource("/account/2fa")
+                        .route(read().to(account_2fa::setup_form))
+                        .route(web::post().to(account_2fa::enable)),
+                )
+                .service(
+                    web::resource("/account/2fa/disable")
+                        .route(web::post().to(account_2fa::disable)),
+                )
+                .service(
+                    web::resource("/account/2fa/recovery-codes")
+                        .route(web::post().to(account_2fa::renew_codes)),
+                )
+                .service(
+                    web::resource("/account/2fa/recovery-codes.txt")
+                        .route(web::post().to(account_2fa::download_codes)),
+                )
+                .service(
                     web::resource("/account/password")
                         .route(web::post().to(accounts_admin::change_password)),
                 )
@@ -132,6 +149,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .wrap(sessions.clone())
                 .route(read().to(auth::login_form))
                 .route(web::post().to(auth::login)),
+        )
+        .service(
+            web::resource("/login/2fa")
+                .wrap(sessions.clone())
+                .route(read().to(second_step::form))
+                .route(web::post().to(second_step::submit)),
         )
         .service(
             web::resource("/logout")

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mailer::Mailer;
+use crate::sealed::Sealer;
 use crate::snapshot::{SiteCache, settings};
 
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     /// Signs the session cookie and contact-form tokens; from the database, so every instance
     /// accepts what another one issued.
     pub session_key: Key,
+    /// Seals two-factor secrets, with a key derived from the same secret as `session_key`.
+    pub sealer: Sealer,
     /// Sends notifications; `None` when no SMTP server is configured.
     pub mailer: Option<Arc<Mailer>>,
     /// Rendered public pages, for the current content version.
@@ -39,6 +42,7 @@ impl AppState {
             .map_err(|e| format!("cannot read the session secret: {e}"))?
             .ok_or("the session secret is missing: start the server once to create it")?;
         let session_key = Key::derive_from(secret.as_bytes());
+        let sealer = Sealer::new(&secret, "galley two-factor secrets v1");
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
         let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
@@ -47,6 +51,7 @@ impl AppState {
             config: Arc::new(config),
             site,
             session_key,
+            sealer,
             mailer,
             page_cache,
             search_cache: ResultCache::new(),

@@ -12,7 +12,7 @@ use crate::accounts::users::{self, Role, UserError};
 use crate::accounts::views::{
     AccountPage, NewUserForm, NewUserPage, SessionView, UserPage, UserRow, UsersList,
 };
-use crate::accounts::{password, sessions};
+use crate::accounts::{password, sessions, two_factor};
 use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
@@ -186,6 +186,7 @@ pub async fn change_user(
         "disable" => Some(Change::Disable),
         "enable" => Some(Change::Enable),
         "reset" => Some(Change::Reset),
+        "reset-2fa" => Some(Change::ResetTwoFactor),
         "delete" => Some(Change::Delete),
         _ => None,
     };
@@ -223,6 +224,13 @@ pub async fn change_user(
                     format!("Enabled {}.", user.email),
                     format!("/admin/users/{id}"),
                 ),
+                "reset-2fa" => (
+                    format!(
+                        "Two-factor sign-in is off for {}; they can set it up again.",
+                        user.email
+                    ),
+                    format!("/admin/users/{id}"),
+                ),
                 _ => (
                     format!("{} is now {}.", user.email, user.role),
                     format!("/admin/users/{id}"),
@@ -247,14 +255,22 @@ fn current_sid(session: &actix_session::Session) -> String {
         .unwrap_or_default()
 }
 
-async fn account_page(
+/// My account, with `errors` next to the fields of whichever form was sent.
+pub async fn account_page(
     me: Editor,
     state: &AppState,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let uid = me.user.id;
-    let rows = db::run(&state.pool, move |c| sessions::for_user(c, uid, now())).await?;
+    let (uid, on) = (me.user.id, me.user.totp_secret.is_some());
+    let (rows, two_factor) = db::run(&state.pool, move |c| {
+        let rows = sessions::for_user(c, uid, now())?;
+        let left = on
+            .then(|| two_factor::recovery_codes_left(c, uid))
+            .transpose()?;
+        Ok::<_, diesel::result::Error>((rows, left))
+    })
+    .await?;
     let sid = current_sid(&me.session);
     let sessions = rows.iter().map(|r| SessionView::new(r, &sid)).collect();
     render_status(
@@ -263,6 +279,7 @@ async fn account_page(
             ctx: me.ctx,
             sessions,
             errors,
+            two_factor,
         },
     )
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::accounts::login::{self, Attempt};
 use crate::accounts::session_store::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
 use crate::accounts::views::{LoginPage, SetPasswordPage};
-use crate::accounts::{invites, management, password};
+use crate::accounts::{invites, management, password, second_step};
 use crate::audit::{self, Actor};
 use crate::clock::now;
 use crate::db;
@@ -98,36 +98,52 @@ pub async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Incorrect e-mail address or password.".into(),
         ),
-        Attempt::Locked { until } => {
-            let minutes = ((until - now()).num_seconds() + 59) / 60;
-            let wait = if minutes <= 1 {
-                "a minute".to_owned()
-            } else {
-                format!("{minutes} minutes")
-            };
-            retry(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many failed sign-in attempts. Please wait {wait} and try again."),
-            )
+        Attempt::Locked { until } => retry(StatusCode::TOO_MANY_REQUESTS, locked_message(until)),
+        Attempt::SecondStep(user) => {
+            second_step::begin(&session, user.id)?;
+            let next = safe_next(&form.next).unwrap_or("");
+            Ok(see_other(&second_step::url(next)))
         }
         Attempt::Success(user) => {
-            // A new session id at sign-in: a key planted before cannot ride along.
-            session.renew();
-            let agent = req
-                .headers()
-                .get(USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            session
-                .insert(USER_ID, user.id)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let _ = session.insert(SESSION_ID, tokens::random_token());
-            let _ = session.insert(UA_KEY, agent);
-            let _ = session.insert(CLIENT_IP, &ip);
-            csrf::rotate(&session);
+            start_session(&req, &session, user.id, &ip)?;
             Ok(see_other(safe_next(&form.next).unwrap_or("/admin")))
         }
     }
+}
+
+/// What a refused sign-in says.
+pub fn locked_message(until: chrono::NaiveDateTime) -> String {
+    let minutes = ((until - now()).num_seconds() + 59) / 60;
+    let wait = if minutes <= 1 {
+        "a minute".to_owned()
+    } else {
+        format!("{minutes} minutes")
+    };
+    format!("Too many failed sign-in attempts. Please wait {wait} and try again.")
+}
+
+/// Signs `user_id` in on this session, under a new session id: a key planted before cannot
+/// ride along.
+pub fn start_session(
+    req: &HttpRequest,
+    session: &Session,
+    user_id: i32,
+    ip: &str,
+) -> Result<(), AppError> {
+    session.renew();
+    let agent = req
+        .headers()
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    session
+        .insert(USER_ID, user_id)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _ = session.insert(SESSION_ID, tokens::random_token());
+    let _ = session.insert(UA_KEY, agent);
+    let _ = session.insert(CLIENT_IP, ip);
+    csrf::rotate(session);
+    Ok(())
 }
 
 pub async fn logout(

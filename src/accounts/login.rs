@@ -1,5 +1,6 @@
 //! Signing in: throttling, password check (against a dummy hash for unknown accounts, so the time
-//! taken does not tell who exists), counters and the audit trail.
+//! taken does not tell who exists), the second step for accounts with two-factor sign-in (in the
+//! same throttle), counters and the audit trail.
 
 use std::sync::LazyLock;
 
@@ -8,15 +9,19 @@ use diesel::QueryResult;
 
 use crate::accounts::password;
 use crate::accounts::throttle::{self, ACCOUNT_LIMIT, ADDRESS_LIMIT};
+use crate::accounts::two_factor::{self, Checked};
 use crate::accounts::users::{self, User};
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
+use crate::sealed::Sealer;
 
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| password::hash("no account has this password").unwrap_or_default());
 
 pub enum Attempt {
     Success(User),
+    /// The password was right; the account's second factor comes next (`second_step`).
+    SecondStep(User),
     Failed,
     /// Refused without checking: too many failures for this account or address.
     Locked {
@@ -55,6 +60,19 @@ pub fn attempt(
         .map_or(DUMMY_HASH.as_str(), |u| u.password_hash.as_str());
     let matches = password::verify(plain, hash);
     match user {
+        Some(user) if matches && !user.disabled && user.totp_secret.is_some() => {
+            // The account's count stands until the second step passes too.
+            for c in counted.iter().filter(|c| c.key == address) {
+                throttle::forgive(conn, c)?;
+            }
+            let actor = Actor {
+                user_id: Some(user.id),
+                name: user.email.clone(),
+                ip: ip.to_owned(),
+            };
+            audit::record(conn, &actor, "login.password", &user.email, now)?;
+            Ok(Attempt::SecondStep(user))
+        }
         Some(user) if matches && !user.disabled => {
             throttle::reset(conn, &account)?;
             for c in counted.iter().filter(|c| c.key == address) {
@@ -71,6 +89,66 @@ pub fn attempt(
         _ => {
             audit::record(conn, &visitor, "login.failed", &email, now)?;
             Ok(Attempt::Failed)
+        }
+    }
+}
+
+/// The second step of signing in: a code from the app or a recovery code for `user_id`, whose
+/// password was right moments ago. Counted in the same throttle as passwords.
+pub fn second_step(
+    conn: &mut DbConnection,
+    user_id: i32,
+    typed: &str,
+    sealer: &Sealer,
+    ip: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Attempt> {
+    let Some(user) = users::find(conn, user_id)?.filter(|u| !u.disabled) else {
+        return Ok(Attempt::Failed);
+    };
+    let Some(secret) = user
+        .totp_secret
+        .as_deref()
+        .and_then(|sealed| two_factor::open_secret(sealer, user.id, sealed))
+    else {
+        return Ok(Attempt::Failed);
+    };
+    let (account, address) = (
+        throttle::account_key(&user.email),
+        throttle::address_key(ip),
+    );
+    let actor = Actor {
+        user_id: Some(user.id),
+        name: user.email.clone(),
+        ip: ip.to_owned(),
+    };
+    let keys = [
+        (account.as_str(), ACCOUNT_LIMIT),
+        (address.as_str(), ADDRESS_LIMIT),
+    ];
+    let counted = match throttle::admit(conn, &keys, now)? {
+        Ok(counted) => counted,
+        Err(until) => {
+            audit::record(conn, &actor, "login.throttled", &user.email, now)?;
+            return Ok(Attempt::Locked { until });
+        }
+    };
+    match two_factor::check(conn, user.id, &secret, typed, now)? {
+        Checked::Wrong => {
+            audit::record(conn, &actor, "login.2fa-failed", &user.email, now)?;
+            Ok(Attempt::Failed)
+        }
+        how => {
+            throttle::reset(conn, &account)?;
+            for c in counted.iter().filter(|c| c.key == address) {
+                throttle::forgive(conn, c)?;
+            }
+            let target = match how {
+                Checked::RecoveryCode => format!("{} (with a recovery code)", user.email),
+                _ => user.email.clone(),
+            };
+            audit::record(conn, &actor, "login", &target, now)?;
+            Ok(Attempt::Success(user))
         }
     }
 }

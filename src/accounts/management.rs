@@ -2,7 +2,7 @@
 //! transaction that the function owns. Outcomes are `UserError`s, which handlers match by variant.
 
 use crate::accounts::users::{self, Role, User, UserError};
-use crate::accounts::{invites, sessions};
+use crate::accounts::{invites, sessions, two_factor};
 use crate::audit::{self, Actor};
 use crate::clock::now;
 use crate::db::DbConnection;
@@ -15,6 +15,8 @@ pub enum Change {
     Enable,
     /// A new one-time link to set a password.
     Reset,
+    /// Two-factor sign-in off (a user who lost their phone and their recovery codes).
+    ResetTwoFactor,
     Delete,
 }
 
@@ -26,6 +28,7 @@ impl Change {
             Change::Disable => "user.disable",
             Change::Enable => "user.enable",
             Change::Reset => "user.reset",
+            Change::ResetTwoFactor => "user.reset-2fa",
             Change::Delete => "user.delete",
         }
     }
@@ -71,6 +74,12 @@ pub fn change_user(
             Change::Reset => {
                 let user = users::find(c, id)?.ok_or(UserError::NotFound)?;
                 (user, Some(invites::create(c, id, t)?))
+            }
+            Change::ResetTwoFactor => {
+                let user = users::find(c, id)?.ok_or(UserError::NotFound)?;
+                // Audited there, once, and only when it was on.
+                two_factor::disable(c, &user, change.action(), actor, t)?;
+                return Ok((user, None));
             }
             Change::Delete => (users::delete(c, id)?, None),
         };
@@ -148,4 +157,16 @@ pub fn end_session(
         }
         Ok(ended)
     })
+}
+
+/// Turns off two-factor sign-in for the account with `email` (the command line's
+/// `user reset-2fa`, for an admin locked out with their phone and recovery codes gone).
+pub fn reset_two_factor(
+    conn: &mut DbConnection,
+    email: &str,
+    actor: &Actor,
+) -> Result<User, UserError> {
+    let email = users::normalise_email(email);
+    let user = users::find_by_email(conn, &email)?.ok_or(UserError::NotFound)?;
+    change_user(conn, user.id, Change::ResetTwoFactor, actor).map(|(user, _)| user)
 }

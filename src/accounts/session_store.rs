@@ -23,6 +23,9 @@ pub const USER_ID: &str = "uid";
 pub const SESSION_ID: &str = "sid";
 pub const USER_AGENT: &str = "ua";
 pub const CLIENT_IP: &str = "ip";
+/// Between the password and the second factor: who, and since when (Unix seconds).
+pub const PENDING_USER: &str = "pending_uid";
+pub const PENDING_SINCE: &str = "pending_at";
 
 type State = HashMap<String, String>;
 

@@ -17,6 +17,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The TOTP secret, sealed (`accounts::two_factor`); `None`: two-factor sign-in is off.
+    pub totp_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,14 @@ pub struct LoginPage {
 }
 
 #[derive(Template)]
+#[template(path = "admin/login_2fa.html")]
+pub struct SecondStepPage {
+    pub ctx: Ctx,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
 #[template(path = "admin/set_password.html")]
 pub struct SetPasswordPage {
     pub ctx: Ctx,
@@ -33,6 +41,7 @@ pub struct UserRow {
     pub role: String,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub two_factor: bool,
 }
 
 impl From<&User> for UserRow {
@@ -43,6 +52,7 @@ impl From<&User> for UserRow {
             role: u.role.clone(),
             disabled: u.disabled,
             created_at: u.created_at,
+            two_factor: u.totp_secret.is_some(),
         }
     }
 }
@@ -139,4 +149,33 @@ pub struct AccountPage {
     pub ctx: Ctx,
     pub sessions: Vec<SessionView>,
     pub errors: FieldErrors,
+    /// Two-factor sign-in: on, and how many recovery codes are left.
+    pub two_factor: Option<i64>,
+}
+
+/// Setting up two-factor sign-in: the QR code and the secret of a new key, and the form that
+/// confirms it with the password and a code. Nothing is stored until then: the key travels
+/// sealed in the form.
+#[derive(Template)]
+#[template(path = "admin/account_2fa.html")]
+pub struct TwoFactorSetup {
+    pub ctx: Ctx,
+    /// The QR code as SVG path data, and the side of its square.
+    pub qr_path: String,
+    pub qr_side: usize,
+    /// The secret as people type it into an app (base32, in groups of four).
+    pub secret: String,
+    /// The same secret sealed for this user, for the form.
+    pub sealed: String,
+    pub errors: FieldErrors,
+}
+
+/// A new set of recovery codes, shown this once.
+#[derive(Template)]
+#[template(path = "admin/recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub ctx: Ctx,
+    pub codes: Vec<String>,
+    /// Right after turning two-factor sign-in on (rather than a new set on request).
+    pub just_enabled: bool,
 }

@@ -9,6 +9,17 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -182,6 +193,7 @@ diesel::joinable!(page_revisions -> pages (page_id));
 diesel::joinable!(page_revisions -> users (author_id));
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(password_tokens -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -197,4 +209,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_submissions,
     outbox,
     page_links,
+    recovery_codes,
 );

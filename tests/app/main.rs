@@ -17,3 +17,4 @@ mod reliability;
 mod search;
 mod seo;
 mod startup;
+mod two_factor;

@@ -1,0 +1,13 @@
+-- Two-factor sign-in: the TOTP secret, sealed with a key derived from the site's secret (NULL:
+-- off), the last time step a code was accepted for (no code is accepted twice), and single-use
+-- recovery codes, stored as their SHA-256.
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+
+CREATE TABLE recovery_codes (
+    id SERIAL PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at TIMESTAMP
+);
+CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
