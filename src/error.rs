@@ -13,6 +13,10 @@ pub enum AppError {
     /// Not signed in: sends the browser to `/login?next=...`.
     #[error("sign-in required")]
     LoginRequired(String),
+    /// Not before something else is done first (two-factor set-up the site requires, say):
+    /// sends the browser there.
+    #[error("see {0}")]
+    SeeOther(String),
     #[error("forbidden")]
     Forbidden,
     /// The request body is over the limit for its route.
@@ -59,7 +63,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
+            AppError::LoginRequired(_) | AppError::SeeOther(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -78,6 +82,11 @@ impl ResponseError for AppError {
             let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/login?{query}")))
+                .finish();
+        }
+        if let AppError::SeeOther(location) = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location.as_str()))
                 .finish();
         }
         let mut res = HttpResponse::new(self.status_code());

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("markdown", 2),
     ("audit", 2),
     ("mailer", 2),
+    ("outbox", 2),
     ("caches", 2),
     ("snapshot", 2),
     ("state", 2),

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::admin::account_page;
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, two_factor_required};
 use crate::accounts::views::{RecoveryCodesPage, TwoFactorSetup};
 use crate::accounts::{password, totp, two_factor};
 use crate::clock::now;
@@ -148,6 +148,14 @@ pub async fn disable(
     else {
         return Ok(see_other("/admin/account"));
     };
+    if two_factor_required(&state, &me.user) {
+        flash(
+            &me.session,
+            "error",
+            "This site requires two-factor sign-in of your role, so it stays on. You can make new recovery codes.",
+        );
+        return Ok(see_other("/admin/account"));
+    }
     let mut errors = FieldErrors::default();
     if !password_ok(&me, &form.off_password).await {
         errors.add("off_password", "This is not your password.");

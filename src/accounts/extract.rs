@@ -13,7 +13,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::client::client_ip;
-use crate::web::ctx::{Ctx, UserInfo};
+use crate::web::ctx::{Ctx, UserInfo, flash};
 
 /// A signed-in user who may edit content (editors and admins).
 pub struct Editor {
@@ -67,6 +67,15 @@ impl FromRequest for Editor {
                 session.purge();
                 return Err(login_required(&req));
             };
+            // Under the site's two-factor policy, nothing but setting it up until it is set up.
+            if must_set_up_two_factor(state, &user) && !req.path().starts_with(TWO_FACTOR_SETUP) {
+                flash(
+                    &session,
+                    "error",
+                    "This site requires two-factor sign-in. Set it up to go on.",
+                );
+                return Err(AppError::SeeOther(TWO_FACTOR_SETUP.into()));
+            }
             let info = UserInfo {
                 id: user.id,
                 email: user.email.clone(),
@@ -98,4 +107,20 @@ impl FromRequest for Admin {
             }
         })
     }
+}
+
+/// Where two-factor sign-in is set up (and everything under it: the recovery codes).
+const TWO_FACTOR_SETUP: &str = "/admin/account/2fa";
+
+/// Whether the site's policy requires a second factor of `user`.
+pub fn two_factor_required(state: &AppState, user: &User) -> bool {
+    let settings = &state.site.current().settings;
+    match user.role() {
+        Role::Admin => settings.require_2fa_admins,
+        Role::Editor => settings.require_2fa_editors,
+    }
+}
+
+fn must_set_up_two_factor(state: &AppState, user: &User) -> bool {
+    user.totp_secret.is_none() && two_factor_required(state, user)
 }

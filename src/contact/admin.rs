@@ -6,11 +6,12 @@ use serde::Deserialize;
 
 use crate::accounts::extract::{Admin, Editor};
 use crate::clock::now;
+use crate::contact::export;
 use crate::contact::submissions::{self, Filter, STATUSES};
 use crate::contact::views::{InboxList, SubmissionShow};
-use crate::contact::{export, outbox};
 use crate::db;
 use crate::error::AppError;
+use crate::outbox;
 use crate::pagination::PageNumber;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;

@@ -6,11 +6,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::NaiveDateTime;
 
-use crate::contact::outbox::{self, Mail};
 use crate::contact::submissions;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mailer::{Email, Mailer};
+use crate::outbox::{self, Mail};
 use crate::state::AppState;
 use crate::tokens;
 

@@ -4,7 +4,6 @@
 pub mod admin;
 pub mod export;
 pub mod mailer;
-pub mod outbox;
 pub mod public;
 pub mod submissions;
 pub mod token;

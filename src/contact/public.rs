@@ -4,13 +4,13 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::USER_AGENT;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::contact::outbox::NewMail;
 use crate::contact::submissions::{self, NewSubmission, Stored};
 use crate::contact::token::{self, Check};
 use crate::contact::views::{ContactForm, ContactPage, ThanksPage};
 use crate::content::pages;
 use crate::db;
 use crate::error::AppError;
+use crate::outbox::NewMail;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::client::client_ip;

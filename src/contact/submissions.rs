@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use crate::accounts::users;
 use crate::audit::{self, Actor};
-use crate::contact::outbox::{self, NewMail};
 use crate::db::DbConnection;
 use crate::db::schema::contact_submissions as subs;
+use crate::outbox::{self, NewMail};
 use crate::pagination::{PageNumber, Pagination};
 use crate::tokens;
 use crate::validation::FieldErrors;

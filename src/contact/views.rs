@@ -3,9 +3,9 @@
 use askama::Template;
 use serde::Deserialize;
 
-use crate::contact::outbox::Mail;
 use crate::contact::submissions::{MAX_MESSAGE, MAX_NAME, MAX_SUBJECT, Submission};
 use crate::html::SafeHtml;
+use crate::outbox::Mail;
 use crate::validation::FieldErrors;
 use crate::web::ctx::Ctx;
 

@@ -128,6 +128,8 @@ pub async fn edit_settings(
         footer_text: s.footer_text.clone(),
         contact_recipient: s.contact_recipient.clone(),
         spam_retention_days: s.spam_retention_days.to_string(),
+        require_2fa_admins: s.require_2fa_admins.then(|| "on".into()),
+        require_2fa_editors: s.require_2fa_editors.then(|| "on".into()),
     };
     settings_page(me, &state, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -192,6 +194,8 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
         footer_text: form.footer_text.trim().to_owned(),
         contact_recipient: recipient,
         spam_retention_days,
+        require_2fa_admins: form.require_2fa_admins.is_some(),
+        require_2fa_editors: form.require_2fa_editors.is_some(),
     })
 }
 

@@ -46,6 +46,11 @@ pub struct SettingsForm {
     pub contact_recipient: String,
     #[serde(default)]
     pub spam_retention_days: String,
+    /// Checkboxes: present when ticked.
+    #[serde(default)]
+    pub require_2fa_admins: Option<String>,
+    #[serde(default)]
+    pub require_2fa_editors: Option<String>,
 }
 
 #[derive(Template)]

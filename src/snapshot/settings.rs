@@ -22,6 +22,10 @@ pub struct Settings {
     pub contact_recipient: String,
     /// Spam submissions older than this many days are deleted.
     pub spam_retention_days: i64,
+    /// Admins (and editors) must sign in with a second factor: one without it is sent to set it
+    /// up right after the password and can do nothing else until then.
+    pub require_2fa_admins: bool,
+    pub require_2fa_editors: bool,
 }
 
 impl Default for Settings {
@@ -34,6 +38,8 @@ impl Default for Settings {
             footer_text: String::new(),
             contact_recipient: String::new(),
             spam_retention_days: 30,
+            require_2fa_admins: false,
+            require_2fa_editors: false,
         }
     }
 }
@@ -53,13 +59,15 @@ impl Settings {
                 "footer_text" => s.footer_text = value,
                 "contact_recipient" => s.contact_recipient = value,
                 "spam_retention_days" => s.spam_retention_days = value.parse().unwrap_or(30),
+                "require_2fa_admins" => s.require_2fa_admins = value == "true",
+                "require_2fa_editors" => s.require_2fa_editors = value == "true",
                 _ => {}
             }
         }
         Ok(s)
     }
 
-    fn pairs(&self) -> [(&'static str, String); 7] {
+    fn pairs(&self) -> [(&'static str, String); 9] {
         [
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
@@ -71,6 +79,8 @@ impl Settings {
             ("footer_text", self.footer_text.clone()),
             ("contact_recipient", self.contact_recipient.clone()),
             ("spam_retention_days", self.spam_retention_days.to_string()),
+            ("require_2fa_admins", self.require_2fa_admins.to_string()),
+            ("require_2fa_editors", self.require_2fa_editors.to_string()),
         ]
     }
 

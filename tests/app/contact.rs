@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use galley::accounts::users::Role;
 use galley::clock::now;
 use galley::config::Config;
-use galley::contact::{mailer, outbox, submissions, token};
+use galley::contact::{mailer, submissions, token};
 use galley::db::schema::{contact_submissions as subs, outbox as outbox_table};
+use galley::outbox;
 
 use crate::common::fixtures::page;
 use crate::common::smtp::SmtpSink;

@@ -25,6 +25,7 @@ db_tests!(
     recovery_codes_work_once_and_a_new_set_voids_the_old,
     turning_it_off_takes_the_password_and_a_code,
     admins_and_the_command_line_can_reset_it,
+    the_policy_sends_users_to_set_it_up_and_keeps_it_on,
 );
 
 const ED: &str = "ed@example.com";
@@ -440,4 +441,59 @@ async fn admins_and_the_command_line_can_reset_it(app: TestApp) {
             ("command line".to_owned(), "ops@example.com".to_owned()),
         ]
     );
+}
+
+async fn the_policy_sends_users_to_set_it_up_and_keeps_it_on(app: TestApp) {
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
+    boss.get("/admin/settings").await;
+    let res = boss
+        .post(
+            "/admin/settings",
+            &[
+                ("site_name", "Site"),
+                ("spam_retention_days", "30"),
+                ("require_2fa_editors", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert!(app.state.site.current().settings.require_2fa_editors);
+    assert!(!app.state.site.current().settings.require_2fa_admins);
+    assert_eq!(
+        boss.get("/admin").await.status,
+        200,
+        "admins are not required"
+    );
+
+    let mut ed = app.signed_in(ED, Role::Editor).await;
+    for path in [
+        "/admin",
+        "/admin/pages",
+        "/admin/account",
+        "/admin/pages/new",
+    ] {
+        let res = ed.get(path).await;
+        assert_eq!(res.status, 303, "{path}");
+        assert_eq!(res.header("location"), "/admin/account/2fa", "{path}");
+    }
+    let setup = ed.get("/admin/account/2fa").await;
+    assert!(
+        setup.body.contains("requires two-factor sign-in"),
+        "says why"
+    );
+    let (secret, _) = set_up(&mut ed, ED).await;
+    assert_eq!(ed.get("/admin").await.status, 200, "free to go on");
+
+    ed.get("/admin/account").await;
+    let res = ed
+        .post(
+            "/admin/account/2fa/disable",
+            &[
+                ("off_password", &password_of(ED)),
+                ("off_code", &code_now(&secret, 1)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert!(stored_secret(&app, ED).await.is_some(), "it stays on");
 }
