@@ -162,8 +162,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .route(web::post().to(auth::logout)),
         )
         .service(
+            web::resource("/password-reset")
+                .wrap(sessions.clone())
+                .route(read().to(auth::reset_form))
+                .route(web::post().to(auth::request_reset)),
+        )
+        .service(
             web::scope("/account/set-password").service(
                 web::resource("/{token}")
+                    // The token is in the address: no page it links to may learn it.
+                    .wrap(DefaultHeaders::new().add((header::REFERRER_POLICY, "no-referrer")))
                     .wrap(sessions.clone())
                     .route(read().to(auth::set_password_form))
                     .route(web::post().to(auth::set_password)),

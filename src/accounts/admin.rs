@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::accounts::auth::new_password_errors;
 use crate::accounts::extract::{Admin, Editor};
 use crate::accounts::management::{self, Change};
+use crate::accounts::reset::Site;
 use crate::accounts::session_store::SESSION_ID;
 use crate::accounts::users::{self, Role, UserError};
 use crate::accounts::views::{
@@ -316,8 +317,9 @@ pub async fn change_password(
         return account_page(me, &state, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (uid, sid, actor) = (me.user.id, current_sid(&me.session), me.actor());
+    let notify = Site::for_mail(&state);
     let ended = db::run(&state.pool, move |c| {
-        management::change_own_password(c, uid, &form.password, &sid, &actor)
+        management::change_own_password(c, uid, &form.password, &sid, &actor, notify.as_ref())
     })
     .await?;
     let others = if ended == 1 {

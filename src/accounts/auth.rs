@@ -7,8 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::login::{self, Attempt};
+use crate::accounts::reset::{self, Site};
 use crate::accounts::session_store::{CLIENT_IP, SESSION_ID, USER_AGENT as UA_KEY, USER_ID};
-use crate::accounts::views::{LoginPage, SetPasswordPage};
+use crate::accounts::users::{self, User};
+use crate::accounts::views::{LoginPage, ResetPage, SetPasswordPage};
 use crate::accounts::{invites, management, password, second_step};
 use crate::audit::{self, Actor};
 use crate::clock::now;
@@ -105,7 +107,7 @@ pub async fn login(
             Ok(see_other(&second_step::url(next)))
         }
         Attempt::Success(user) => {
-            start_session(&req, &session, user.id, &ip)?;
+            start_session(&req, &session, &state, &user, &ip).await?;
             Ok(see_other(safe_next(&form.next).unwrap_or("/admin")))
         }
     }
@@ -122,12 +124,13 @@ pub fn locked_message(until: chrono::NaiveDateTime) -> String {
     format!("Too many failed sign-in attempts. Please wait {wait} and try again.")
 }
 
-/// Signs `user_id` in on this session, under a new session id: a key planted before cannot
-/// ride along.
-pub fn start_session(
+/// Signs `user` in on this session, under a new session id (a key planted before cannot ride
+/// along), and tells them by e-mail when the device is new to the account.
+pub async fn start_session(
     req: &HttpRequest,
     session: &Session,
-    user_id: i32,
+    state: &AppState,
+    user: &User,
     ip: &str,
 ) -> Result<(), AppError> {
     session.renew();
@@ -136,8 +139,15 @@ pub fn start_session(
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if let Some(site) = Site::for_mail(state) {
+        let (id, email, at, ua) = (user.id, user.email.clone(), ip.to_owned(), agent.to_owned());
+        db::run(&state.pool, move |c| {
+            reset::notice_if_new_device(c, id, &email, &at, &ua, &site, now())
+        })
+        .await?;
+    }
     session
-        .insert(USER_ID, user_id)
+        .insert(USER_ID, user.id)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let _ = session.insert(SESSION_ID, tokens::random_token());
     let _ = session.insert(UA_KEY, agent);
@@ -220,9 +230,9 @@ pub async fn set_password(
             },
         );
     }
-    let ip = client_ip(&req);
+    let (ip, notify) = (client_ip(&req), Site::for_mail(&state));
     db::run(&state.pool, move |c| {
-        management::set_password_by_link(c, &t, &form.password, &ip)
+        management::set_password_by_link(c, &t, &form.password, &ip, notify.as_ref())
     })
     .await?;
     flash(
@@ -231,6 +241,48 @@ pub async fn set_password(
         "Your password is set. You can sign in now.",
     );
     Ok(see_other("/login"))
+}
+
+/// `/password-reset`: the form, or, without e-mail, who to ask.
+pub async fn reset_form(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    render(&ResetPage {
+        ctx: Ctx::for_session(&req, &session, None),
+        by_email: state.mailer.is_some(),
+        sent: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Queues a link when the account exists; answers the same either way.
+pub async fn request_reset(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(site) = Site::for_mail(&state)
+        && users::plausible_email(&users::normalise_email(&form.email))
+    {
+        let (email, ip) = (form.email.clone(), client_ip(&req));
+        db::run(&state.pool, move |c| {
+            reset::request(c, &email, &ip, &site, now())
+        })
+        .await?;
+    }
+    render(&ResetPage {
+        ctx: Ctx::for_session(&req, &session, None),
+        by_email: state.mailer.is_some(),
+        sent: true,
+    })
 }
 
 /// The checks of a new password and its confirmation, as field errors.

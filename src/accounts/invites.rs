@@ -1,5 +1,6 @@
-//! One-time links to set a password: for new accounts without one, and for resets. Only the
-//! token's hash is stored; a link works once, within three days.
+//! One-time links to set a password: for new accounts without one, for resets an admin makes
+//! (three days) and for resets by e-mail (`RESET_LIFETIME`). Only the token's hash is stored; a
+//! link works once, and none works once the password has changed.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,9 +11,22 @@ use crate::db::schema::password_tokens;
 use crate::tokens;
 
 pub const LIFETIME: Duration = Duration::days(3);
+/// A link sent by e-mail: long enough to read the mail, short enough to be stale soon after.
+pub const RESET_LIFETIME: Duration = Duration::minutes(30);
 
-/// Creates a link token for `user_id` (earlier unused ones stop working).
+/// Creates a link token for `user_id` that works for three days (earlier unused ones stop
+/// working).
 pub fn create(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> QueryResult<String> {
+    create_for(conn, user_id, LIFETIME, now)
+}
+
+/// Creates a link token for `user_id` that works for `lifetime`.
+pub fn create_for(
+    conn: &mut DbConnection,
+    user_id: i32,
+    lifetime: Duration,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     let token = tokens::random_token();
     crate::db::write(conn, |conn| {
         diesel::delete(password_tokens::table.filter(password_tokens::user_id.eq(user_id)))
@@ -21,7 +35,7 @@ pub fn create(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> Quer
             .values((
                 password_tokens::token_hash.eq(tokens::hash(&token)),
                 password_tokens::user_id.eq(user_id),
-                password_tokens::expires_at.eq(now + LIFETIME),
+                password_tokens::expires_at.eq(now + lifetime),
             ))
             .execute(conn)
     })?;

@@ -1,11 +1,13 @@
 //! What admins, users and the command line do to accounts, each with its audit entry in one
 //! transaction that the function owns. Outcomes are `UserError`s, which handlers match by variant.
 
+use crate::accounts::reset::{self, Site};
 use crate::accounts::users::{self, Role, User, UserError};
 use crate::accounts::{invites, sessions, two_factor};
 use crate::audit::{self, Actor};
 use crate::clock::now;
 use crate::db::DbConnection;
+use crate::outbox;
 
 /// A change an admin makes to another account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,29 +91,35 @@ pub fn change_user(
 }
 
 /// Sets one's own password and ends one's other sessions (all but `keep_sid`); returns how many
-/// were ended.
+/// were ended. With `notify`, the user is told by e-mail.
 pub fn change_own_password(
     conn: &mut DbConnection,
     user_id: i32,
     password: &str,
     keep_sid: &str,
     actor: &Actor,
+    notify: Option<&Site>,
 ) -> Result<usize, UserError> {
     let hash = users::new_password_hash(password)?;
     crate::db::write(conn, |c| {
         users::set_password_hash(c, user_id, &hash, now())?;
         let ended = sessions::end_for_user(c, user_id, Some(keep_sid))?;
         audit::record(c, actor, "password.change", &actor.name, now())?;
+        if let Some(site) = notify {
+            outbox::enqueue(c, None, &reset::password_changed(&actor.name, site), now())?;
+        }
         Ok(ended)
     })
 }
 
-/// Sets a password through a one-time link (which it uses up), ending the user's sessions.
+/// Sets a password through a one-time link (which it uses up), ending the user's sessions. With
+/// `notify`, the user is told by e-mail.
 pub fn set_password_by_link(
     conn: &mut DbConnection,
     token: &str,
     password: &str,
     ip: &str,
+    notify: Option<&Site>,
 ) -> Result<User, UserError> {
     let hash = users::new_password_hash(password)?;
     crate::db::write(conn, |c| {
@@ -122,6 +130,9 @@ pub fn set_password_by_link(
             ip: ip.to_owned(),
         };
         audit::record(c, &actor, "password.set", &user.email, now())?;
+        if let Some(site) = notify {
+            outbox::enqueue(c, None, &reset::password_changed(&user.email, site), now())?;
+        }
         Ok(user)
     })
 }

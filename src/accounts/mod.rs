@@ -8,6 +8,7 @@ pub mod invites;
 pub mod login;
 pub mod management;
 pub mod password;
+pub mod reset;
 pub mod second_step;
 pub mod session_store;
 pub mod sessions;

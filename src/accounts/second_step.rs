@@ -130,7 +130,7 @@ pub async fn submit(
         Attempt::Success(user) => {
             let _ = session.remove(PENDING_USER);
             let _ = session.remove(PENDING_SINCE);
-            start_session(&req, &session, user.id, &ip)?;
+            start_session(&req, &session, &state, &user, &ip).await?;
             Ok(see_other(safe_next(&form.next).unwrap_or("/admin")))
         }
         Attempt::Locked { until } => retry(StatusCode::TOO_MANY_REQUESTS, locked_message(until)),

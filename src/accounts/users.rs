@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::accounts::password;
 use crate::db::DbConnection;
-use crate::db::schema::users;
+use crate::db::schema::{password_tokens, users};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = users)]
@@ -249,14 +249,23 @@ pub fn set_password_hash(
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), UserError> {
-    let n = diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+    crate::db::write(conn, |conn| {
+        let n = diesel::update(users::table.find(id))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(UserError::NotFound);
+        }
+        // A new password, by whatever path, voids every link that would set one.
+        diesel::update(
+            password_tokens::table
+                .filter(password_tokens::user_id.eq(id))
+                .filter(password_tokens::used_at.is_null()),
+        )
+        .set(password_tokens::used_at.eq(now))
         .execute(conn)?;
-    if n == 0 {
-        Err(UserError::NotFound)
-    } else {
         Ok(())
-    }
+    })
 }
 
 impl From<UserError> for crate::error::AppError {

@@ -26,6 +26,16 @@ pub struct SecondStepPage {
     pub error: Option<String>,
 }
 
+/// `/password-reset`: the form, what happens next once it is sent, or (without e-mail) that an
+/// administrator makes reset links.
+#[derive(Template)]
+#[template(path = "admin/password_reset.html")]
+pub struct ResetPage {
+    pub ctx: Ctx,
+    pub by_email: bool,
+    pub sent: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/set_password.html")]
 pub struct SetPasswordPage {

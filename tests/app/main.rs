@@ -13,6 +13,7 @@ mod editing;
 mod import_export;
 mod links;
 mod pages;
+mod password_reset;
 mod reliability;
 mod search;
 mod seo;

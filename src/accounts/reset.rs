@@ -1,0 +1,159 @@
+//! Password resets by e-mail, and the notices that tell people about their account: a link that
+//! sets a new password (queued through the outbox, never sent while the visitor waits), "your
+//! password was changed", and "a new sign-in". A reset request looks the same whether or not the
+//! account exists, and is rate-limited per account and per address in the database.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::accounts::{invites, throttle, users};
+use crate::audit::{self, Actor};
+use crate::db::DbConnection;
+use crate::db::schema::{audit_log, sessions};
+use crate::outbox::{self, NewMail};
+
+/// Reset requests allowed per account, and per address, before they are refused for a while.
+pub const ACCOUNT_LIMIT: i32 = 3;
+pub const ADDRESS_LIMIT: i32 = 10;
+
+/// A sign-in from an address and browser not seen for this long is a new device.
+pub const NEW_DEVICE_AFTER: Duration = Duration::days(90);
+
+/// The site as e-mails name it.
+pub struct Site {
+    pub name: String,
+    pub base_url: String,
+}
+
+impl Site {
+    /// The site's name and address, when e-mail can be sent at all.
+    pub fn for_mail(state: &crate::state::AppState) -> Option<Site> {
+        state.mailer.as_ref()?;
+        let snapshot = state.site.current();
+        Some(Site {
+            name: snapshot.settings.site_name.clone(),
+            base_url: snapshot.base_url.clone(),
+        })
+    }
+}
+
+/// Queues a reset link for the account with `email`, if there is one (and it is enabled) and the
+/// limits allow; otherwise does nothing. Either way the visitor is told the same.
+pub fn request(
+    conn: &mut DbConnection,
+    email: &str,
+    ip: &str,
+    site: &Site,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let email = users::normalise_email(email);
+    let (account, address) = (format!("reset:email:{email}"), format!("reset:ip:{ip}"));
+    let keys = [
+        (account.as_str(), ACCOUNT_LIMIT),
+        (address.as_str(), ADDRESS_LIMIT),
+    ];
+    let visitor = Actor {
+        user_id: None,
+        name: email.clone(),
+        ip: ip.to_owned(),
+    };
+    if throttle::admit(conn, &keys, now)?.is_err() {
+        return audit::record(conn, &visitor, "password.reset-throttled", &email, now);
+    }
+    let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) else {
+        // A write as well, so that the answer does not come sooner for an unknown address.
+        return crate::db::write(conn, |c| {
+            audit::record(c, &visitor, "password.reset-unknown", &email, now)
+        });
+    };
+    crate::db::write(conn, |c| {
+        let token = invites::create_for(c, user.id, invites::RESET_LIFETIME, now)?;
+        let link = format!("{}/account/set-password/{token}", site.base_url);
+        let mail = NewMail {
+            recipient: user.email.clone(),
+            reply_to: String::new(),
+            subject: format!("[{}] Set a new password", site.name),
+            body: format!(
+                "Someone (we hope you) asked to set a new password for {} on {}.\n\n\
+                 This link sets it; it works once, for the next {} minutes:\n\n{link}\n\n\
+                 If you did not ask, ignore this e-mail: your password stays as it is.\n",
+                user.email,
+                site.name,
+                invites::RESET_LIFETIME.num_minutes(),
+            ),
+        };
+        outbox::enqueue(c, None, &mail, now)?;
+        audit::record(c, &visitor, "password.reset-requested", &user.email, now)
+    })
+}
+
+/// "Your password was changed", for `email`.
+pub fn password_changed(email: &str, site: &Site) -> NewMail {
+    NewMail {
+        recipient: email.to_owned(),
+        reply_to: String::new(),
+        subject: format!("[{}] Your password was changed", site.name),
+        body: format!(
+            "The password of {email} on {} was just changed, and every session of the account \
+             was signed out.\n\nIf this was not you, ask an administrator of the site to lock \
+             the account and reset it: {}/login\n",
+            site.name, site.base_url,
+        ),
+    }
+}
+
+/// Whether `user_id` has signed in from this address and browser within `NEW_DEVICE_AFTER`.
+pub fn known_device(
+    conn: &mut DbConnection,
+    user_id: i32,
+    ip: &str,
+    user_agent: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    // Sessions keep the first 300 characters of the browser's name.
+    let user_agent: String = user_agent.chars().take(300).collect();
+    let seen: i64 = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ip.eq(ip))
+        .filter(sessions::user_agent.eq(&user_agent))
+        .filter(sessions::last_seen_at.gt(now - NEW_DEVICE_AFTER))
+        .count()
+        .get_result(conn)?;
+    Ok(seen > 0)
+}
+
+/// Queues "a new sign-in" for `email` when `user_id` signs in from a device not seen lately.
+/// The very first sign-in of an account is its owner's, from the first device there is: not
+/// news (its audit entry, written just before, is the only one).
+pub fn notice_if_new_device(
+    conn: &mut DbConnection,
+    user_id: i32,
+    email: &str,
+    ip: &str,
+    user_agent: &str,
+    site: &Site,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let sign_ins: i64 = audit_log::table
+        .filter(audit_log::user_id.eq(user_id))
+        .filter(audit_log::action.eq("login"))
+        .count()
+        .get_result(conn)?;
+    if sign_ins <= 1 || known_device(conn, user_id, ip, user_agent, now)? {
+        return Ok(());
+    }
+    let device = crate::accounts::views::describe_agent(user_agent);
+    let mail = NewMail {
+        recipient: email.to_owned(),
+        reply_to: String::new(),
+        subject: format!("[{}] New sign-in from {device}", site.name),
+        body: format!(
+            "Your account {email} on {} was just signed in to from {device} at the address \
+             {ip}, which it had not used lately.\n\nIf this was you, there is nothing to do. If \
+             not, change your password (My account, {}/admin/account) and sign out the sessions \
+             you do not know.\n",
+            site.name, site.base_url,
+        ),
+    };
+    outbox::enqueue(conn, None, &mail, now)
+}
