@@ -170,6 +170,13 @@ async fn a_reset_link_works_once_and_ends_every_session(app: TestApp) {
             .any(|m| m.0 == ED && m.1.contains("Your password was changed")),
         "{notices:?}"
     );
+    deliver(&app).await;
+    assert!(
+        sink.messages()
+            .iter()
+            .any(|m| m.contains("Your password was changed") && m.contains("To: ed@example.com")),
+        "the notice reaches the mail server"
+    );
 }
 
 async fn a_reset_link_expires_and_dies_with_any_password_change(app: TestApp) {

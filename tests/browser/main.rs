@@ -379,10 +379,12 @@ async fn standards(env: &Env) -> Outcome {
         .await?
         .click()
         .await?;
-    env.client.goto(&env.galley.url("/login")).await?;
-    documents.push(("/login".into(), env.source_of("/login").await?));
-    for v in env.axe_violations().await? {
-        problems.insert(format!("axe /login: {v}"));
+    for signed_out in ["/login", "/password-reset"] {
+        env.client.goto(&env.galley.url(signed_out)).await?;
+        documents.push((signed_out.into(), env.source_of(signed_out).await?));
+        for v in env.axe_violations().await? {
+            problems.insert(format!("axe {signed_out}: {v}"));
+        }
     }
     for e in env.tools.vnu(&documents)? {
         problems.insert(format!("vnu {e}"));
