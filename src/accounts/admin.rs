@@ -174,12 +174,15 @@ pub async fn change_user(
     CsrfForm(form): CsrfForm<UserAction>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    if id == me.user.id && matches!(form.action.as_str(), "disable" | "delete") {
-        flash(
-            &me.session,
-            "error",
-            "You cannot disable or delete your own account.",
-        );
+    if id == me.user.id && matches!(form.action.as_str(), "disable" | "delete" | "reset-2fa") {
+        // Turning off one's own second factor takes the password and a code (My account): a
+        // session alone, perhaps someone else's at an unlocked screen, is not enough.
+        let message = if form.action == "reset-2fa" {
+            "Turn off your own two-factor sign-in in My account, with your password and a code."
+        } else {
+            "You cannot disable or delete your own account."
+        };
+        flash(&me.session, "error", message);
         return Ok(see_other(&format!("/admin/users/{id}")));
     }
     let change = match form.action.as_str() {

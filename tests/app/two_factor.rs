@@ -399,6 +399,26 @@ async fn admins_and_the_command_line_can_reset_it(app: TestApp) {
         })
         .await;
     let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
+    // Not for one's own account: that takes the password and a code.
+    set_up(&mut boss, "boss@example.com").await;
+    let boss_id: i32 = app
+        .with_conn(|c| {
+            users_table::table
+                .filter(users_table::email.eq("boss@example.com"))
+                .select(users_table::id)
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    boss.get(&format!("/admin/users/{boss_id}")).await;
+    let own = boss
+        .post(
+            &format!("/admin/users/{boss_id}"),
+            &[("action", "reset-2fa")],
+        )
+        .await;
+    assert_eq!(own.status, 303);
+    assert!(stored_secret(&app, "boss@example.com").await.is_some());
     let page = boss.get(&format!("/admin/users/{id}")).await;
     assert!(page.body.contains("Two-factor sign-in: on"));
     let res = boss
