@@ -95,6 +95,12 @@ pub struct Config {
     )]
     pub body_idle_timeout: u64,
 
+    /// The key that seals two-factor secrets, kept out of the database so that a dump of it
+    /// alone does not give them away. Unset: the file `secret.key` in the data directory,
+    /// created on first start. Several instances need the same key.
+    #[arg(long, env = "GALLEY_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -136,6 +142,26 @@ impl Config {
         }
     }
 
+    /// The sealing key: `GALLEY_SECRET_KEY`, else the data directory's `secret.key` (made, readable
+    /// by its owner only, when missing).
+    pub fn sealing_key(&self) -> Result<String, String> {
+        if let Some(key) = self.secret_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            return Ok(key.trim().to_owned());
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read_to_string(&path) {
+            Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
+        let key = crate::tokens::random_token() + &crate::tokens::random_token();
+        write_private(&path, &key).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(key)
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
@@ -173,8 +199,19 @@ impl Config {
             workers: None,
             body_timeout: 30,
             body_idle_timeout: 5,
+            secret_key: Some("the tests' sealing key".into()),
         }
     }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The outbox: e-mails waiting to be sent. A worker on each instance claims one due message at a
+//! The outbox: e-mails waiting to be sent (contact notifications, account e-mails). A worker on each instance claims one due message at a
 //! time with a lease (a conditional update, so two instances never hold the same message), sends
 //! it, and records the result; failures are retried with a growing delay, and a restart simply
 //! finds the queue where it was.
@@ -120,15 +120,27 @@ pub fn mark_sent(
     worker: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::lock_token.eq(worker)))
+    let sent = diesel::update(outbox::table.find(id).filter(outbox::lock_token.eq(worker)))
         .set((
             outbox::sent_at.eq(now),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(""),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    if sent == 0 {
+        return Ok(());
+    }
+    // Account e-mails (not tied to a contact message) may carry a live link: once delivered, the
+    // queue keeps no copy of it.
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::submission_id.is_null()),
+    )
+    .set(outbox::body.eq(""))
+    .execute(conn)
+    .map(drop)
 }
 
 pub fn mark_failed(

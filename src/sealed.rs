@@ -1,6 +1,7 @@
-//! Secrets the database keeps sealed (AES-256-GCM) with a key derived from the site's secret, so
-//! a dump of the tables alone does not give them away. Each sealed value is bound to a context
-//! (the row it belongs to), so it cannot be moved to another row.
+//! Secrets the database keeps sealed (AES-256-GCM) with a key that lives outside it
+//! (`GALLEY_SECRET_KEY`, or the data directory's `secret.key`), so a dump of the database alone
+//! does not give them away. Each sealed value is bound to a context (the row it belongs to), so it
+//! cannot be moved to another row.
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -12,18 +13,28 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
+    check: String,
 }
 
 impl Sealer {
-    /// A sealer for one `purpose`, keyed from the site's secret (HKDF-SHA256).
-    pub fn new(site_secret: &str, purpose: &str) -> Sealer {
+    /// A sealer for one `purpose`, keyed from `secret` (HKDF-SHA256).
+    pub fn new(secret: &str, purpose: &str) -> Sealer {
+        let hkdf = Hkdf::<Sha256>::new(None, secret.as_bytes());
         let mut key = [0u8; 32];
-        Hkdf::<Sha256>::new(None, site_secret.as_bytes())
-            .expand(purpose.as_bytes(), &mut key)
+        hkdf.expand(purpose.as_bytes(), &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let mut check = [0u8; 16];
+        hkdf.expand(format!("{purpose} check").as_bytes(), &mut check)
+            .expect("16 bytes is a valid HKDF-SHA256 output length");
         Sealer {
             cipher: Aes256Gcm::new(&key.into()),
+            check: hex(&check),
         }
+    }
+
+    /// A value that tells whether two sealers share a key, without giving the key away.
+    pub fn check_value(&self) -> String {
+        self.check.clone()
     }
 
     /// `plain` sealed for `context`, as hex (nonce, then ciphertext and tag).
@@ -61,7 +72,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len())

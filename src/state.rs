@@ -21,7 +21,7 @@ pub struct AppState {
     /// Signs the session cookie and contact-form tokens; from the database, so every instance
     /// accepts what another one issued.
     pub session_key: Key,
-    /// Seals two-factor secrets, with a key derived from the same secret as `session_key`.
+    /// Seals two-factor secrets, with a key kept outside the database (`Config::sealing_key`).
     pub sealer: Sealer,
     /// Sends notifications; `None` when no SMTP server is configured.
     pub mailer: Option<Arc<Mailer>>,
@@ -42,7 +42,7 @@ impl AppState {
             .map_err(|e| format!("cannot read the session secret: {e}"))?
             .ok_or("the session secret is missing: start the server once to create it")?;
         let session_key = Key::derive_from(secret.as_bytes());
-        let sealer = Sealer::new(&secret, "galley two-factor secrets v1");
+        let sealer = Sealer::new(&config.sealing_key()?, "galley two-factor secrets v1");
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
         let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::accounts::auth::new_password_errors;
 use crate::accounts::extract::{Admin, Editor};
 use crate::accounts::management::{self, Change};
-use crate::accounts::reset::Site;
+use crate::accounts::reset::{self, Site};
 use crate::accounts::session_store::SESSION_ID;
 use crate::accounts::users::{self, Role, UserError};
 use crate::accounts::views::{
@@ -17,6 +17,7 @@ use crate::accounts::{password, sessions, two_factor};
 use crate::clock::now;
 use crate::db;
 use crate::error::AppError;
+use crate::outbox;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -215,6 +216,14 @@ pub async fn change_user(
             link: Some(link_url(&state, &token)),
         }),
         Ok((user, None)) => {
+            if let (Change::ResetTwoFactor, Some(site)) = (change, Site::for_mail(&state)) {
+                let mail = reset::sign_in_changed(
+                    &user.email,
+                    "An administrator turned off your two-factor sign-in",
+                    &site,
+                );
+                db::run(&state.pool, move |c| outbox::enqueue(c, None, &mail, now())).await?;
+            }
             let (message, to) = match form.action.as_str() {
                 "delete" => (
                     format!("Deleted {}.", user.email),
@@ -251,7 +260,8 @@ pub async fn change_user(
     }
 }
 
-fn current_sid(session: &actix_session::Session) -> String {
+/// The id of this session among the user's (kept in the session state).
+pub fn current_sid(session: &actix_session::Session) -> String {
     session
         .get::<String>(SESSION_ID)
         .ok()

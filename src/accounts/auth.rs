@@ -102,7 +102,7 @@ pub async fn login(
         ),
         Attempt::Locked { until } => retry(StatusCode::TOO_MANY_REQUESTS, locked_message(until)),
         Attempt::SecondStep(user) => {
-            second_step::begin(&session, user.id)?;
+            second_step::begin(&session, &user)?;
             let next = safe_next(&form.next).unwrap_or("");
             Ok(see_other(&second_step::url(next)))
         }
@@ -134,6 +134,7 @@ pub async fn start_session(
     ip: &str,
 ) -> Result<(), AppError> {
     session.renew();
+    second_step::forget(session);
     let agent = req
         .headers()
         .get(USER_AGENT)

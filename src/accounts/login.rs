@@ -93,26 +93,40 @@ pub fn attempt(
     }
 }
 
+/// What the pending session keeps of the password it passed: when the password has changed
+/// since (a reset), the half-finished sign-in is void.
+pub fn password_proof(user: &User) -> String {
+    crate::tokens::hash(&user.password_hash)
+}
+
 /// The second step of signing in: a code from the app or a recovery code for `user_id`, whose
-/// password was right moments ago. Counted in the same throttle as passwords.
+/// password (`proof`) was right moments ago. Counted in the same throttle as passwords.
 pub fn second_step(
     conn: &mut DbConnection,
     user_id: i32,
+    proof: &str,
     typed: &str,
     sealer: &Sealer,
     ip: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
-    let Some(user) = users::find(conn, user_id)?.filter(|u| !u.disabled) else {
-        return Ok(Attempt::Failed);
-    };
-    let Some(secret) = user
-        .totp_secret
-        .as_deref()
-        .and_then(|sealed| two_factor::open_secret(sealer, user.id, sealed))
+    let Some(user) = users::find(conn, user_id)?
+        .filter(|u| !u.disabled && u.totp_secret.is_some())
+        .filter(|u| crate::tokens::same(&password_proof(u), proof))
     else {
         return Ok(Attempt::Failed);
     };
+    let secret = user
+        .totp_secret
+        .as_deref()
+        .and_then(|sealed| two_factor::open_secret(sealer, user.id, sealed));
+    if secret.is_none() {
+        // Recovery codes still work: they do not need the key.
+        log::error!(
+            "the two-factor secret of user #{} does not open: was it sealed with another key?",
+            user.id
+        );
+    }
     let (account, address) = (
         throttle::account_key(&user.email),
         throttle::address_key(ip),
@@ -133,7 +147,7 @@ pub fn second_step(
             return Ok(Attempt::Locked { until });
         }
     };
-    match two_factor::check(conn, user.id, &secret, typed, now)? {
+    match two_factor::check(conn, user.id, secret.as_deref(), typed, now)? {
         Checked::Wrong => {
             audit::record(conn, &actor, "login.2fa-failed", &user.email, now)?;
             Ok(Attempt::Failed)

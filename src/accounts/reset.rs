@@ -157,3 +157,19 @@ pub fn notice_if_new_device(
     };
     outbox::enqueue(conn, None, &mail, now)
 }
+
+/// A change to how the account signs in (two-factor on or off, new recovery codes), told to its
+/// owner: if it was not them, they know at once.
+pub fn sign_in_changed(email: &str, what: &str, site: &Site) -> NewMail {
+    NewMail {
+        recipient: email.to_owned(),
+        reply_to: String::new(),
+        subject: format!("[{}] {what}", site.name),
+        body: format!(
+            "{what} for your account {email} on {}.\n\nIf this was not you, sign in and \
+             change your password at once ({}/admin/account), or ask an administrator of the \
+             site to lock the account.\n",
+            site.name, site.base_url,
+        ),
+    }
+}

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::accounts::auth::{locked_message, start_session};
 use crate::accounts::login::{self, Attempt};
-use crate::accounts::session_store::{PENDING_SINCE, PENDING_USER};
+use crate::accounts::session_store::{PENDING_PROOF, PENDING_SINCE, PENDING_USER, USER_ID};
+use crate::accounts::users::User;
 use crate::accounts::views::SecondStepPage;
 use crate::clock::now;
 use crate::db;
@@ -25,13 +26,23 @@ use crate::web::{render, render_status, see_other};
 /// How long the second step may take after the password.
 pub const PENDING_LIFETIME: Duration = Duration::minutes(5);
 
-/// After a right password: the session (under a new id) waits for the second factor.
-pub fn begin(session: &Session, user_id: i32) -> Result<(), AppError> {
+/// After a right password: the session (under a new id, signed in as nobody) waits for the
+/// second factor.
+pub fn begin(session: &Session, user: &User) -> Result<(), AppError> {
     session.renew();
+    session.remove(USER_ID);
     session
-        .insert(PENDING_USER, user_id)
+        .insert(PENDING_USER, user.id)
         .and_then(|_| session.insert(PENDING_SINCE, now().and_utc().timestamp()))
+        .and_then(|_| session.insert(PENDING_PROOF, login::password_proof(user)))
         .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Forgets a half-finished sign-in (and nothing else of the session).
+pub fn forget(session: &Session) {
+    for key in [PENDING_USER, PENDING_SINCE, PENDING_PROOF] {
+        session.remove(key);
+    }
 }
 
 /// `/login/2fa`, carrying `next` when there is one.
@@ -46,19 +57,22 @@ pub fn url(next: &str) -> String {
     }
 }
 
-/// The user waiting for their second step, if the wait has not lapsed.
-fn pending(session: &Session) -> Option<i32> {
+/// The user waiting for their second step and the proof of their password, if the wait has not
+/// lapsed.
+fn pending(session: &Session) -> Option<(i32, String)> {
     let user = session.get::<i32>(PENDING_USER).ok().flatten()?;
     let since = session.get::<i64>(PENDING_SINCE).ok().flatten()?;
+    let proof = session.get::<String>(PENDING_PROOF).ok().flatten()?;
     let age = now().and_utc().timestamp() - since;
     (0..=PENDING_LIFETIME.num_seconds())
         .contains(&age)
-        .then_some(user)
+        .then_some((user, proof))
 }
 
-/// Back to the password: the pending session is dropped.
+/// Back to the password: a lapsed half-finished sign-in is forgotten (a signed-in session that
+/// follows a link here stays as it is).
 fn start_over(session: &Session) -> HttpResponse {
-    session.purge();
+    forget(session);
     see_other("/login")
 }
 
@@ -97,7 +111,7 @@ pub async fn submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(user_id) = pending(&session) else {
+    let Some((user_id, proof)) = pending(&session) else {
         flash(
             &session,
             "error",
@@ -111,7 +125,7 @@ pub async fn submit(
     } else {
         let (s, code, at) = (state.clone(), form.code.clone(), ip.clone());
         db::run(&state.pool, move |c| {
-            login::second_step(c, user_id, &code, &s.sealer, &at, now())
+            login::second_step(c, user_id, &proof, &code, &s.sealer, &at, now())
         })
         .await?
     };
@@ -128,8 +142,7 @@ pub async fn submit(
     };
     match outcome {
         Attempt::Success(user) => {
-            let _ = session.remove(PENDING_USER);
-            let _ = session.remove(PENDING_SINCE);
+            forget(&session);
             start_session(&req, &session, &state, &user, &ip).await?;
             Ok(see_other(safe_next(&form.next).unwrap_or("/admin")))
         }

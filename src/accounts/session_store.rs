@@ -26,6 +26,8 @@ pub const CLIENT_IP: &str = "ip";
 /// Between the password and the second factor: who, and since when (Unix seconds).
 pub const PENDING_USER: &str = "pending_uid";
 pub const PENDING_SINCE: &str = "pending_at";
+/// ... and a hash of the password hash it passed (a reset in between voids it).
+pub const PENDING_PROOF: &str = "pending_proof";
 
 type State = HashMap<String, String>;
 

@@ -32,15 +32,32 @@ pub fn open_secret(sealer: &Sealer, user_id: i32, sealed: &str) -> Option<Vec<u8
     sealer.open(sealed, &context(user_id))
 }
 
-/// A recovery code as people copy it: ten letters and digits in two groups (`k7xqp-2mwfa`).
+/// A recovery code as people copy it: sixteen letters and digits (80 bits: too many to try, even
+/// offline against a stolen hash) in four groups (`k7xq-p2mw-fa9d-3hte`).
 fn new_recovery_code() -> String {
     const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let bytes: [u8; 10] = rand::random();
-    let chars: String = bytes
+    let bytes: [u8; 16] = rand::random();
+    let chars: Vec<char> = bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
         .collect();
-    format!("{}-{}", &chars[..5], &chars[5..])
+    chars
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Whether `code` looks like one of ours (for the download, which echoes what the page sent).
+pub fn is_recovery_code_shaped(code: &str) -> bool {
+    code.len() == 19
+        && code.bytes().enumerate().all(|(i, b)| {
+            if i % 5 == 4 {
+                b == b'-'
+            } else {
+                b.is_ascii_lowercase() || b.is_ascii_digit()
+            }
+        })
 }
 
 /// A typed recovery code, as it is hashed: lower case, without the dash or spaces.
@@ -68,13 +85,15 @@ fn replace_recovery_codes(conn: &mut DbConnection, user_id: i32) -> QueryResult<
 }
 
 /// Turns two-factor sign-in on with the secret the user's app now holds (`step` is the step of
-/// the code that confirmed it, so that code cannot be used again); returns the recovery codes.
-/// `None` when it was on already.
+/// the code that confirmed it, so that code cannot be used again) and signs out the user's other
+/// sessions (any opened with the password alone); returns the recovery codes. `None` when it was
+/// on already.
 pub fn enable(
     conn: &mut DbConnection,
     user_id: i32,
     sealed_secret: &str,
     step: i64,
+    keep_sid: &str,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Vec<String>>> {
@@ -94,6 +113,7 @@ pub fn enable(
             return Ok(None);
         }
         let codes = replace_recovery_codes(c, user_id)?;
+        crate::accounts::sessions::end_for_user(c, user_id, Some(keep_sid))?;
         audit::record(c, actor, "2fa.enable", &actor.name, now)?;
         Ok(Some(codes))
     })
@@ -163,17 +183,18 @@ pub enum Checked {
     Wrong,
 }
 
-/// Checks a code for `user`, whose secret is `secret`. An app's code counts only for a step
-/// later than the last one accepted, recorded by a conditional update (so two requests, on two
-/// instances even, cannot both use one code); a recovery code is used up the same way.
+/// Checks a code for `user`, whose secret is `secret` (`None`: only recovery codes can work). An
+/// app's code counts only for a step later than the last one accepted, recorded by a conditional
+/// update (so two requests, on two instances even, cannot both use one code); a recovery code is
+/// used up the same way.
 pub fn check(
     conn: &mut DbConnection,
     user_id: i32,
-    secret: &[u8],
+    secret: Option<&[u8]>,
     typed: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Checked> {
-    if let Some(step) = totp::matching_step(secret, typed, now) {
+    if let Some(step) = secret.and_then(|secret| totp::matching_step(secret, typed, now)) {
         let took = diesel::update(
             users::table.find(user_id).filter(
                 users::totp_last_step
@@ -212,8 +233,8 @@ mod tests {
     #[test]
     fn recovery_codes_are_typed_forgivingly() {
         let code = new_recovery_code();
-        assert_eq!(code.len(), 11);
-        assert_eq!(code.as_bytes()[5], b'-');
+        assert!(is_recovery_code_shaped(&code), "{code}");
+        assert!(!is_recovery_code_shaped("abcde-fghij"));
         let typed = format!(" {} ", code.to_uppercase().replace('-', " "));
         assert_eq!(normalise_recovery(&typed), normalise_recovery(&code));
         assert_ne!(new_recovery_code(), code);

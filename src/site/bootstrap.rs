@@ -7,6 +7,7 @@ use crate::audit::Actor;
 use crate::config::Config;
 use crate::content::{pages, saving, transfer};
 use crate::db::{self, DbConnection};
+use crate::sealed::Sealer;
 use crate::site::demo;
 use crate::snapshot::settings::{self, Settings};
 use crate::tokens;
@@ -32,6 +33,7 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
         report.rerendered =
             saving::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
         ensure_secret(conn)?;
+        check_sealing_key(conn, config)?;
         let initialised = settings::get(conn, INITIALISED_KEY)
             .map_err(|e| e.to_string())?
             .is_some();
@@ -52,6 +54,23 @@ fn ensure_secret(conn: &mut DbConnection) -> Result<(), String> {
         settings::set(conn, settings::SESSION_SECRET_KEY, &secret).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The database keeps a check value of the sealing key (never the key): an instance started with
+/// another key would seal and open two-factor secrets that the others cannot, so it refuses.
+fn check_sealing_key(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
+    let key = config.sealing_key()?;
+    let check = Sealer::new(&key, "galley two-factor secrets v1").check_value();
+    match settings::get(conn, settings::SEALING_KEY_CHECK).map_err(|e| e.to_string())? {
+        None => settings::set(conn, settings::SEALING_KEY_CHECK, &check).map_err(|e| e.to_string()),
+        Some(stored) if stored == check => Ok(()),
+        Some(_) => Err(
+            "the sealing key (GALLEY_SECRET_KEY, else secret.key in the data directory) is not the one \
+             this database's two-factor secrets were sealed with: give this instance the same key as \
+             the others (or restore the key file that came with the database)"
+                .into(),
+        ),
+    }
 }
 
 fn first_start(

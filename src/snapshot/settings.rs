@@ -9,6 +9,8 @@ use crate::with_backend;
 
 /// The key of the secret that signs session cookies and form tokens (made on first start).
 pub const SESSION_SECRET_KEY: &str = "session_secret";
+/// The check value of the key that seals two-factor secrets (the key itself is not stored).
+pub const SEALING_KEY_CHECK: &str = "sealing_key_check";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

@@ -23,6 +23,10 @@ fn start_server(app: &TestApp, port: u16) -> Child {
         .env("DATABASE_URL", app.db.url())
         .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
         .env("GALLEY_DEMO", "false")
+        .env(
+            "GALLEY_SECRET_KEY",
+            app.config.secret_key.as_deref().unwrap_or_default(),
+        )
         // Each post claims its own address, so the per-address rate limit stays out of the way.
         .env("GALLEY_TRUST_PROXY", "true")
         .env("GALLEY_WORKERS", "2")

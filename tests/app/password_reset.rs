@@ -98,6 +98,11 @@ async fn the_reset_form_answers_alike_for_known_and_unknown_addresses(app: TestA
     assert_eq!(deliver(&app).await, 1);
     let sent = sink.messages();
     assert!(sent[0].contains("/account/set-password/"), "{}", sent[0]);
+    let kept = queued(&app).await;
+    assert!(
+        !kept[0].2.contains("/account/set-password/"),
+        "once sent, the queue keeps no copy of the link"
+    );
 }
 
 async fn a_reset_link_works_once_and_ends_every_session(app: TestApp) {

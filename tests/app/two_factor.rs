@@ -26,6 +26,10 @@ db_tests!(
     turning_it_off_takes_the_password_and_a_code,
     admins_and_the_command_line_can_reset_it,
     the_policy_sends_users_to_set_it_up_and_keeps_it_on,
+    an_instance_with_another_sealing_key_refuses_to_start,
+    recovery_codes_work_even_when_the_secret_cannot_be_opened,
+    changes_to_the_second_factor_need_the_code_and_are_throttled,
+    half_finished_sign_ins_and_other_sessions_do_not_outlive_a_change,
 );
 
 const ED: &str = "ed@example.com";
@@ -226,10 +230,16 @@ async fn codes_are_accepted_one_step_either_side_and_never_twice(app: TestApp) {
             let t = now();
             let step = totp::step_at(t);
             let sealed = two_factor::seal_secret(&sealer, user.id, &secret);
-            two_factor::enable(c, user.id, &sealed, step - 10, &Actor::cli(), t).unwrap();
+            two_factor::enable(c, user.id, &sealed, step - 10, "", &Actor::cli(), t).unwrap();
             let mut check = |offset: i64| {
-                two_factor::check(c, user.id, &secret, &totp::code(&secret, step + offset), t)
-                    .unwrap()
+                two_factor::check(
+                    c,
+                    user.id,
+                    Some(&secret),
+                    &totp::code(&secret, step + offset),
+                    t,
+                )
+                .unwrap()
             };
             vec![
                 check(-3), // three steps old
@@ -310,7 +320,7 @@ async fn wrong_codes_count_in_the_sign_in_throttle(app: TestApp) {
 
 async fn recovery_codes_work_once_and_a_new_set_voids_the_old(app: TestApp) {
     let mut me = app.signed_in(ED, Role::Editor).await;
-    let (_, codes) = set_up(&mut me, ED).await;
+    let (secret, codes) = set_up(&mut me, ED).await;
     let download = me
         .post(
             "/admin/account/2fa/recovery-codes.txt",
@@ -343,7 +353,10 @@ async fn recovery_codes_work_once_and_a_new_set_voids_the_old(app: TestApp) {
     let renewed = me
         .post(
             "/admin/account/2fa/recovery-codes",
-            &[("renew_password", &password_of(ED))],
+            &[
+                ("renew_password", &password_of(ED)),
+                ("renew_code", &code_now(&secret, 1)),
+            ],
         )
         .await;
     assert_eq!(renewed.status, 200);
@@ -516,4 +529,129 @@ async fn the_policy_sends_users_to_set_it_up_and_keeps_it_on(app: TestApp) {
         .await;
     assert_eq!(res.status, 303);
     assert!(stored_secret(&app, ED).await.is_some(), "it stays on");
+}
+
+/// The sealing key lives outside the database; the database keeps a check value of it, so an
+/// instance given another key (which could not open the others' secrets) refuses to start.
+async fn an_instance_with_another_sealing_key_refuses_to_start(app: TestApp) {
+    let stored: Option<String> = app
+        .with_conn(|c| {
+            galley::snapshot::settings::get(c, galley::snapshot::settings::SEALING_KEY_CHECK)
+                .unwrap()
+        })
+        .await;
+    let check = stored.expect("a check value");
+    assert!(!check.contains("sealing key"), "not the key itself");
+    let other = galley::config::Config {
+        database_url: Some(app.db.url().to_owned()),
+        secret_key: Some("another key".into()),
+        ..galley::config::Config::for_database("")
+    };
+    let mut conn = app.pool().get().unwrap();
+    let refused = galley::site::bootstrap::prepare(&mut conn, &other).unwrap_err();
+    assert!(refused.contains("sealing key"), "{refused}");
+    let same = galley::config::Config {
+        database_url: Some(app.db.url().to_owned()),
+        ..galley::config::Config::for_database("")
+    };
+    assert!(galley::site::bootstrap::prepare(&mut conn, &same).is_ok());
+}
+
+async fn recovery_codes_work_even_when_the_secret_cannot_be_opened(app: TestApp) {
+    let (secret, codes) = set_up(&mut app.signed_in(ED, Role::Editor).await, ED).await;
+    let outcomes = app
+        .with_conn(move |c| {
+            let user = users::find_by_email(c, ED).unwrap().unwrap();
+            let proof = galley::accounts::login::password_proof(&user);
+            let wrong_key =
+                galley::sealed::Sealer::new("a lost key", "galley two-factor secrets v1");
+            let mut step = |typed: &str| {
+                let a = galley::accounts::login::second_step(
+                    c,
+                    user.id,
+                    &proof,
+                    typed,
+                    &wrong_key,
+                    "192.0.2.9",
+                    now(),
+                )
+                .unwrap();
+                matches!(a, galley::accounts::login::Attempt::Success(_))
+            };
+            [step(&code_now(&secret, 1)), step(&codes[0])]
+        })
+        .await;
+    assert_eq!(
+        outcomes,
+        [false, true],
+        "the app's code cannot be checked; a recovery code can"
+    );
+}
+
+async fn changes_to_the_second_factor_need_the_code_and_are_throttled(app: TestApp) {
+    let mut me = app.signed_in(ED, Role::Editor).await;
+    let (secret, _) = set_up(&mut me, ED).await;
+    me.get("/admin/account").await;
+    let res = me
+        .post(
+            "/admin/account/2fa/recovery-codes",
+            &[("renew_password", &password_of(ED)), ("renew_code", "")],
+        )
+        .await;
+    assert_eq!(res.status, 422, "new recovery codes take a code too");
+    assert!(res.body.contains("id=\"renew_code-error\""));
+    // A session alone cannot guess the password behind it.
+    let mut refused = false;
+    for _ in 0..galley::accounts::throttle::ACCOUNT_LIMIT + 1 {
+        let res = me
+            .post(
+                "/admin/account/2fa/disable",
+                &[
+                    ("off_password", "a guess"),
+                    ("off_code", &code_now(&secret, 1)),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        if res.body.contains("Too many failed sign-in attempts") {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the guesses count in the sign-in throttle");
+    assert!(stored_secret(&app, ED).await.is_some());
+}
+
+async fn half_finished_sign_ins_and_other_sessions_do_not_outlive_a_change(app: TestApp) {
+    let mut earlier = app.signed_in(ED, Role::Editor).await;
+    let mut me = app.browser();
+    me.sign_in(ED, &password_of(ED)).await;
+    let (secret, _) = set_up(&mut me, ED).await;
+    assert_eq!(
+        earlier.get("/admin").await.status,
+        303,
+        "a session opened with the password alone ends when the second factor is turned on"
+    );
+    // Following a link to /login/2fa does not sign anyone out.
+    let mut signed_in = app.browser();
+    let res = sign_in_with(&mut signed_in, &code_now(&secret, 1)).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(signed_in.get("/login/2fa").await.status, 303);
+    assert_eq!(signed_in.get("/admin").await.status, 200, "still signed in");
+    // A password reset in the middle of a sign-in voids it.
+    let mut half = app.browser();
+    half.try_sign_in(ED, &password_of(ED), "").await;
+    half.get("/login/2fa").await;
+    app.with_conn(|c| {
+        galley::accounts::management::set_password(c, ED, "a password set meanwhile", &Actor::cli())
+            .unwrap()
+    })
+    .await;
+    let res = half
+        .post("/login/2fa", &[("code", &code_now(&secret, 0))])
+        .await;
+    assert_eq!(
+        res.status, 422,
+        "the password it passed is not the account's any more"
+    );
 }
