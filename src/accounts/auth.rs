@@ -140,13 +140,12 @@ pub async fn start_session(
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if let Some(site) = Site::for_mail(state) {
-        let (id, email, at, ua) = (user.id, user.email.clone(), ip.to_owned(), agent.to_owned());
-        db::run(&state.pool, move |c| {
-            reset::notice_if_new_device(c, id, &email, &at, &ua, &site, now())
-        })
-        .await?;
-    }
+    let (id, email, at, ua) = (user.id, user.email.clone(), ip.to_owned(), agent.to_owned());
+    let site = Site::for_mail(state);
+    db::run(&state.pool, move |c| {
+        reset::sign_in_from(c, id, &email, &at, &ua, site.as_ref(), now())
+    })
+    .await?;
     session
         .insert(USER_ID, user.id)
         .map_err(|e| AppError::Internal(e.to_string()))?;

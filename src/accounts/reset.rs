@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::accounts::{invites, throttle, users};
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
-use crate::db::schema::{audit_log, sessions};
+use crate::db::schema::known_devices;
 use crate::outbox::{self, NewMail};
 
 /// Reset requests allowed per account, and per address, before they are refused for a while.
@@ -102,60 +102,67 @@ pub fn password_changed(email: &str, site: &Site) -> NewMail {
     }
 }
 
-/// Whether `user_id` has signed in from this address and browser within `NEW_DEVICE_AFTER`.
-pub fn known_device(
-    conn: &mut DbConnection,
-    user_id: i32,
-    ip: &str,
-    user_agent: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    // Sessions keep the first 300 characters of the browser's name.
-    let user_agent: String = user_agent.chars().take(300).collect();
-    let seen: i64 = sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::ip.eq(ip))
-        .filter(sessions::user_agent.eq(&user_agent))
-        .filter(sessions::last_seen_at.gt(now - NEW_DEVICE_AFTER))
-        .count()
-        .get_result(conn)?;
-    Ok(seen > 0)
-}
-
-/// Queues "a new sign-in" for `email` when `user_id` signs in from a device not seen lately.
-/// The very first sign-in of an account is its owner's, from the first device there is: not
-/// news (its audit entry, written just before, is the only one).
-pub fn notice_if_new_device(
+/// Records that `user_id` signed in from this address and browser, and, when e-mail is on
+/// (`site`), queues "a new sign-in" if the account had signed in before but not from these
+/// within `NEW_DEVICE_AFTER`. The first sign-in of an account is its owner's, from the first
+/// device there is: not news. Devices are recorded with e-mail off too, so turning it on later
+/// does not make every device look new.
+pub fn sign_in_from(
     conn: &mut DbConnection,
     user_id: i32,
     email: &str,
     ip: &str,
     user_agent: &str,
-    site: &Site,
+    site: Option<&Site>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let sign_ins: i64 = audit_log::table
-        .filter(audit_log::user_id.eq(user_id))
-        .filter(audit_log::action.eq("login"))
-        .count()
-        .get_result(conn)?;
-    if sign_ins <= 1 || known_device(conn, user_id, ip, user_agent, now)? {
-        return Ok(());
-    }
-    let device = crate::accounts::views::describe_agent(user_agent);
-    let mail = NewMail {
-        recipient: email.to_owned(),
-        reply_to: String::new(),
-        subject: format!("[{}] New sign-in from {device}", site.name),
-        body: format!(
-            "Your account {email} on {} was just signed in to from {device} at the address \
-             {ip}, which it had not used lately.\n\nIf this was you, there is nothing to do. If \
-             not, change your password (My account, {}/admin/account) and sign out the sessions \
-             you do not know.\n",
-            site.name, site.base_url,
-        ),
-    };
-    outbox::enqueue(conn, None, &mail, now)
+    let user_agent: String = user_agent.chars().take(300).collect();
+    crate::db::write(conn, |c| {
+        let seen: Vec<(String, String, NaiveDateTime)> = known_devices::table
+            .filter(known_devices::user_id.eq(user_id))
+            .select((
+                known_devices::ip,
+                known_devices::user_agent,
+                known_devices::last_seen_at,
+            ))
+            .load(c)?;
+        let known = seen
+            .iter()
+            .any(|(i, ua, at)| i == ip && *ua == user_agent && *at > now - NEW_DEVICE_AFTER);
+        let this = (
+            known_devices::user_id.eq(user_id),
+            known_devices::ip.eq(ip),
+            known_devices::user_agent.eq(&user_agent),
+            known_devices::last_seen_at.eq(now),
+        );
+        crate::with_backend!(c, |b| diesel::insert_into(known_devices::table)
+            .values(this)
+            .on_conflict((
+                known_devices::user_id,
+                known_devices::ip,
+                known_devices::user_agent,
+            ))
+            .do_update()
+            .set(known_devices::last_seen_at.eq(now))
+            .execute(b))?;
+        let Some(site) = site.filter(|_| !known && !seen.is_empty()) else {
+            return Ok(());
+        };
+        let device = crate::accounts::views::describe_agent(&user_agent);
+        let mail = NewMail {
+            recipient: email.to_owned(),
+            reply_to: String::new(),
+            subject: format!("[{}] New sign-in from {device}", site.name),
+            body: format!(
+                "Your account {email} on {} was just signed in to from {device} at the address \
+                 {ip}, which it had not used lately.\n\nIf this was you, there is nothing to do. \
+                 If not, change your password (My account, {}/admin/account) and sign out the \
+                 sessions you do not know.\n",
+                site.name, site.base_url,
+            ),
+        };
+        outbox::enqueue(c, None, &mail, now)
+    })
 }
 
 /// A change to how the account signs in (two-factor on or off, new recovery codes), told to its

@@ -15,6 +15,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    known_devices (user_id, ip, user_agent) {
+        user_id -> Integer,
+        ip -> Text,
+        user_agent -> Text,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Integer,
         user_id -> Integer,
@@ -194,6 +203,7 @@ diesel::joinable!(page_revisions -> users (author_id));
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(known_devices -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -210,4 +220,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     page_links,
     recovery_codes,
+    known_devices,
 );

@@ -11,3 +11,13 @@ CREATE TABLE recovery_codes (
     used_at TIMESTAMP
 );
 CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+
+-- The addresses and browsers each account signs in from, for the notice about a new one (the
+-- sessions table forgets a device when its session ends).
+CREATE TABLE known_devices (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    last_seen_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, ip, user_agent)
+);
