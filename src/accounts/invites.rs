@@ -71,12 +71,20 @@ pub fn redeem(
 ) -> Result<User, UserError> {
     crate::db::write(conn, |conn| {
         let user = find_user(conn, token, now)?.ok_or(UserError::NotFound)?;
-        users::set_password_hash(conn, user.id, hash, now)?;
-        diesel::update(
-            password_tokens::table.filter(password_tokens::token_hash.eq(tokens::hash(token))),
+        // Used up first, by a conditional update: of two requests with the same link at once
+        // (on two instances even), one sets the password and the other finds it used.
+        let took = diesel::update(
+            password_tokens::table
+                .filter(password_tokens::token_hash.eq(tokens::hash(token)))
+                .filter(password_tokens::used_at.is_null())
+                .filter(password_tokens::expires_at.gt(now)),
         )
         .set(password_tokens::used_at.eq(now))
         .execute(conn)?;
+        if took == 0 {
+            return Err(UserError::NotFound);
+        }
+        users::set_password_hash(conn, user.id, hash, now)?;
         crate::accounts::sessions::end_for_user(conn, user.id, None)?;
         Ok(user)
     })

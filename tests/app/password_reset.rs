@@ -24,6 +24,7 @@ db_tests!(
     resets_are_rate_limited_per_account,
     without_smtp_resets_go_through_an_administrator,
     a_new_device_and_a_changed_password_are_told_by_e_mail,
+    one_link_used_twice_at_once_sets_one_password,
 );
 
 const ED: &str = "ed@example.com";
@@ -282,4 +283,35 @@ fn unbase32(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Two requests with the same link at the same moment, each on its own connection: one sets
+/// its password, the other is told the link is used.
+async fn one_link_used_twice_at_once_sets_one_password(app: TestApp) {
+    let sink = SmtpSink::start(0);
+    let app = with_mail(&app, &sink).await;
+    app.user(ED, Role::Editor).await;
+    ask_for_reset(&app, ED).await;
+    let link = reset_link(&app).await;
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let pool = galley::db::connect(app.db.url(), 2).unwrap();
+    let racers: Vec<_> = ["first racing password", "second racing password"]
+        .into_iter()
+        .map(|password| {
+            let (pool, token) = (pool.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut c = pool.get().unwrap();
+                galley::accounts::management::set_password_by_link(
+                    &mut c,
+                    &token,
+                    password,
+                    "192.0.2.1",
+                    None,
+                )
+                .is_ok()
+            })
+        })
+        .collect();
+    let won: Vec<bool> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
 }
