@@ -62,28 +62,13 @@ pub fn attempt(
     match user {
         Some(user) if matches && !user.disabled && user.totp_secret.is_some() => {
             // The account's count stands until the second step passes too.
-            for c in counted.iter().filter(|c| c.key == address) {
-                throttle::forgive(conn, c)?;
-            }
-            let actor = Actor {
-                user_id: Some(user.id),
-                name: user.email.clone(),
-                ip: ip.to_owned(),
-            };
-            audit::record(conn, &actor, "login.password", &user.email, now)?;
+            passed(conn, &counted, None, &address)?;
+            audit::record(conn, &actor(&user, ip), "login.password", &user.email, now)?;
             Ok(Attempt::SecondStep(user))
         }
         Some(user) if matches && !user.disabled => {
-            throttle::reset(conn, &account)?;
-            for c in counted.iter().filter(|c| c.key == address) {
-                throttle::forgive(conn, c)?;
-            }
-            let actor = Actor {
-                user_id: Some(user.id),
-                name: user.email.clone(),
-                ip: ip.to_owned(),
-            };
-            audit::record(conn, &actor, "login", &user.email, now)?;
+            passed(conn, &counted, Some(&account), &address)?;
+            audit::record(conn, &actor(&user, ip), "login", &user.email, now)?;
             Ok(Attempt::Success(user))
         }
         _ => {
@@ -91,6 +76,31 @@ pub fn attempt(
             Ok(Attempt::Failed)
         }
     }
+}
+
+fn actor(user: &User, ip: &str) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        name: user.email.clone(),
+        ip: ip.to_owned(),
+    }
+}
+
+/// A step that passed: the account's count starts over (when `account` is given: the whole
+/// sign-in is done), and the address takes back this attempt's count.
+fn passed(
+    conn: &mut DbConnection,
+    counted: &[throttle::Counted],
+    account: Option<&str>,
+    address: &str,
+) -> QueryResult<()> {
+    if let Some(account) = account {
+        throttle::reset(conn, account)?;
+    }
+    for c in counted.iter().filter(|c| c.key == address) {
+        throttle::forgive(conn, c)?;
+    }
+    Ok(())
 }
 
 /// What the pending session keeps of the password it passed: when the password has changed
@@ -131,11 +141,7 @@ pub fn second_step(
         throttle::account_key(&user.email),
         throttle::address_key(ip),
     );
-    let actor = Actor {
-        user_id: Some(user.id),
-        name: user.email.clone(),
-        ip: ip.to_owned(),
-    };
+    let actor = actor(&user, ip);
     let keys = [
         (account.as_str(), ACCOUNT_LIMIT),
         (address.as_str(), ADDRESS_LIMIT),
@@ -153,10 +159,7 @@ pub fn second_step(
             Ok(Attempt::Failed)
         }
         how => {
-            throttle::reset(conn, &account)?;
-            for c in counted.iter().filter(|c| c.key == address) {
-                throttle::forgive(conn, c)?;
-            }
+            passed(conn, &counted, Some(&account), &address)?;
             let target = match how {
                 Checked::RecoveryCode => format!("{} (with a recovery code)", user.email),
                 _ => user.email.clone(),

@@ -14,7 +14,7 @@ use galley::contact::mailer;
 use galley::db::schema::{outbox, password_tokens};
 
 use crate::common::smtp::SmtpSink;
-use crate::common::{TestApp, TestResponse, password_of};
+use crate::common::{TestApp, TestResponse, password_of, unbase32};
 use crate::db_tests;
 
 db_tests!(
@@ -269,20 +269,6 @@ async fn a_new_device_and_a_changed_password_are_told_by_e_mail(app: TestApp) {
     );
     assert_eq!(deliver(&app).await, 1);
     assert!(sink.messages().iter().all(|m| m.contains("203.0.113.10")));
-}
-
-fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
-    for c in text.chars() {
-        bits = (bits << 5) | ALPHABET.find(c).expect("base32") as u64;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    out
 }
 
 /// Two requests with the same link at the same moment, each on its own connection: one sets

@@ -13,7 +13,7 @@ use galley::clock::now;
 use galley::db::schema::{audit_log, sessions, users as users_table};
 
 use crate::common::browser::Browser;
-use crate::common::{TestApp, password_of};
+use crate::common::{TestApp, password_of, unbase32};
 use crate::db_tests;
 
 db_tests!(
@@ -33,21 +33,6 @@ db_tests!(
 );
 
 const ED: &str = "ed@example.com";
-
-/// RFC 4648 base32, as the setup page shows the key (in groups, with spaces).
-fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        bits = (bits << 5) | ALPHABET.find(c).expect("base32") as u64;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    out
-}
 
 fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     let from = body.find(start).expect(start) + start.len();

@@ -302,3 +302,19 @@ impl TestApp {
 pub fn password_of(email: &str) -> String {
     format!("password of {email}")
 }
+
+/// RFC 4648 base32 decoded, as an authenticator app reads the key a page shows (in groups, with
+/// spaces).
+pub fn unbase32(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        bits = (bits << 5) | ALPHABET.find(c).expect("base32") as u64;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
