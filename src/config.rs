@@ -162,6 +162,14 @@ impl Config {
         Ok(key)
     }
 
+    /// The sealer of two-factor secrets, keyed by [`Config::sealing_key`].
+    pub fn sealer(&self) -> Result<crate::sealed::Sealer, String> {
+        Ok(crate::sealed::Sealer::new(
+            &self.sealing_key()?,
+            "galley two-factor secrets v1",
+        ))
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_owned(),

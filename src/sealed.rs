@@ -8,6 +8,8 @@ use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use hkdf::Hkdf;
 use sha2::Sha256;
 
+use crate::tokens::hex;
+
 const NONCE_LEN: usize = 12;
 
 #[derive(Clone)]
@@ -65,10 +67,6 @@ impl Sealer {
             .decrypt(Nonce::from_slice(nonce), Payload { msg, aad: context })
             .ok()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -42,7 +42,7 @@ impl AppState {
             .map_err(|e| format!("cannot read the session secret: {e}"))?
             .ok_or("the session secret is missing: start the server once to create it")?;
         let session_key = Key::derive_from(secret.as_bytes());
-        let sealer = Sealer::new(&config.sealing_key()?, "galley two-factor secrets v1");
+        let sealer = config.sealer()?;
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
         let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);

@@ -20,7 +20,8 @@ pub fn same(a: &str, b: &str) -> bool {
     constant_time_eq::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

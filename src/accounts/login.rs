@@ -37,22 +37,14 @@ pub fn attempt(
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
     let email = users::normalise_email(email);
-    let (account, address) = (throttle::account_key(&email), throttle::address_key(ip));
     let visitor = Actor {
         user_id: None,
         name: email.clone(),
         ip: ip.to_owned(),
     };
-    let keys = [
-        (account.as_str(), ACCOUNT_LIMIT),
-        (address.as_str(), ADDRESS_LIMIT),
-    ];
-    let counted = match throttle::admit(conn, &keys, now)? {
+    let (account, address, counted) = match count(conn, &visitor, ip, now)? {
         Ok(counted) => counted,
-        Err(until) => {
-            audit::record(conn, &visitor, "login.throttled", &email, now)?;
-            return Ok(Attempt::Locked { until });
-        }
+        Err(locked) => return Ok(locked),
     };
     let user = users::find_by_email(conn, &email)?;
     let hash = user
@@ -76,6 +68,31 @@ pub fn attempt(
             Ok(Attempt::Failed)
         }
     }
+}
+
+/// The account's and the address's throttle keys, and what counting the attempt wrote.
+type Admitted = (String, String, Vec<throttle::Counted>);
+
+/// Counts an attempt as `who` (named by the account's e-mail) from `ip` against the account's and
+/// the address's limits, or answers `Locked` (audited) when sign-in is closed.
+fn count(
+    conn: &mut DbConnection,
+    who: &Actor,
+    ip: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Admitted, Attempt>> {
+    let (account, address) = (throttle::account_key(&who.name), throttle::address_key(ip));
+    let keys = [
+        (account.as_str(), ACCOUNT_LIMIT),
+        (address.as_str(), ADDRESS_LIMIT),
+    ];
+    Ok(match throttle::admit(conn, &keys, now)? {
+        Ok(counted) => Ok((account, address, counted)),
+        Err(until) => {
+            audit::record(conn, who, "login.throttled", &who.name, now)?;
+            Err(Attempt::Locked { until })
+        }
+    })
 }
 
 fn actor(user: &User, ip: &str) -> Actor {
@@ -137,21 +154,10 @@ pub fn second_step(
             user.id
         );
     }
-    let (account, address) = (
-        throttle::account_key(&user.email),
-        throttle::address_key(ip),
-    );
     let actor = actor(&user, ip);
-    let keys = [
-        (account.as_str(), ACCOUNT_LIMIT),
-        (address.as_str(), ADDRESS_LIMIT),
-    ];
-    let counted = match throttle::admit(conn, &keys, now)? {
+    let (account, address, counted) = match count(conn, &actor, ip, now)? {
         Ok(counted) => counted,
-        Err(until) => {
-            audit::record(conn, &actor, "login.throttled", &user.email, now)?;
-            return Ok(Attempt::Locked { until });
-        }
+        Err(locked) => return Ok(locked),
     };
     match two_factor::check(conn, user.id, secret.as_deref(), typed, now)? {
         Checked::Wrong => {

@@ -26,6 +26,16 @@ pub struct Site {
 }
 
 impl Site {
+    /// An account e-mail from this site to `recipient` (not to be replied to).
+    pub fn mail(&self, recipient: &str, subject: &str, body: String) -> NewMail {
+        NewMail {
+            recipient: recipient.to_owned(),
+            reply_to: String::new(),
+            subject: format!("[{}] {subject}", self.name),
+            body,
+        }
+    }
+
     /// The site's name and address, when e-mail can be sent at all.
     pub fn for_mail(state: &crate::state::AppState) -> Option<Site> {
         state.mailer.as_ref()?;
@@ -69,11 +79,10 @@ pub fn request(
     crate::db::write(conn, |c| {
         let token = invites::create_for(c, user.id, invites::RESET_LIFETIME, now)?;
         let link = format!("{}/account/set-password/{token}", site.base_url);
-        let mail = NewMail {
-            recipient: user.email.clone(),
-            reply_to: String::new(),
-            subject: format!("[{}] Set a new password", site.name),
-            body: format!(
+        let mail = site.mail(
+            &user.email,
+            "Set a new password",
+            format!(
                 "Someone (we hope you) asked to set a new password for {} on {}.\n\n\
                  This link sets it; it works once, for the next {} minutes:\n\n{link}\n\n\
                  If you did not ask, ignore this e-mail: your password stays as it is.\n",
@@ -81,7 +90,7 @@ pub fn request(
                 site.name,
                 invites::RESET_LIFETIME.num_minutes(),
             ),
-        };
+        );
         outbox::enqueue(c, None, &mail, now)?;
         audit::record(c, &visitor, "password.reset-requested", &user.email, now)
     })
@@ -89,17 +98,16 @@ pub fn request(
 
 /// "Your password was changed", for `email`.
 pub fn password_changed(email: &str, site: &Site) -> NewMail {
-    NewMail {
-        recipient: email.to_owned(),
-        reply_to: String::new(),
-        subject: format!("[{}] Your password was changed", site.name),
-        body: format!(
+    site.mail(
+        email,
+        "Your password was changed",
+        format!(
             "The password of {email} on {} was just changed, and every session of the account \
              was signed out.\n\nIf this was not you, ask an administrator of the site to lock \
              the account and reset it: {}/login\n",
             site.name, site.base_url,
         ),
-    }
+    )
 }
 
 /// Records that `user_id` signed in from this address and browser, and, when e-mail is on
@@ -149,18 +157,17 @@ pub fn sign_in_from(
             return Ok(());
         };
         let device = crate::accounts::views::describe_agent(&user_agent);
-        let mail = NewMail {
-            recipient: email.to_owned(),
-            reply_to: String::new(),
-            subject: format!("[{}] New sign-in from {device}", site.name),
-            body: format!(
+        let mail = site.mail(
+            email,
+            &format!("New sign-in from {device}"),
+            format!(
                 "Your account {email} on {} was just signed in to from {device} at the address \
                  {ip}, which it had not used lately.\n\nIf this was you, there is nothing to do. \
                  If not, change your password (My account, {}/admin/account) and sign out the \
                  sessions you do not know.\n",
                 site.name, site.base_url,
             ),
-        };
+        );
         outbox::enqueue(c, None, &mail, now)
     })
 }
@@ -168,15 +175,14 @@ pub fn sign_in_from(
 /// A change to how the account signs in (two-factor on or off, new recovery codes), told to its
 /// owner: if it was not them, they know at once.
 pub fn sign_in_changed(email: &str, what: &str, site: &Site) -> NewMail {
-    NewMail {
-        recipient: email.to_owned(),
-        reply_to: String::new(),
-        subject: format!("[{}] {what}", site.name),
-        body: format!(
+    site.mail(
+        email,
+        what,
+        format!(
             "{what} for your account {email} on {}.\n\nIf this was not you, sign in and \
              change your password at once ({}/admin/account), or ask an administrator of the \
              site to lock the account.\n",
             site.name, site.base_url,
         ),
-    }
+    )
 }

@@ -231,17 +231,6 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
     })
 }
 
-/// Sets the password of user `id` (checked for strength here).
-pub fn set_password_by_id(
-    conn: &mut DbConnection,
-    id: i32,
-    plain_password: &str,
-    now: NaiveDateTime,
-) -> Result<(), UserError> {
-    let hash = new_password_hash(plain_password)?;
-    set_password_hash(conn, id, &hash, now)
-}
-
 /// Stores an already-made password hash for user `id`.
 pub fn set_password_hash(
     conn: &mut DbConnection,

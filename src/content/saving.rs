@@ -199,6 +199,27 @@ fn clean_seo_title(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// What a page stores beside its Markdown: the sanitised HTML, its table of contents and links, the
+/// FAQ's stored form and the search text. Made before the write transaction: SQLite's writers
+/// wait while one holds the write lock, and rendering a long page takes a while.
+struct Derived {
+    rendered: markdown::Rendered,
+    text: search::IndexText,
+    faq_json: String,
+}
+
+impl Derived {
+    fn of(title: &str, body_md: &str) -> Derived {
+        let rendered = markdown::render(body_md);
+        let faq_json = faq::faq_questions(&rendered.faq);
+        Derived {
+            text: search::IndexText::new(title, body_md),
+            rendered,
+            faq_json,
+        }
+    }
+}
+
 /// Creates a page; Markdown is rendered here, once. Records the first revision.
 pub fn create(
     conn: &mut DbConnection,
@@ -207,10 +228,11 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    // Rendered before the transaction: SQLite's writers wait while one holds the write lock.
-    let rendered = markdown::render(&input.body_md);
-    let text = search::IndexText::new(input.title.trim(), &input.body_md);
-    let faq_json = faq::faq_questions(&rendered.faq);
+    let Derived {
+        rendered,
+        text,
+        faq_json,
+    } = Derived::of(input.title.trim(), &input.body_md);
     crate::db::write(conn, |conn| {
         let path = validate(conn, input, None)?;
         diesel::insert_into(pages::table)
@@ -261,9 +283,11 @@ pub fn update(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    let rendered = markdown::render(&input.body_md);
-    let text = search::IndexText::new(input.title.trim(), &input.body_md);
-    let faq_json = faq::faq_questions(&rendered.faq);
+    let Derived {
+        rendered,
+        text,
+        faq_json,
+    } = Derived::of(input.title.trim(), &input.body_md);
     crate::db::write(conn, |conn| {
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
@@ -427,14 +451,15 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
         // saved in between (another version, or already re-rendered) is left as that save left it.
         let rendered: Vec<_> = batch
             .iter()
-            .map(|(id, version, title, body)| {
-                let r = markdown::render(body);
-                let text = search::IndexText::new(title, body);
-                (*id, *version, faq::faq_questions(&r.faq), r, text)
-            })
+            .map(|(id, version, title, body)| (*id, *version, Derived::of(title, body)))
             .collect();
         crate::db::write(conn, |conn| {
-            for (id, version, faq_json, r, text) in &rendered {
+            for (id, version, derived) in &rendered {
+                let Derived {
+                    rendered: r,
+                    text,
+                    faq_json,
+                } = derived;
                 let still_stale = pages::table
                     .find(id)
                     .filter(pages::version.eq(version))

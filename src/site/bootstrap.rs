@@ -7,7 +7,6 @@ use crate::audit::Actor;
 use crate::config::Config;
 use crate::content::{pages, saving, transfer};
 use crate::db::{self, DbConnection};
-use crate::sealed::Sealer;
 use crate::site::demo;
 use crate::snapshot::settings::{self, Settings};
 use crate::tokens;
@@ -59,8 +58,7 @@ fn ensure_secret(conn: &mut DbConnection) -> Result<(), String> {
 /// The database keeps a check value of the sealing key (never the key): an instance started with
 /// another key would seal and open two-factor secrets that the others cannot, so it refuses.
 fn check_sealing_key(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
-    let key = config.sealing_key()?;
-    let check = Sealer::new(&key, "galley two-factor secrets v1").check_value();
+    let check = config.sealer()?.check_value();
     match settings::get(conn, settings::SEALING_KEY_CHECK).map_err(|e| e.to_string())? {
         None => settings::set(conn, settings::SEALING_KEY_CHECK, &check).map_err(|e| e.to_string()),
         Some(stored) if stored == check => Ok(()),
