@@ -10,7 +10,9 @@ use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
 use crate::accounts::session_store::{self, DbSessionStore};
+use crate::content::derived;
 use crate::db;
+use crate::media::admin::PageRenderer;
 use crate::routes;
 use crate::state::AppState;
 use crate::web::edge::Edge;
@@ -66,6 +68,7 @@ pub fn build(
     App::new()
         .app_data(state)
         .app_data(web::PathConfig::default())
+        .app_data(web::Data::new(PageRenderer(derived::rerender_stale)))
         .wrap(Edge(deadlines))
         .wrap(ErrorHandlers::new().default_handler(error_page::render_error_page))
         .wrap(Compress::default())

@@ -1,5 +1,5 @@
-//! The in-process caches, each valid for one `Stamp`: rendered public pages and recent search
-//! results. When the stamp moves (any content or settings write on any instance, or a scheduled
+//! The in-process caches, each valid for one `Stamp`: rendered public pages, hot media files and
+//! recent search results. When the stamp moves (any content or settings write on any instance, or a scheduled
 //! page going live), a cache drops everything at once: no write can leave a stale entry behind.
 //!
 //! The page cache keeps each page gzip-compressed only, as Varnish does: browsers and crawlers all
@@ -89,23 +89,38 @@ pub fn gzip(bytes: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
-struct Inner {
+/// What a cache needs of an entry: the bytes it holds.
+pub trait Weighed {
+    fn size(&self) -> usize;
+}
+
+impl Weighed for Entry {
+    fn size(&self) -> usize {
+        Entry::size(self)
+    }
+}
+
+struct Inner<E> {
     stamp: Option<Stamp>,
-    entries: HashMap<String, Arc<Entry>>,
+    entries: HashMap<String, Arc<E>>,
     /// The keys, for picking one to evict when over budget.
     order: VecDeque<String>,
     bytes: usize,
 }
 
-pub struct PageCache {
+/// A cache of entries by key for one stamp, bounded by bytes.
+pub struct StampedCache<E> {
     budget: usize,
-    inner: RwLock<Inner>,
+    inner: RwLock<Inner<E>>,
 }
 
-impl PageCache {
+/// Rendered public pages.
+pub type PageCache = StampedCache<Entry>;
+
+impl<E: Weighed> StampedCache<E> {
     /// A cache holding at most `budget` bytes; 0 disables it.
-    pub fn new(budget: usize) -> PageCache {
-        PageCache {
+    pub fn new(budget: usize) -> StampedCache<E> {
+        StampedCache {
             budget,
             inner: RwLock::new(Inner {
                 stamp: None,
@@ -120,7 +135,7 @@ impl PageCache {
         self.budget > 0
     }
 
-    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Entry>> {
+    pub fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<E>> {
         if !self.enabled() {
             return None;
         }
@@ -131,7 +146,7 @@ impl PageCache {
         inner.entries.get(key).cloned()
     }
 
-    pub fn put(&self, key: &str, stamp: Stamp, entry: Arc<Entry>) {
+    pub fn put(&self, key: &str, stamp: Stamp, entry: Arc<E>) {
         let size = entry.size();
         if !self.enabled() || size > self.budget {
             return;
@@ -151,7 +166,7 @@ impl PageCache {
         inner.bytes += size;
         // Evict at random rather than the oldest: a crawler or a load test that walks more pages
         // than fit in a loop would otherwise miss every time (random keeps ~budget/set of hits).
-        // The page just stored (at the back) stays.
+        // The entry just stored (at the back) stays.
         while inner.bytes > self.budget && inner.order.len() > 1 {
             let victim = rand::random_range(0..inner.order.len() - 1);
             let Some(key) = inner.order.swap_remove_back(victim) else {
@@ -180,6 +195,24 @@ impl PageCache {
         self.len() == 0
     }
 }
+
+/// A file as the media library serves it: the bytes and the headers that go with them.
+pub struct File {
+    pub bytes: Bytes,
+    pub etag: HeaderValue,
+    pub content_type: &'static str,
+    /// `attachment; filename=...` for documents.
+    pub disposition: Option<HeaderValue>,
+}
+
+impl Weighed for File {
+    fn size(&self) -> usize {
+        self.bytes.len() + self.etag.len() + 128
+    }
+}
+
+/// Hot media files (renditions and documents), by URL path.
+pub type FileCache = StampedCache<File>;
 
 /// Recent public search results, for the current content version and schedule: visitors repeat
 /// the same searches, and a repeated search then costs no query. Bounded by entry count.

@@ -101,6 +101,38 @@ pub struct Config {
     #[arg(long, env = "GALLEY_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// The largest file the media library accepts, in MiB (refused with 413 as it streams in).
+    #[arg(
+        long,
+        env = "GALLEY_MAX_UPLOAD_MB",
+        default_value_t = 20,
+        global = true
+    )]
+    pub max_upload_mb: u64,
+
+    /// The widths, in pixels, of the resized copies made of every image (never wider than it).
+    #[arg(
+        long,
+        env = "GALLEY_MEDIA_WIDTHS",
+        default_value = "320,640,960,1280,1920",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub media_widths: Vec<u32>,
+
+    /// The quality (0-100) of lossy WebP copies of images.
+    #[arg(long, env = "GALLEY_WEBP_QUALITY", default_value_t = 80, global = true)]
+    pub webp_quality: u8,
+
+    /// Memory for the cache of hot image renditions and files, in MiB (0 turns it off).
+    #[arg(
+        long,
+        env = "GALLEY_MEDIA_CACHE_MB",
+        default_value_t = 64,
+        global = true
+    )]
+    pub media_cache_mb: usize,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -111,6 +143,9 @@ pub struct Config {
 pub struct BodyDeadlines {
     pub total: std::time::Duration,
     pub idle: std::time::Duration,
+    /// The total deadline of a file upload (`multipart/form-data`): ten times the total one, as
+    /// a 20 MB photo takes a while on a slow line. The idle deadline still applies.
+    pub upload: std::time::Duration,
 }
 
 impl Config {
@@ -139,6 +174,7 @@ impl Config {
         BodyDeadlines {
             total: std::time::Duration::from_secs(self.body_timeout.max(1)),
             idle: std::time::Duration::from_secs(self.body_idle_timeout.max(1)),
+            upload: std::time::Duration::from_secs(self.body_timeout.max(1).saturating_mul(10)),
         }
     }
 
@@ -189,6 +225,24 @@ impl Config {
         }
     }
 
+    /// The upload limit in bytes.
+    pub fn max_upload_bytes(&self) -> usize {
+        usize::try_from(self.max_upload_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
+
+    /// The rendition widths, sorted, without zeros or repeats.
+    pub fn rendition_widths(&self) -> Vec<u32> {
+        let mut w: Vec<u32> = self
+            .media_widths
+            .iter()
+            .copied()
+            .filter(|w| (16..=8192).contains(w))
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+
     /// A configuration for tests and tools: everything at its default.
     pub fn for_database(url: &str) -> Config {
         Config {
@@ -208,6 +262,10 @@ impl Config {
             body_timeout: 30,
             body_idle_timeout: 5,
             secret_key: Some("the tests' sealing key".into()),
+            max_upload_mb: 20,
+            media_widths: vec![320, 640, 960, 1280, 1920],
+            webp_quality: 80,
+            media_cache_mb: 16,
         }
     }
 }

@@ -38,7 +38,7 @@ impl Text {
 }
 
 /// Escapes `s` exactly as templates do.
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     askama::filters::escape(s, askama::filters::Html)
         .map(|e| e.to_string())
         .unwrap_or_default()

@@ -14,6 +14,7 @@ pub mod error;
 pub mod html;
 pub mod mailer;
 pub mod markdown;
+pub mod media;
 pub mod outbox;
 pub mod pagination;
 pub mod routes;

@@ -14,6 +14,7 @@ use galley::audit::Actor;
 use galley::config::Config;
 use galley::content::transfer;
 use galley::db::{self, DbPool};
+use galley::media::{editing, intake, library, renditions, store as media_store};
 use galley::site::bootstrap;
 use galley::state::AppState;
 
@@ -44,6 +45,31 @@ enum Command {
     Import { dir: PathBuf },
     /// Write every page to a folder in the import format.
     Export { dir: PathBuf },
+    /// The media library, for scripts.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Add files to the library (all of them, or none if one is refused) and make their resized
+    /// copies. Images need --alt.
+    Add {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What the images show, for people who cannot see them.
+        #[arg(long, default_value = "")]
+        alt: String,
+        /// The title (default: from each file's name).
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, default_value = "")]
+        caption: String,
+        #[arg(long, default_value = "")]
+        credit: String,
+    },
+    /// List the library: id, type, size, dimensions, title and address.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -128,8 +154,11 @@ fn main() -> ExitCode {
         Command::Serve => serve(cli.config),
         Command::Migrate => open(&cli.config).map(|_| println!("Database is up to date.")),
         Command::User(cmd) => open(&cli.config).and_then(|pool| user(&pool, cmd)),
-        Command::Import { dir } => open(&cli.config).and_then(|pool| import(&pool, &dir)),
+        Command::Import { dir } => {
+            open(&cli.config).and_then(|pool| import(&pool, &cli.config, &dir))
+        }
         Command::Export { dir } => open(&cli.config).and_then(|pool| export(&pool, &dir)),
+        Command::Media(cmd) => open(&cli.config).and_then(|pool| media(&pool, &cli.config, cmd)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,6 +212,8 @@ async fn run_server(config: Config) -> Result<(), String> {
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
     actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
+    renditions::spawn_worker(state.pool.clone(), state.config.webp_quality)
+        .map_err(|e| format!("cannot start the rendition worker: {e}"))?;
     if state.mailer.is_none() {
         log::info!("notification e-mails are off: GALLEY_SMTP_URL is not set");
     }
@@ -276,18 +307,29 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
     Ok(())
 }
 
-fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
-    let files = transfer::read_dir(dir)?;
+fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let report = transfer::import(&mut conn, files, &Actor::cli(), galley::clock::now());
+    let widths = config.rendition_widths();
+    let folder = transfer::FolderMedia {
+        root: dir,
+        widths: &widths,
+        max_bytes: config.max_upload_bytes(),
+    };
+    let report = transfer::import_folder(&mut conn, &folder, &Actor::cli(), galley::clock::now())?;
     println!(
-        "Imported from {}: {} created, {} updated, {} unchanged, {} failed.",
+        "Imported from {}: {} created, {} updated, {} unchanged, {} failed; {} file(s) added to the media library.",
         dir.display(),
         report.created,
         report.updated,
         report.unchanged,
-        report.errors.len()
+        report.errors.len(),
+        report.media_added
     );
+    if report.media_added > 0 {
+        let made = renditions::work(&mut conn, media_store::configured(), config.webp_quality)
+            .map_err(|e| e.to_string())?;
+        println!("Made {made} resized cop(ies) of the images.");
+    }
     for (file, reason) in &report.errors {
         eprintln!("{}: {reason}", dir.join(file).display());
     }
@@ -303,7 +345,99 @@ fn import(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
 
 fn export(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let n = transfer::export(&mut conn, dir)?;
-    println!("Exported {n} page(s) to {}.", dir.display());
+    let n = galley::content::export::export(&mut conn, dir)?;
+    println!(
+        "Exported {} page(s) and {} media file(s) to {}.",
+        n.pages,
+        n.files,
+        dir.display()
+    );
     Ok(())
+}
+
+fn media(pool: &DbPool, config: &Config, cmd: MediaCommand) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match cmd {
+        MediaCommand::Add {
+            files,
+            alt,
+            title,
+            caption,
+            credit,
+        } => {
+            let mut prepared = Vec::with_capacity(files.len());
+            for path in &files {
+                let limit = config.max_upload_bytes();
+                let size = std::fs::metadata(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+                    .len();
+                if size > limit as u64 {
+                    return Err(format!(
+                        "{}: the file is over the upload limit ({} MB, GALLEY_MAX_UPLOAD_MB)",
+                        path.display(),
+                        config.max_upload_mb
+                    ));
+                }
+                let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let file = intake::prepare(intake::Upload { file_name, bytes })
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                prepared.push(file);
+            }
+            let details = intake::Details {
+                title,
+                alt,
+                caption,
+                credit,
+                focal_x: 50,
+                focal_y: 50,
+            };
+            let mut errors = galley::validation::FieldErrors::default();
+            details.check(prepared.iter().any(|p| p.file_type.is_image()), &mut errors);
+            if !errors.is_empty() {
+                return Err(errors.to_string());
+            }
+            let widths = config.rendition_widths();
+            let added = editing::add_all(
+                &mut conn,
+                media_store::configured(),
+                &prepared,
+                &details,
+                &Actor::cli(),
+                &widths,
+            )
+            .map_err(|e| e.to_string())?;
+            for file in &added {
+                println!("#{} {} {}", file.id, file.original_url(), file.title);
+            }
+            let made = renditions::work(&mut conn, media_store::configured(), config.webp_quality)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Added {} file(s); made {made} resized cop(ies).",
+                added.len()
+            );
+            Ok(())
+        }
+        MediaCommand::List => {
+            for file in library::all(&mut conn).map_err(|e| e.to_string())? {
+                let size = file
+                    .size()
+                    .map(|(w, h)| format!("{w}x{h}"))
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "#{}\t{}\t{}\t{}\t{}\t{}",
+                    file.id,
+                    file.ext,
+                    file.byte_size,
+                    size,
+                    file.title,
+                    file.original_url()
+                );
+            }
+            Ok(())
+        }
+    }
 }

@@ -9,6 +9,7 @@ use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::{account_2fa, admin as accounts_admin, auth, second_step};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
+use crate::media::{admin as media_admin, public as media_public};
 use crate::search::public as search_public;
 use crate::site::{admin as site_admin, feed, health, sitemap};
 use crate::web::assets;
@@ -28,6 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(web::resource("/{number}").route(read().to(sitemap::sitemap))),
         )
         .service(web::resource("/feed.xml").route(read().to(feed::feed)))
+        .service(
+            web::scope("/media")
+                .service(web::resource("/{id}").route(read().to(media_public::current)))
+                .service(
+                    web::resource("/{reference}/{spec}/{file}")
+                        .route(read().to(media_public::serve)),
+                ),
+        )
         .service(web::resource("/search").route(read().to(search_public::search_page)))
         .service(
             web::scope("/static")
@@ -74,6 +83,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 )
                 .service(
                     web::resource("/preview").route(web::post().to(content_admin::editor::preview)),
+                )
+                .service(
+                    web::resource("/media")
+                        .route(read().to(media_admin::list))
+                        .route(web::post().to(media_admin::create)),
+                )
+                .service(
+                    web::resource("/media/{id}")
+                        .route(read().to(media_admin::show))
+                        .route(web::post().to(media_admin::update)),
+                )
+                .service(
+                    web::resource("/media/{id}/replace")
+                        .route(web::post().to(media_admin::replace)),
+                )
+                .service(
+                    web::resource("/media/{id}/delete").route(web::post().to(media_admin::delete)),
+                )
+                .service(
+                    web::resource("/media/{id}/original").route(read().to(media_admin::original)),
                 )
                 .service(
                     web::resource("/links").route(read().to(content_admin::links::broken_links)),

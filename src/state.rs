@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::cookie::Key;
 
-use crate::caches::{PageCache, ResultCache};
+use crate::caches::{FileCache, PageCache, ResultCache};
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
@@ -29,6 +29,8 @@ pub struct AppState {
     pub page_cache: PageCache,
     /// Recent public search results, for the current content version.
     pub search_cache: ResultCache,
+    /// Hot media files, for the current content version (a replaced file moves it).
+    pub file_cache: FileCache,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
         let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
+        let file_cache_bytes = config.media_cache_mb * 1024 * 1024;
         Ok(AppState {
             pool,
             config: Arc::new(config),
@@ -55,6 +58,7 @@ impl AppState {
             mailer,
             page_cache,
             search_cache: ResultCache::new(),
+            file_cache: FileCache::new(file_cache_bytes),
         })
     }
 

@@ -221,8 +221,6 @@ pub struct Filter {
     pub q: String,
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
     let mut q = subs::table.into_boxed();
     q = match filter.status.as_str() {
@@ -233,12 +231,16 @@ fn filtered<'a>(filter: &Filter) -> subs::BoxedQuery<'a, crate::db::DbBackend> {
     if !needle.is_empty() {
         let like = format!("%{}%", crate::db::escape_like(&needle.to_lowercase()));
         q = q.filter(
-            lower(subs::name)
+            crate::db::lower(subs::name)
                 .like(like.clone())
                 .escape('\\')
-                .or(lower(subs::email).like(like.clone()).escape('\\'))
-                .or(lower(subs::subject).like(like.clone()).escape('\\'))
-                .or(lower(subs::message).like(like).escape('\\')),
+                .or(crate::db::lower(subs::email)
+                    .like(like.clone())
+                    .escape('\\'))
+                .or(crate::db::lower(subs::subject)
+                    .like(like.clone())
+                    .escape('\\'))
+                .or(crate::db::lower(subs::message).like(like).escape('\\')),
         );
     }
     q

@@ -39,6 +39,9 @@ pub struct PageForm {
     /// Pinned related pages: site paths, one per line.
     #[serde(default)]
     pub related: String,
+    /// The featured image's media id, empty for none.
+    #[serde(default)]
+    pub image_id: String,
     /// The revision note.
     #[serde(default)]
     pub note: String,
@@ -77,6 +80,7 @@ impl PageForm {
             nav_order: p.nav_order.to_string(),
             in_nav: p.in_nav.then(|| "on".into()),
             related: p.pinned_urls().collect::<Vec<_>>().join("\n"),
+            image_id: p.image_id.map(|i| i.to_string()).unwrap_or_default(),
             note: String::new(),
             version: p.version.to_string(),
             action: String::new(),
@@ -124,6 +128,19 @@ impl PageForm {
             "" => slug::slugify(&self.title),
             s => s.to_owned(),
         };
+        let image_id = match self.image_id.trim() {
+            "" => None,
+            s => match s.trim_start_matches('#').parse() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add(
+                        "image_id",
+                        "Choose an image from the list (or enter its number).",
+                    );
+                    None
+                }
+            },
+        };
         errors.check_text("related", &self.related);
         errors.check_text("note", &self.note);
         let input = PageInput {
@@ -138,6 +155,7 @@ impl PageForm {
             nav_order,
             in_nav: self.in_nav.is_some(),
             related_pins: self.related.clone(),
+            image_id,
         };
         if errors.is_empty() {
             Ok(input)
@@ -175,6 +193,16 @@ pub struct PageEdit {
     pub parents: Vec<ParentOption>,
     pub preview: Option<SafeHtml>,
     pub conflict: Option<Conflict>,
+    /// Recent images, for the featured image and "Insert an image".
+    pub images: Vec<ImageChoice>,
+}
+
+/// An image an editor may pick: its id, title, alt text and thumbnail.
+pub struct ImageChoice {
+    pub id: i32,
+    pub title: String,
+    pub alt: String,
+    pub thumb: String,
 }
 
 impl PageEdit {
@@ -187,6 +215,16 @@ impl PageEdit {
 
     pub fn parent_selected(&self, id: &i32) -> bool {
         self.form.parent_id == id.to_string()
+    }
+
+    pub fn image_selected(&self, id: &i32) -> bool {
+        self.form.image_id.trim().trim_start_matches('#') == id.to_string()
+    }
+
+    /// The chosen featured image when it is not among the recent ones listed.
+    pub fn image_unlisted(&self) -> bool {
+        !self.form.image_id.trim().is_empty()
+            && !self.images.iter().any(|i| self.image_selected(&i.id))
     }
 }
 

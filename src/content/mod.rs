@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod admin_views;
+pub mod derived;
 pub mod editing;
+pub mod export;
 pub mod faq;
 pub mod links;
 pub mod pages;

@@ -37,6 +37,9 @@ pub struct Page {
     pub updated_at: NaiveDateTime,
     /// Paths an editor pinned as related, one per line.
     pub related_pins: String,
+    /// The featured image (a media id), and what pages print of it (`media::markup::Picture`).
+    pub image_id: Option<i32>,
+    pub image_json: String,
 }
 
 /// What a visitor's page view reads from the database: what the site tree does not hold (the
@@ -55,6 +58,7 @@ pub struct PublicPage {
     pub backlinks_json: String,
     pub related_json: String,
     pub related_pins: String,
+    pub image_json: String,
 }
 
 impl PublicPage {
@@ -109,6 +113,8 @@ pub struct PageInput {
     pub in_nav: bool,
     /// Related pages an editor pinned: site paths, one per line.
     pub related_pins: String,
+    /// The featured image: a media id.
+    pub image_id: Option<i32>,
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Page> {
@@ -209,6 +215,7 @@ impl Page {
             nav_order: self.nav_order,
             in_nav: self.in_nav,
             related_pins: self.related_pins.clone(),
+            image_id: self.image_id,
         }
     }
 }

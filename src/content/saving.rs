@@ -5,15 +5,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::content::derived::Derived;
 use crate::content::pages::{
     MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, has_children,
     path_taken,
 };
-use crate::content::{faq, redirects, revisions};
+use crate::content::{redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
-use crate::markdown::{self, RENDERER_VERSION};
-use crate::search;
+use crate::markdown::RENDERER_VERSION;
+use crate::media::library as media_library;
 use crate::slug;
 use crate::snapshot::version::bump_content_version;
 use crate::validation::FieldErrors;
@@ -57,8 +58,10 @@ fn validate(
     conn: &mut DbConnection,
     input: &PageInput,
     id: Option<i32>,
+    derived: &Derived,
 ) -> Result<String, SaveError> {
     let mut errors = FieldErrors::default();
+    derived.check_media(input.image_id, &mut errors);
     let title = input.title.trim();
     if errors.check_text("title", title) {
     } else if title.is_empty() {
@@ -193,31 +196,12 @@ struct NewPage<'a> {
     search_body: &'a str,
     body_text: &'a str,
     related_pins: &'a str,
+    image_id: Option<i32>,
+    image_json: &'a str,
 }
 
 fn clean_seo_title(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// What a page stores beside its Markdown: the sanitised HTML, its table of contents and links, the
-/// FAQ's stored form and the search text. Made before the write transaction: SQLite's writers
-/// wait while one holds the write lock, and rendering a long page takes a while.
-struct Derived {
-    rendered: markdown::Rendered,
-    text: search::IndexText,
-    faq_json: String,
-}
-
-impl Derived {
-    fn of(title: &str, body_md: &str) -> Derived {
-        let rendered = markdown::render(body_md);
-        let faq_json = faq::faq_questions(&rendered.faq);
-        Derived {
-            text: search::IndexText::new(title, body_md),
-            rendered,
-            faq_json,
-        }
-    }
 }
 
 /// Creates a page; Markdown is rendered here, once. Records the first revision.
@@ -228,13 +212,15 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    let Derived {
-        rendered,
-        text,
-        faq_json,
-    } = Derived::of(input.title.trim(), &input.body_md);
+    let derived = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
-        let path = validate(conn, input, None)?;
+        let path = validate(conn, input, None, &derived)?;
+        let Derived {
+            rendered,
+            text,
+            faq_json,
+            ..
+        } = &derived;
         diesel::insert_into(pages::table)
             .values(NewPage {
                 parent_id: input.parent_id,
@@ -246,7 +232,7 @@ pub fn create(
                 body_md: &input.body_md,
                 body_html: rendered.html.as_str(),
                 toc_html: rendered.toc.as_str(),
-                faq_json: &faq_json,
+                faq_json,
                 renderer_version: RENDERER_VERSION,
                 status: input.status.as_str(),
                 publish_at: effective_publish_at(input, None, now),
@@ -260,9 +246,12 @@ pub fn create(
                 search_body: &text.body,
                 body_text: &text.plain,
                 related_pins: &normalise_pins(&input.related_pins),
+                image_id: input.image_id,
+                image_json: &derived.image_json,
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
+        media_library::record_usages(conn, page.id, &derived.media)?;
         redirects::remove_from(conn, &path)?;
         derive_links(conn, &page, &rendered.links, std::slice::from_ref(&path))?;
         revisions::record(conn, &page, author_id, note, now)?;
@@ -283,11 +272,7 @@ pub fn update(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    let Derived {
-        rendered,
-        text,
-        faq_json,
-    } = Derived::of(input.title.trim(), &input.body_md);
+    let derived = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
@@ -295,7 +280,13 @@ pub fn update(
                 current_version: existing.version,
             });
         }
-        let path = validate(conn, input, Some(id))?;
+        let path = validate(conn, input, Some(id), &derived)?;
+        let Derived {
+            rendered,
+            text,
+            faq_json,
+            ..
+        } = &derived;
         diesel::update(pages::table.find(id))
             .set((
                 pages::parent_id.eq(input.parent_id),
@@ -307,13 +298,15 @@ pub fn update(
                 pages::body_md.eq(&input.body_md),
                 pages::body_html.eq(rendered.html.as_str()),
                 pages::toc_html.eq(rendered.toc.as_str()),
-                pages::faq_json.eq(&faq_json),
+                pages::faq_json.eq(faq_json),
                 pages::renderer_version.eq(RENDERER_VERSION),
                 pages::status.eq(input.status.as_str()),
                 pages::publish_at.eq(effective_publish_at(input, existing.publish_at, now)),
                 pages::nav_order.eq(input.nav_order),
                 pages::in_nav.eq(input.in_nav),
                 pages::related_pins.eq(normalise_pins(&input.related_pins)),
+                pages::image_id.eq(input.image_id),
+                pages::image_json.eq(&derived.image_json),
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),
                 pages::updated_at.eq(now),
@@ -332,6 +325,7 @@ pub fn update(
             }
         }
         let page = find(conn, id)?;
+        media_library::record_usages(conn, page.id, &derived.media)?;
         derive_links(conn, &page, &rendered.links, &moved_to)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
@@ -432,59 +426,4 @@ pub fn delete(
         bump_content_version(conn)?;
         Ok(page)
     })
-}
-
-/// Re-renders pages stored by an older renderer, so a sanitiser fix reaches old content.
-/// Returns how many pages were re-rendered.
-pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
-    let mut total = 0;
-    loop {
-        let batch: Vec<(i32, i32, String, String)> = pages::table
-            .filter(pages::renderer_version.lt(RENDERER_VERSION))
-            .select((pages::id, pages::version, pages::title, pages::body_md))
-            .limit(200)
-            .load(conn)?;
-        if batch.is_empty() {
-            break;
-        }
-        // Rendered before the transaction, so other writers do not wait on the renderer; a page
-        // saved in between (another version, or already re-rendered) is left as that save left it.
-        let rendered: Vec<_> = batch
-            .iter()
-            .map(|(id, version, title, body)| (*id, *version, Derived::of(title, body)))
-            .collect();
-        crate::db::write(conn, |conn| {
-            for (id, version, derived) in &rendered {
-                let Derived {
-                    rendered: r,
-                    text,
-                    faq_json,
-                } = derived;
-                let still_stale = pages::table
-                    .find(id)
-                    .filter(pages::version.eq(version))
-                    .filter(pages::renderer_version.lt(RENDERER_VERSION));
-                let updated = diesel::update(still_stale)
-                    .set((
-                        pages::body_html.eq(r.html.as_str()),
-                        pages::toc_html.eq(r.toc.as_str()),
-                        pages::faq_json.eq(faq_json),
-                        pages::renderer_version.eq(RENDERER_VERSION),
-                        pages::search_title.eq(&text.title),
-                        pages::search_body.eq(&text.body),
-                        pages::body_text.eq(&text.plain),
-                    ))
-                    .execute(conn)?;
-                if updated > 0 {
-                    crate::content::links::record(conn, *id, &r.links)?;
-                }
-            }
-            bump_content_version(conn)
-        })?;
-        total += batch.len();
-    }
-    if total > 0 {
-        crate::content::links::rebuild_derived(conn)?;
-    }
-    Ok(total)
 }

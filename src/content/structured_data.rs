@@ -24,6 +24,7 @@ pub fn page(
     canonical: &str,
     breadcrumbs: &[Link],
     is_home: bool,
+    image: Option<&str>,
 ) -> JsonLd {
     let crumbs: Vec<(String, &str)> = breadcrumbs
         .iter()
@@ -38,6 +39,7 @@ pub fn page(
             description: &node.summary,
             date_published: node.publish_at.map(iso),
             date_modified: iso(node.updated_at),
+            image,
             is_part_of: WebSite {
                 name: ctx.site_name(),
                 url: ctx.absolute("/"),
@@ -92,6 +94,8 @@ enum Thing<'a> {
         description: &'a str,
         date_published: Option<String>,
         date_modified: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        image: Option<&'a str>,
         is_part_of: WebSite<'a>,
     },
     BreadcrumbList {

@@ -3,16 +3,16 @@
 //! Import creates or updates pages by path and is idempotent; export writes the same format.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
-use crate::content::pages::{self, Page, PageInput, Status};
+use crate::content::pages::{self, PageInput, Status};
 use crate::content::saving::{self, SaveError};
 use crate::db::DbConnection;
+use crate::media::transfer as media_transfer;
 use crate::slug;
 
 /// One file to import: its path relative to the import root, and its text (or why it has none).
@@ -26,30 +26,35 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Files added to the media library (from `media/`, or shown by the pages).
+    pub media_added: usize,
     /// A file that could not be imported, and why.
     pub errors: Vec<(PathBuf, String)>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FrontMatter {
-    title: String,
+pub(crate) struct FrontMatter {
+    pub(crate) title: String,
     #[serde(default)]
-    summary: String,
+    pub(crate) summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    seo_title: Option<String>,
+    pub(crate) seo_title: Option<String>,
     #[serde(default = "default_status")]
-    status: String,
+    pub(crate) status: String,
     /// RFC 3339 (`2026-05-01T09:00:00Z`), a TOML date-time, or a date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    publish_at: Option<toml::Value>,
+    pub(crate) publish_at: Option<toml::Value>,
     #[serde(default)]
-    order: i32,
+    pub(crate) order: i32,
     #[serde(default)]
-    in_nav: bool,
+    pub(crate) in_nav: bool,
     /// Pinned related pages, as site paths.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    related: Vec<String>,
+    pub(crate) related: Vec<String>,
+    /// The featured image: its id in the media library (in `media/manifest.toml` for an export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) image: Option<i32>,
 }
 
 fn default_status() -> String {
@@ -97,7 +102,8 @@ fn page_path(rel: &Path) -> Result<String, String> {
         let last = i + 1 == parts.len();
         let seg = if last {
             let stem = name.strip_suffix(".md").ok_or("not a .md file")?;
-            if stem == "_index" {
+            // `_index.md` is a hub's own page; `index.md` a Hugo page bundle's.
+            if stem == "_index" || stem == "index" {
                 break;
             }
             stem.to_owned()
@@ -133,7 +139,7 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), String> {
     Err("the front matter is not closed by a line `+++`".into())
 }
 
-fn parse_time(value: &toml::Value) -> Result<NaiveDateTime, String> {
+pub(crate) fn parse_time(value: &toml::Value) -> Result<NaiveDateTime, String> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => d.to_string(),
@@ -213,7 +219,45 @@ pub fn import(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> ImportReport {
+    import_with(conn, files, actor, now, None)
+}
+
+/// Where an import folder's files are, and how to take them into the library.
+pub struct FolderMedia<'a> {
+    pub root: &'a Path,
+    pub widths: &'a [u32],
+    pub max_bytes: usize,
+}
+
+/// Imports a folder: its media library first (`media/`, as an export writes it), then its pages,
+/// whose `/media/…` addresses follow the ids the files got, and whose local images and files
+/// (`![x](images/a.png)`, a Hugo page bundle's photos) are taken into the library and pointed at.
+pub fn import_folder(
+    conn: &mut DbConnection,
+    folder: &FolderMedia,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ImportReport, String> {
+    let files = read_dir(folder.root)?;
+    Ok(import_with(conn, files, actor, now, Some(folder)))
+}
+
+fn import_with(
+    conn: &mut DbConnection,
+    files: Vec<SourceFile>,
+    actor: &Actor,
+    now: NaiveDateTime,
+    folder: Option<&FolderMedia>,
+) -> ImportReport {
     let mut report = ImportReport::default();
+    let library =
+        folder.map(|f| media_transfer::import(conn, f.root, actor, f.widths, f.max_bytes));
+    let ids = library.as_ref().map(|l| l.ids.clone()).unwrap_or_default();
+    if let Some(l) = library {
+        report.media_added = l.added;
+        report.errors.extend(l.errors);
+    }
+    let mut taken = std::collections::HashMap::new();
     let mut parsed = Vec::new();
     let mut seen = HashSet::new();
     for file in files {
@@ -237,7 +281,29 @@ pub fn import(
         };
         (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
     });
-    for (rel, p) in parsed {
+    for (rel, mut p) in parsed {
+        if let Some(f) = folder {
+            p.body = media_transfer::renumber(&p.body, &ids);
+            p.front.image = p.front.image.map(|i| ids.get(&i).copied().unwrap_or(i));
+            let before = taken.len();
+            match media_transfer::take_in_local_files(
+                conn,
+                f.root,
+                &rel,
+                &p.body,
+                actor,
+                f.widths,
+                f.max_bytes,
+                &mut taken,
+            ) {
+                Ok(body) => p.body = body,
+                Err(e) => {
+                    report.errors.push((rel, e));
+                    continue;
+                }
+            }
+            report.media_added += taken.len() - before;
+        }
         match import_one(conn, &p, actor, now) {
             Ok(Outcome::Created) => report.created += 1,
             Ok(Outcome::Updated) => report.updated += 1,
@@ -289,6 +355,7 @@ fn import_one(
         in_nav: p.front.in_nav,
         // Normalised as saving stores them, so an unchanged file compares equal.
         related_pins: saving::normalise_pins(&p.front.related.join("\n")),
+        image_id: p.front.image,
     };
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),
@@ -332,59 +399,6 @@ fn same_content(stored: &PageInput, incoming: &PageInput) -> bool {
         ..i.clone()
     };
     time_matches && normalise(stored) == normalise(incoming)
-}
-
-/// The file a page is exported to, relative to the export root.
-fn export_file(page: &Page, has_children: bool) -> PathBuf {
-    if page.path.is_empty() {
-        PathBuf::from("_index.md")
-    } else if has_children {
-        Path::new(&page.path).join("_index.md")
-    } else {
-        PathBuf::from(format!("{}.md", page.path))
-    }
-}
-
-fn format_time(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-/// Renders a page in the import format.
-pub fn to_file(page: &Page) -> String {
-    let front = FrontMatter {
-        title: page.title.clone(),
-        summary: page.summary.clone(),
-        seo_title: page.seo_title.clone(),
-        status: page.status.clone(),
-        publish_at: page.publish_at.map(|t| toml::Value::String(format_time(t))),
-        order: page.nav_order,
-        in_nav: page.in_nav,
-        related: page.pinned_urls().collect(),
-    };
-    let mut out = String::from("+++\n");
-    out.push_str(&toml::to_string(&front).unwrap_or_default());
-    let _ = write!(out, "+++\n\n{}", page.body_md);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
-}
-
-/// Writes every page (drafts included) under `dir`; returns how many files were written.
-pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<usize, String> {
-    let all = pages::all(conn).map_err(|e| format!("cannot read pages: {e}"))?;
-    let parents: HashSet<i32> = all.iter().filter_map(|p| p.parent_id).collect();
-    for page in &all {
-        let file = dir.join(export_file(page, parents.contains(&page.id)));
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&file, to_file(page))
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    }
-    Ok(all.len())
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::structured_data;
 use crate::html::{JsonLd, SafeHtml, Text};
-use crate::snapshot::tree::{Node, SiteTree};
+use crate::media::markup::Picture;
+use crate::snapshot::tree::{ImageRef, Node, SiteTree};
 use crate::web::ctx::{Ctx, NavLink};
 
 /// A link to a page. Views borrow from the site snapshot: a page view copies no titles or URLs.
@@ -61,6 +62,10 @@ pub struct PageView<'a> {
     pub backlinks: Vec<Link<'a>>,
     pub json_ld: JsonLd,
     pub is_home: bool,
+    /// The featured image, shown above the text.
+    pub featured: Option<Picture>,
+    /// The image of social previews: the featured image's crop, else the site's default.
+    pub social_image: Option<ImageRef>,
 }
 
 fn link(n: &Node) -> Link<'_> {
@@ -142,7 +147,24 @@ impl<'a> PageView<'a> {
             format!("{shown_title} · {site_name}")
         };
 
-        let json_ld = structured_data::page(&ctx, node, &page, &canonical, &breadcrumbs, is_home);
+        let featured: Option<Picture> = serde_json::from_str(&page.image_json).ok();
+        let social_image = featured
+            .as_ref()
+            .map(|f| f.social.clone())
+            .or_else(|| ctx.site.settings.social_image.clone())
+            .map(|i| ImageRef {
+                url: ctx.absolute(&i.url),
+                ..i
+            });
+        let json_ld = structured_data::page(
+            &ctx,
+            node,
+            &page,
+            &canonical,
+            &breadcrumbs,
+            is_home,
+            social_image.as_ref().map(|i| i.url.as_str()),
+        );
         let (body, toc) = page.take_html();
         let related = related_pages(tree, node, &page, &siblings, now);
         // Only the ids: titles and paths come from the tree, which knows which pages are visible.
@@ -168,6 +190,8 @@ impl<'a> PageView<'a> {
             hub,
             json_ld,
             is_home,
+            featured,
+            social_image,
             ctx,
         }
     }

@@ -303,6 +303,11 @@ pub fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+diesel::define_sql_function! {
+    /// SQL's `lower()`, for case-insensitive searches that work the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Runs a short read, such as a page by its path. On SQLite it runs right here on the async
 /// worker: an indexed lookup in the OS page cache takes less time than handing the work to another
 /// thread and back (that hand-off was a fifth of an uncached page view). PostgreSQL waits on the

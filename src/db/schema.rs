@@ -60,6 +60,79 @@ diesel::table! {
         backlinks_json -> Text,
         related_json -> Text,
         related_pins -> Text,
+        image_id -> Nullable<Integer>,
+        image_json -> Text,
+    }
+}
+
+diesel::table! {
+    blobs (hash) {
+        hash -> Text,
+        bytes -> Binary,
+        byte_size -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        kind -> Text,
+        mime -> Text,
+        ext -> Text,
+        title -> Text,
+        alt -> Text,
+        caption -> Text,
+        credit -> Text,
+        file_name -> Text,
+        name -> Text,
+        byte_size -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        focal_x -> Integer,
+        focal_y -> Integer,
+        version -> Integer,
+        blob_hash -> Text,
+        original_hash -> Text,
+        uploader_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    renditions (media_id, version, spec, format) {
+        media_id -> Integer,
+        version -> Integer,
+        spec -> Text,
+        format -> Text,
+        blob_hash -> Text,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rendition_jobs (id) {
+        id -> Integer,
+        media_id -> Integer,
+        version -> Integer,
+        spec -> Text,
+        format -> Text,
+        attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        lock_token -> Nullable<Text>,
+        last_error -> Text,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_usages (page_id, media_id) {
+        page_id -> Integer,
+        media_id -> Integer,
     }
 }
 
@@ -204,6 +277,11 @@ diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(known_devices -> users (user_id));
+diesel::joinable!(media -> users (uploader_id));
+diesel::joinable!(renditions -> media (media_id));
+diesel::joinable!(rendition_jobs -> media (media_id));
+diesel::joinable!(media_usages -> media (media_id));
+diesel::joinable!(media_usages -> pages (page_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -221,4 +299,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_links,
     recovery_codes,
     known_devices,
+    blobs,
+    media,
+    renditions,
+    rendition_jobs,
+    media_usages,
 );

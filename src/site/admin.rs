@@ -14,6 +14,8 @@ use crate::content::pages::{self, Status};
 use crate::db::schema::{page_revisions, pages as pages_table, users as users_table};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
+use crate::media::library as media_library;
+use crate::media::markup::Picture;
 use crate::pagination::PageNumber;
 use crate::site::changes;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
@@ -94,7 +96,14 @@ async fn settings_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let listed = db::run(&state.pool, pages::list_for_admin).await?;
+    let (listed, images) = db::run(&state.pool, |c| {
+        let images = media_library::recent_images(c, 200)?
+            .into_iter()
+            .map(|m| (m.id, m.title))
+            .collect::<Vec<_>>();
+        Ok::<_, diesel::result::Error>((pages::list_for_admin(c)?, images))
+    })
+    .await?;
     let pages = listed
         .into_iter()
         .map(|(p, depth)| ParentOption {
@@ -110,6 +119,7 @@ async fn settings_page(
             form,
             errors,
             pages,
+            images,
             configured_base_url,
         },
     )
@@ -130,6 +140,7 @@ pub async fn edit_settings(
         spam_retention_days: s.spam_retention_days.to_string(),
         require_2fa_admins: s.require_2fa_admins.then(|| "on".into()),
         require_2fa_editors: s.require_2fa_editors.then(|| "on".into()),
+        social_image_id: s.social_image_id.map(|i| i.to_string()).unwrap_or_default(),
     };
     settings_page(me, &state, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -165,6 +176,13 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
             None
         }),
     };
+    let social_image_id = match form.social_image_id.trim() {
+        "" => None,
+        s => s.parse().map(Some).unwrap_or_else(|_| {
+            errors.add("social_image_id", "Choose an image from the list.");
+            None
+        }),
+    };
     let recipient = users::normalise_email(&form.contact_recipient);
     if !recipient.is_empty() && !users::plausible_email(&recipient) {
         errors.add(
@@ -196,6 +214,8 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
         spam_retention_days,
         require_2fa_admins: form.require_2fa_admins.is_some(),
         require_2fa_editors: form.require_2fa_editors.is_some(),
+        social_image_id,
+        social_image: None,
     })
 }
 
@@ -204,17 +224,33 @@ pub async fn update_settings(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let settings = match validate(&form) {
+    let mut settings = match validate(&form) {
         Ok(s) => s,
         Err(errors) => {
             return settings_page(me, &state, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let actor = me.actor();
-    db::run(&state.pool, move |c| {
-        changes::update_settings(c, &settings, &actor)
+    let saved = db::run(&state.pool, move |c| {
+        if let Some(id) = settings.social_image_id {
+            let file = media_library::find(c, id)?;
+            match file.as_ref().and_then(|f| Picture::of(f, &[])) {
+                Some(picture) => settings.social_image = Some(picture.social),
+                None => return Ok(false),
+            }
+        }
+        changes::update_settings(c, &settings, &actor)?;
+        Ok::<_, diesel::result::Error>(true)
     })
     .await?;
+    if !saved {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "social_image_id",
+            "That image is not in the media library any more.",
+        );
+        return settings_page(me, &state, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     state.refresh().await?;
     flash(&me.session, "success", "Settings saved.");
     Ok(see_other("/admin/settings"))

@@ -5,7 +5,7 @@ use crate::accounts::password;
 use crate::accounts::users::{self, Role};
 use crate::audit::Actor;
 use crate::config::Config;
-use crate::content::{pages, saving, transfer};
+use crate::content::{derived, pages, transfer};
 use crate::db::{self, DbConnection};
 use crate::site::demo;
 use crate::snapshot::settings::{self, Settings};
@@ -30,7 +30,7 @@ pub fn prepare(conn: &mut DbConnection, config: &Config) -> Result<StartReport, 
             ..Default::default()
         };
         report.rerendered =
-            saving::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
+            derived::rerender_stale(conn).map_err(|e| format!("re-rendering pages failed: {e}"))?;
         ensure_secret(conn)?;
         check_sealing_key(conn, config)?;
         let initialised = settings::get(conn, INITIALISED_KEY)

@@ -46,6 +46,9 @@ pub struct SettingsForm {
     pub contact_recipient: String,
     #[serde(default)]
     pub spam_retention_days: String,
+    /// The default social image: a media id, empty for none.
+    #[serde(default)]
+    pub social_image_id: String,
     /// Checkboxes: present when ticked.
     #[serde(default)]
     pub require_2fa_admins: Option<String>,
@@ -60,6 +63,8 @@ pub struct SettingsPage {
     pub form: SettingsForm,
     pub errors: FieldErrors,
     pub pages: Vec<ParentOption>,
+    /// Images to choose the default social image from: id and title.
+    pub images: Vec<(i32, String)>,
     /// What `GALLEY_BASE_URL` (or the bind address) gives when the field is empty.
     pub configured_base_url: String,
 }

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::settings;
+use crate::snapshot::tree::ImageRef;
 use crate::snapshot::version::bump_content_version;
 use crate::with_backend;
 
@@ -28,6 +29,10 @@ pub struct Settings {
     /// up right after the password and can do nothing else until then.
     pub require_2fa_admins: bool,
     pub require_2fa_editors: bool,
+    /// The image of social previews for pages without a featured image: a media id, and its
+    /// crop as pages print it.
+    pub social_image_id: Option<i32>,
+    pub social_image: Option<ImageRef>,
 }
 
 impl Default for Settings {
@@ -42,6 +47,8 @@ impl Default for Settings {
             spam_retention_days: 30,
             require_2fa_admins: false,
             require_2fa_editors: false,
+            social_image_id: None,
+            social_image: None,
         }
     }
 }
@@ -63,13 +70,15 @@ impl Settings {
                 "spam_retention_days" => s.spam_retention_days = value.parse().unwrap_or(30),
                 "require_2fa_admins" => s.require_2fa_admins = value == "true",
                 "require_2fa_editors" => s.require_2fa_editors = value == "true",
+                "social_image_id" => s.social_image_id = value.parse().ok(),
+                "social_image" => s.social_image = serde_json::from_str(&value).ok(),
                 _ => {}
             }
         }
         Ok(s)
     }
 
-    fn pairs(&self) -> [(&'static str, String); 9] {
+    fn pairs(&self) -> [(&'static str, String); 11] {
         [
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
@@ -83,6 +92,19 @@ impl Settings {
             ("spam_retention_days", self.spam_retention_days.to_string()),
             ("require_2fa_admins", self.require_2fa_admins.to_string()),
             ("require_2fa_editors", self.require_2fa_editors.to_string()),
+            (
+                "social_image_id",
+                self.social_image_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "social_image",
+                self.social_image
+                    .as_ref()
+                    .and_then(|i| serde_json::to_string(i).ok())
+                    .unwrap_or_default(),
+            ),
         ]
     }
 

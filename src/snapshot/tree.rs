@@ -11,6 +11,23 @@ use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::html::Text;
 
+/// An image as pages print it: its address (a path on this site), size and alt text. A hub
+/// card's thumbnail, a social preview.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ImageRef {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    #[serde(default)]
+    pub alt: String,
+}
+
+/// What the tree reads of a page's stored featured image (`media::markup::Picture`).
+#[derive(serde::Deserialize)]
+struct StoredImage {
+    card: ImageRef,
+}
+
 /// The status of a page that is not on the site (`content::pages::Status::Draft`): drafts are
 /// left out of the tree.
 pub const DRAFT: &str = "draft";
@@ -29,6 +46,8 @@ pub struct Node {
     pub in_nav: bool,
     pub publish_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// The featured image's card crop, for hub cards.
+    pub image: Option<ImageRef>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -43,6 +62,7 @@ struct NodeRow {
     in_nav: bool,
     publish_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
+    image_json: String,
 }
 
 impl Node {
@@ -64,6 +84,9 @@ impl From<NodeRow> for Node {
             in_nav: r.in_nav,
             publish_at: r.publish_at,
             updated_at: r.updated_at,
+            image: serde_json::from_str::<StoredImage>(&r.image_json)
+                .ok()
+                .map(|s| s.card),
         }
     }
 }
@@ -271,6 +294,7 @@ mod tests {
             in_nav: parent.is_none(),
             publish_at: live.map(t),
             updated_at: t(1),
+            image: None,
         }
     }
 

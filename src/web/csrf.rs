@@ -33,7 +33,7 @@ pub fn rotate(session: &Session) -> String {
     t
 }
 
-fn verify(session: &Session, submitted: &str) -> Result<(), AppError> {
+pub(crate) fn verify(session: &Session, submitted: &str) -> Result<(), AppError> {
     match session.get::<String>(KEY) {
         Ok(Some(expected)) if !submitted.is_empty() && tokens::same(&expected, submitted) => Ok(()),
         _ => Err(AppError::Forbidden),

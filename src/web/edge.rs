@@ -81,7 +81,11 @@ where
         }
         if has_body(&req) {
             let inner = req.take_payload();
-            let watched = Watched::new(inner, self.deadlines);
+            let mut deadlines = self.deadlines;
+            if is_upload(&req) {
+                deadlines.total = deadlines.upload;
+            }
+            let watched = Watched::new(inner, deadlines);
             let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
                 Box::pin(watched);
             req.set_payload(Payload::from(stream));
@@ -90,6 +94,13 @@ where
             ServiceResponse::map_into_left_body;
         Either::Left(self.service.call(req).map_ok(left))
     }
+}
+
+fn is_upload(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 fn has_body(req: &ServiceRequest) -> bool {

@@ -28,7 +28,7 @@ pub async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, AppE
     Ok(body.freeze())
 }
 
-fn payload_error(e: PayloadError) -> AppError {
+pub(crate) fn payload_error(e: PayloadError) -> AppError {
     match e {
         PayloadError::Overflow => AppError::TooLarge,
         PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => AppError::Timeout,

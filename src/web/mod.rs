@@ -11,6 +11,7 @@ pub mod edge;
 pub mod error_page;
 pub mod form;
 pub mod headers;
+pub mod upload;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -34,6 +34,58 @@
     refresh();
   }
 
+  // Images: insert the Markdown of a library image at the cursor, and upload an image file
+  // dropped on the text, then insert it. Typing the Markdown does the same without script.
+  function insertAtCursor(text) {
+    var start = body.selectionStart, end = body.selectionEnd;
+    var before = body.value.slice(0, start), after = body.value.slice(end);
+    var lead = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+    var insert = lead + text + "\n\n";
+    body.value = before + insert + after;
+    body.selectionStart = body.selectionEnd = before.length + insert.length;
+    body.focus();
+    body.dispatchEvent(new Event("input"));
+  }
+  function imageMarkdown(id, alt) {
+    return "![" + (alt || "").replace(/[\[\]]/g, "") + "](/media/" + id + ")";
+  }
+  var picker = document.getElementById("insert-image");
+  var choice = document.getElementById("insert-media");
+  var insertButton = document.getElementById("insert-media-button");
+  if (picker && choice && insertButton && body) {
+    picker.hidden = false;
+    insertButton.addEventListener("click", function () {
+      var option = choice.options[choice.selectedIndex];
+      if (option) insertAtCursor(imageMarkdown(option.value, option.getAttribute("data-alt")));
+    });
+  }
+  if (body && token) {
+    body.addEventListener("dragover", function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0) e.preventDefault();
+    });
+    body.addEventListener("drop", function (e) {
+      var files = e.dataTransfer && e.dataTransfer.files;
+      if (!files || files.length === 0) return;
+      e.preventDefault();
+      Array.prototype.forEach.call(files, function (file) {
+        if (!/^image\//.test(file.type)) return;
+        var alt = window.prompt("Describe " + file.name + " for people who cannot see it:", "");
+        if (!alt) return;
+        var data = new FormData();
+        data.append("csrf_token", token.value);
+        data.append("alt", alt);
+        data.append("file", file);
+        fetch("/admin/media", { method: "POST", body: data, credentials: "same-origin" })
+          .then(function (res) {
+            var id = /\/admin\/media\/(\d+)$/.exec(new URL(res.url).pathname);
+            if (res.ok && id) insertAtCursor(imageMarkdown(id[1], alt));
+            else window.alert("The upload was refused: open the media library to see why.");
+          })
+          .catch(function () { window.alert("The upload failed."); });
+      });
+    });
+  }
+
   // Slug suggestion: follows the title until the editor types a slug of their own.
   var title = document.getElementById("title");
   var slug = document.getElementById("slug");

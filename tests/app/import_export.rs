@@ -103,7 +103,7 @@ async fn import_export_import_round_trip(app: TestApp) {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_path_buf();
     let n = app
-        .with_conn(move |c| transfer::export(c, &dir).unwrap())
+        .with_conn(move |c| galley::content::export::export(c, &dir).unwrap().pages)
         .await;
     assert_eq!(n, rows(&app).await.len());
     assert!(

@@ -67,7 +67,7 @@ async fn related_pages_pinned_computed_never_drafts(app: TestApp) {
     );
     assert!(!related.contains("Purple heron"), "never itself");
     // The pins survive export and import.
-    let exported = galley::content::transfer::to_file(
+    let exported = galley::content::export::to_file(
         &app.with_conn(move |c| pages::find(c, p.id).unwrap()).await,
     );
     assert!(

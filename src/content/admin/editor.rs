@@ -6,12 +6,14 @@ use serde::Deserialize;
 
 use crate::accounts::extract::Editor;
 use crate::content::admin_views::*;
+use crate::content::derived;
 use crate::content::editing;
 use crate::content::pages::{self};
 use crate::content::revisions;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
-use crate::markdown;
+use crate::media::library as media_library;
+use crate::media::markup;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::CsrfForm;
@@ -43,6 +45,19 @@ fn parent_options(
         .collect())
 }
 
+/// The images an editor can pick from: the most recent ones.
+fn image_choices(conn: &mut DbConnection) -> diesel::QueryResult<Vec<ImageChoice>> {
+    Ok(media_library::recent_images(conn, 200)?
+        .into_iter()
+        .map(|m| ImageChoice {
+            thumb: markup::thumb_url(&m).unwrap_or_default(),
+            id: m.id,
+            title: m.title,
+            alt: m.alt,
+        })
+        .collect())
+}
+
 struct Editing {
     page_id: Option<i32>,
     public_url: Option<String>,
@@ -59,8 +74,14 @@ async fn render_editor(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let id = editing.page_id;
-    let parents = db::run(&state.pool, move |c| parent_options(c, id)).await?;
-    let preview = (form.action == "preview").then(|| markdown::render(&form.body).html);
+    let body = (form.action == "preview").then(|| form.body.clone());
+    let (parents, images, preview) = db::run(&state.pool, move |c| {
+        let preview = body
+            .map(|b| derived::render_preview(c, &b).map(|r| r.html))
+            .transpose()?;
+        Ok::<_, diesel::result::Error>((parent_options(c, id)?, image_choices(c)?, preview))
+    })
+    .await?;
     let view = PageEdit {
         ctx: ed.ctx,
         page_id: editing.page_id,
@@ -71,6 +92,7 @@ async fn render_editor(
         parents,
         preview,
         conflict,
+        images,
     };
     render_status(status, &view)
 }
@@ -246,12 +268,11 @@ pub struct PreviewForm {
 /// The live preview: the same renderer as the public page, returned as an HTML fragment.
 pub async fn preview(
     _: Editor,
+    state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<PreviewForm>,
 ) -> Result<HttpResponse, AppError> {
     let body = form.body;
-    let rendered = web::block(move || markdown::render(&body))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let rendered = db::run(&state.pool, move |c| derived::render_preview(c, &body)).await?;
     render(&Preview {
         body: rendered.html,
         toc: rendered.toc,

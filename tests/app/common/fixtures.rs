@@ -26,6 +26,7 @@ pub fn page(slug: &str, title: &str) -> PageBuilder {
             nav_order: 0,
             in_nav: false,
             related_pins: String::new(),
+            image_id: None,
         },
     }
 }

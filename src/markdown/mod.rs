@@ -8,12 +8,17 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
 use crate::html::SafeHtml;
+
+mod images;
 use crate::slug::slugify;
+use images::replace_images;
+pub use images::{Image, ImageMarkup, addresses, addresses_with_text};
 
 /// Bump when the output of `render` changes (a sanitiser rule, a new extension), or what saving
 /// derives from the Markdown (5: the plain text for search snippets; 6: the FAQ stored as
-/// schema.org JSON-LD): pages stored with an older version are re-rendered at start-up.
-pub const RENDERER_VERSION: i32 = 6;
+/// schema.org JSON-LD; 7: images from the media library as pictures): pages stored with an older
+/// version are re-rendered at start-up.
+pub const RENDERER_VERSION: i32 = 7;
 
 /// A table of contents is shown from this many headings on.
 const TOC_MIN_HEADINGS: usize = 3;
@@ -62,6 +67,13 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b.add_tag_attributes("div", &["id"])
         .add_allowed_classes("div", &["footnote-definition"])
         .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"]);
+    // Images from the media library: a figure with a picture, its WebP source and a caption.
+    b.add_tags(&["figure", "figcaption", "picture", "source"])
+        .add_tag_attribute_values("source", "type", &["image/webp"])
+        .add_tag_attributes("source", &["srcset", "sizes"])
+        .add_tag_attributes("img", &["srcset", "sizes", "width", "height"])
+        .add_tag_attribute_values("img", "loading", &["lazy"])
+        .add_tag_attribute_values("img", "decoding", &["async"]);
     // `target` is not allowed, so links cannot open a window and need no `rel="noopener"`.
     b.link_rel(None);
     b
@@ -77,7 +89,13 @@ fn options() -> Options {
 
 /// Renders Markdown to sanitised HTML with anchored headings, a table of contents and FAQ entries.
 pub fn render(markdown: &str) -> Rendered {
-    let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    render_with(markdown, &|_| None)
+}
+
+/// [`render`], with images turned into the markup `images` gives for them.
+pub fn render_with(markdown: &str, images: ImageMarkup) -> Rendered {
+    let events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    let mut events = replace_images(events, images);
     let headings = anchor_headings(&mut events);
     prefix_footnotes(&mut events);
     let faq = extract_faq(&events);

@@ -1,0 +1,184 @@
+//! What saving derives from a page's Markdown, made before the write transaction: the sanitised
+//! HTML (its images from the media library as pictures), the table of contents, the links, the
+//! FAQ's stored form, the search text and the files the page uses; and re-rendering the pages
+//! stored by an older renderer or showing a file that changed.
+
+use diesel::prelude::*;
+
+use crate::content::faq;
+use crate::db::DbConnection;
+use crate::db::schema::pages;
+use crate::markdown::{self, RENDERER_VERSION};
+use crate::media::editing::MEDIA_CHANGED;
+use crate::media::library as media_library;
+use crate::media::markup::{self, Library};
+use crate::search;
+use crate::snapshot::version::bump_content_version;
+use crate::validation::FieldErrors;
+
+/// What a page stores beside its Markdown: the sanitised HTML, its table of contents and links, the
+/// FAQ's stored form, the search text, and the files it shows (its images as pictures). Made
+/// before the write transaction: SQLite's writers wait while one holds the write lock, and
+/// rendering a long page takes a while.
+pub struct Derived {
+    pub rendered: markdown::Rendered,
+    pub text: search::IndexText,
+    pub faq_json: String,
+    /// The media ids the page uses (text and featured image) that the library has.
+    pub media: Vec<i32>,
+    /// Ids the text names that the library does not have.
+    pub missing: Vec<i32>,
+    /// The featured image as pages print it (`markup::Picture`), empty for none.
+    pub image_json: String,
+    /// The featured image is missing (`Some(false)`) or not an image (`Some(true)`).
+    pub bad_image: Option<bool>,
+}
+
+impl Derived {
+    pub fn of(
+        conn: &mut DbConnection,
+        title: &str,
+        body_md: &str,
+        image_id: Option<i32>,
+    ) -> QueryResult<Derived> {
+        let mut named: Vec<i32> = markdown::addresses(body_md)
+            .iter()
+            .filter_map(|a| markup::id_in(a, ""))
+            .collect();
+        let library = Library::load(
+            conn,
+            &named.iter().copied().chain(image_id).collect::<Vec<_>>(),
+        )?;
+        let featured = image_id.and_then(|id| library.picture(id));
+        let mut rendered = markdown::render_with(body_md, &|image| {
+            library.image_markup(image, featured.is_some())
+        });
+        // Files are not pages: links to them are usages, not links between pages.
+        rendered.links.retain(|l| !l.starts_with("media/"));
+        named.sort_unstable();
+        named.dedup();
+        let (mut media, missing): (Vec<i32>, Vec<i32>) =
+            named.into_iter().partition(|id| library.has(*id));
+        let bad_image = image_id.and_then(|id| match (library.has(id), library.picture(id)) {
+            (_, Some(_)) => None,
+            (has, None) => Some(has),
+        });
+        if let Some(id) = image_id.filter(|id| library.picture(*id).is_some()) {
+            media.push(id);
+        }
+        let faq_json = faq::faq_questions(&rendered.faq);
+        Ok(Derived {
+            text: search::IndexText::new(title, body_md),
+            image_json: featured
+                .and_then(|p| serde_json::to_string(p).ok())
+                .unwrap_or_default(),
+            rendered,
+            faq_json,
+            media,
+            missing,
+            bad_image,
+        })
+    }
+
+    /// The save-time errors of files the page names that the library does not have.
+    pub fn check_media(&self, image_id: Option<i32>, errors: &mut FieldErrors) {
+        if let Some(id) = self.missing.first() {
+            let list: Vec<String> = self.missing.iter().map(|i| format!("/media/{i}")).collect();
+            errors.add(
+                "body",
+                format!(
+                    "The text shows a file the media library does not have ({}): upload it, or correct the address (file #{id} is missing).",
+                    list.join(", ")
+                ),
+            );
+        }
+        match (self.bad_image, image_id) {
+            (Some(false), Some(id)) => errors.add(
+                "image_id",
+                format!("There is no image #{id} in the media library."),
+            ),
+            (Some(true), Some(id)) => errors.add(
+                "image_id",
+                format!("File #{id} is a document: choose an image."),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// The text as its page would show it (images from the library included), for the editor's
+/// preview.
+pub fn render_preview(conn: &mut DbConnection, body_md: &str) -> QueryResult<markdown::Rendered> {
+    Derived::of(conn, "", body_md, None).map(|d| d.rendered)
+}
+
+/// Re-renders pages stored by an older renderer, so a sanitiser fix reaches old content, and pages
+/// whose files changed (`MEDIA_CHANGED`: their image URLs carry the file's version). Returns how
+/// many pages were re-rendered.
+pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut total = 0;
+    let mut renderer_changed = false;
+    loop {
+        let batch: Vec<(i32, i32, i32, String, String, Option<i32>)> = pages::table
+            .filter(pages::renderer_version.lt(RENDERER_VERSION))
+            .select((
+                pages::id,
+                pages::version,
+                pages::renderer_version,
+                pages::title,
+                pages::body_md,
+                pages::image_id,
+            ))
+            .limit(200)
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        renderer_changed |= batch.iter().any(|row| row.2 != MEDIA_CHANGED);
+        // Rendered before the transaction, so other writers do not wait on the renderer; a page
+        // saved in between (another version, or already re-rendered) is left as that save left it.
+        let mut rendered = Vec::with_capacity(batch.len());
+        for (id, version, _, title, body, image_id) in &batch {
+            rendered.push((*id, *version, Derived::of(conn, title, body, *image_id)?));
+        }
+        crate::db::write(conn, |conn| {
+            for (id, version, derived) in &rendered {
+                let Derived {
+                    rendered: r,
+                    text,
+                    faq_json,
+                    media,
+                    image_json,
+                    ..
+                } = derived;
+                let still_stale = pages::table
+                    .find(id)
+                    .filter(pages::version.eq(version))
+                    .filter(pages::renderer_version.lt(RENDERER_VERSION));
+                let updated = diesel::update(still_stale)
+                    .set((
+                        pages::body_html.eq(r.html.as_str()),
+                        pages::toc_html.eq(r.toc.as_str()),
+                        pages::faq_json.eq(faq_json),
+                        pages::renderer_version.eq(RENDERER_VERSION),
+                        pages::search_title.eq(&text.title),
+                        pages::search_body.eq(&text.body),
+                        pages::body_text.eq(&text.plain),
+                        pages::image_json.eq(image_json),
+                    ))
+                    .execute(conn)?;
+                if updated > 0 {
+                    crate::content::links::record(conn, *id, &r.links)?;
+                    media_library::record_usages(conn, *id, media)?;
+                }
+            }
+            bump_content_version(conn)
+        })?;
+        total += batch.len();
+    }
+    // A file's new version changes no links; a new renderer may have.
+    if renderer_changed {
+        crate::content::links::rebuild_derived(conn)?;
+    }
+    Ok(total)
+}

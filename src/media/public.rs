@@ -1,0 +1,175 @@
+//! Serving files to visitors at `/media/{id}-{version}/{spec}/{name}.{ext}`: from the in-memory
+//! cache when hot (no query), else the stored rendition (made on demand if the background work
+//! has not reached it). The bytes behind a URL never change, so they are cached for a year; an
+//! old version's URL redirects to the current one.
+
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::caches::File;
+use crate::db;
+use crate::error::AppError;
+use crate::media::library::{self, Media};
+use crate::media::renditions::{self, Source, Spec};
+use crate::media::store;
+use crate::state::AppState;
+
+pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+/// A file is not a page: nothing in it may run, load or be framed, even when opened directly.
+pub const FILE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/// What a media URL names.
+struct Address {
+    id: i32,
+    version: i32,
+    spec: Spec,
+    ext: String,
+}
+
+fn parse(reference: &str, spec: &str, file: &str) -> Option<Address> {
+    let (id, version) = reference.split_once('-')?;
+    let number = |s: &str| -> Option<i32> {
+        (!s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (_, ext) = file.rsplit_once('.')?;
+    Some(Address {
+        id: number(id)?,
+        version: number(version)?,
+        spec: Spec::parse(spec)?,
+        ext: ext.to_owned(),
+    })
+}
+
+/// The response for a file, or 304 when the client holds it already.
+fn respond(req: &HttpRequest, file: &File) -> HttpResponse {
+    let held = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == file.etag.as_bytes() || v.as_bytes() == b"*");
+    let mut res = if held {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::CACHE_CONTROL, CACHE_FOREVER))
+        .insert_header((header::ETAG, file.etag.clone()))
+        .insert_header((header::CONTENT_SECURITY_POLICY, FILE_POLICY));
+    if held {
+        return res.finish();
+    }
+    res.insert_header((header::CONTENT_TYPE, file.content_type));
+    if let Some(disposition) = &file.disposition {
+        res.insert_header((header::CONTENT_DISPOSITION, disposition.clone()));
+        // PDFs and archives are compressed already.
+        if !file.content_type.starts_with("text/") {
+            res.insert_header((header::CONTENT_ENCODING, "identity"));
+        }
+    }
+    res.body(file.bytes.clone())
+}
+
+/// `attachment; filename="report.pdf"`: documents are downloaded, never shown in the site's
+/// origin.
+fn attachment(file: &Media) -> Option<HeaderValue> {
+    let name: String = format!("{}.{}", file.name, file.ext)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok()
+}
+
+enum Found {
+    File(File),
+    Moved(String),
+}
+
+/// Looks the URL up (blocking: it may make a rendition).
+fn look_up(
+    conn: &mut db::DbConnection,
+    address: &Address,
+    widths: &[u32],
+    webp_quality: u8,
+) -> Result<Option<Found>, AppError> {
+    let Some(file) = library::find(conn, address.id)? else {
+        return Ok(None);
+    };
+    if address.version != file.version {
+        let spec = address.spec;
+        let current = renditions::allowed(&file, spec, &address.ext, widths)
+            .map(|_| file.url(&spec.name(), &address.ext))
+            .unwrap_or_else(|| file.original_url());
+        return Ok(Some(Found::Moved(current)));
+    }
+    let Some(source) = renditions::allowed(&file, address.spec, &address.ext, widths) else {
+        return Ok(None);
+    };
+    let store = store::configured();
+    let (hash, bytes, content_type) = match source {
+        Source::File => {
+            let bytes = store
+                .get(conn, &file.blob_hash)?
+                .ok_or_else(|| AppError::Internal(format!("media #{} has no bytes", file.id)))?;
+            let content_type = crate::media::sniff::FileType::from_ext(&file.ext)
+                .map_or("application/octet-stream", |t| t.mime());
+            (file.blob_hash.clone(), bytes, content_type)
+        }
+        Source::Made(spec, encoding) => {
+            let made = renditions::make_on_demand(conn, store, &file, spec, encoding, webp_quality)
+                .map_err(AppError::Internal)?;
+            (made.blob_hash, made.bytes, encoding.mime())
+        }
+    };
+    let etag = HeaderValue::from_str(&format!("\"{}\"", &hash[..hash.len().min(32)]))
+        .unwrap_or(HeaderValue::from_static("\"m\""));
+    Ok(Some(Found::File(File {
+        bytes: bytes.into(),
+        etag,
+        content_type,
+        disposition: (!file.is_image()).then(|| attachment(&file)).flatten(),
+    })))
+}
+
+/// `/media/{id}-{version}/{spec}/{name}.{ext}`.
+pub async fn serve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let stamp = state.site.current().stamp(crate::clock::now());
+    if let Some(file) = state.file_cache.get(req.path(), stamp) {
+        return Ok(respond(&req, &file));
+    }
+    let (reference, spec, name) = path.into_inner();
+    let address = parse(&reference, &spec, &name).ok_or(AppError::NotFound)?;
+    let (widths, quality) = (state.config.rendition_widths(), state.config.webp_quality);
+    match db::run(&state.pool, move |c| look_up(c, &address, &widths, quality)).await? {
+        None => Err(AppError::NotFound),
+        Some(Found::Moved(to)) => Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, to))
+            .finish()),
+        Some(Found::File(file)) => {
+            let file = Arc::new(file);
+            state.file_cache.put(req.path(), stamp, Arc::clone(&file));
+            Ok(respond(&req, &file))
+        }
+    }
+}
+
+/// `/media/{id}`: the current version of the file, wherever its URL has moved to.
+pub async fn current(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+    let file = db::read(&state.pool, move |c| library::find(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, file.original_url()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .finish())
+}

@@ -1,0 +1,473 @@
+//! Renditions: the allow-list of what a URL may ask for (configured widths never wider than the
+//! image, fill crops around the focal point, the original; in the image's own format or WebP),
+//! the background jobs that make the standard ones after an upload (claimed with a lease, so a
+//! restart or another instance finishes them), and making one on demand, once, under a limit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{media, rendition_jobs, renditions};
+use crate::media::imaging::{self, Cut, Encoding};
+use crate::media::library::{self, Media};
+use crate::media::store::BlobStore;
+
+/// The fill crops, by use: social images (Open Graph's 1.91:1), hub cards, library thumbnails.
+pub const SOCIAL: (u32, u32) = (1200, 630);
+pub const CARD: (u32, u32) = (640, 360);
+pub const THUMB: (u32, u32) = (240, 240);
+const FILLS: [(u32, u32); 3] = [SOCIAL, CARD, THUMB];
+
+/// How long a worker holds jobs it claimed; past it, another instance may take them over.
+const LEASE: Duration = Duration::minutes(5);
+const MAX_ATTEMPTS: i32 = 3;
+/// Renditions made on demand at one time by one instance.
+const ON_DEMAND_LIMIT: usize = 2;
+
+/// What a rendition URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Spec {
+    Original,
+    Width(u32),
+    Fill(u32, u32),
+}
+
+impl Spec {
+    /// `original`, `w640`, `fill-1200x630`.
+    pub fn parse(s: &str) -> Option<Spec> {
+        if s == "original" {
+            return Some(Spec::Original);
+        }
+        let number = |t: &str| -> Option<u32> {
+            (!t.is_empty()
+                && t.len() <= 5
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && !t.starts_with('0'))
+            .then(|| t.parse().ok())
+            .flatten()
+        };
+        if let Some(w) = s.strip_prefix('w') {
+            return number(w).map(Spec::Width);
+        }
+        let (w, h) = s.strip_prefix("fill-")?.split_once('x')?;
+        Some(Spec::Fill(number(w)?, number(h)?))
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Spec::Original => "original".into(),
+            Spec::Width(w) => format!("w{w}"),
+            Spec::Fill(w, h) => format!("fill-{w}x{h}"),
+        }
+    }
+
+    fn cut(self) -> Cut {
+        match self {
+            Spec::Original => Cut::Whole,
+            Spec::Width(w) => Cut::Width(w),
+            Spec::Fill(w, h) => Cut::Fill(w, h),
+        }
+    }
+}
+
+/// Where the bytes of an allowed URL come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The stored file itself (documents, and an image's original in its own format).
+    File,
+    /// A rendition, made once.
+    Made(Spec, Encoding),
+}
+
+/// Whether `spec` in `ext` is one this file offers, and where it comes from.
+pub fn allowed(file: &Media, spec: Spec, ext: &str, widths: &[u32]) -> Option<Source> {
+    if !file.is_image() {
+        return (spec == Spec::Original && ext == file.ext).then_some(Source::File);
+    }
+    let own = Encoding::from_ext(&file.ext)?;
+    let encoding = Encoding::from_ext(ext).filter(|e| *e == own || *e == Encoding::Webp)?;
+    let (width, _) = file.size()?;
+    match spec {
+        Spec::Original if encoding == own => Some(Source::File),
+        Spec::Original => Some(Source::Made(spec, encoding)),
+        Spec::Width(w) if widths.contains(&w) && w <= width => Some(Source::Made(spec, encoding)),
+        Spec::Fill(w, h) if FILLS.contains(&(w, h)) => Some(Source::Made(spec, encoding)),
+        _ => None,
+    }
+}
+
+/// The widths an image is offered at: the configured ones narrower than it.
+pub fn widths_of(file: &Media, widths: &[u32]) -> Vec<u32> {
+    let Some((width, _)) = file.size() else {
+        return Vec::new();
+    };
+    widths.iter().copied().filter(|w| *w < width).collect()
+}
+
+/// The renditions made for every image after upload. Animated GIFs are shown as uploaded, so
+/// only their crops (cards, thumbnails) are made.
+pub fn standard(file: &Media, widths: &[u32]) -> Vec<(Spec, Encoding)> {
+    let Some(own) = Encoding::from_ext(&file.ext).filter(|_| file.is_image()) else {
+        return Vec::new();
+    };
+    let mut encodings = vec![own];
+    if own != Encoding::Webp {
+        encodings.push(Encoding::Webp);
+    }
+    let mut specs: Vec<Spec> = Vec::new();
+    if own != Encoding::Gif {
+        specs.extend(widths_of(file, widths).into_iter().map(Spec::Width));
+        // Pages list the whole image in their srcset unless it is far wider than the widest
+        // width (`markup::Picture`): its WebP copy is made too.
+        let offered = widths_of(file, widths);
+        if own != Encoding::Webp
+            && file
+                .size()
+                .is_some_and(|(w, _)| offered.last().is_none_or(|m| w <= m * 2))
+        {
+            specs.push(Spec::Original);
+        }
+    }
+    specs.extend(FILLS.iter().map(|&(w, h)| Spec::Fill(w, h)));
+    let mut out = Vec::new();
+    for spec in specs {
+        for &encoding in &encodings {
+            if !(spec == Spec::Original && encoding == own) {
+                out.push((spec, encoding));
+            }
+        }
+    }
+    out
+}
+
+/// Queues the standard renditions of the file's current version.
+pub fn enqueue_standard(
+    conn: &mut DbConnection,
+    file: &Media,
+    widths: &[u32],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for (spec, encoding) in standard(file, widths) {
+        diesel::insert_into(rendition_jobs::table)
+            .values((
+                rendition_jobs::media_id.eq(file.id),
+                rendition_jobs::version.eq(file.version),
+                rendition_jobs::spec.eq(spec.name()),
+                rendition_jobs::format.eq(encoding.ext()),
+                rendition_jobs::attempts.eq(0),
+                rendition_jobs::last_error.eq(""),
+                rendition_jobs::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Drops the jobs of a file (replaced or deleted).
+pub fn forget(conn: &mut DbConnection, media_id: i32) -> QueryResult<()> {
+    diesel::delete(rendition_jobs::table.filter(rendition_jobs::media_id.eq(media_id)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Jobs not yet done (for the library screen and the tests).
+pub fn pending(conn: &mut DbConnection) -> QueryResult<i64> {
+    rendition_jobs::table
+        .filter(rendition_jobs::done_at.is_null())
+        .filter(rendition_jobs::attempts.lt(MAX_ATTEMPTS))
+        .count()
+        .get_result(conn)
+}
+
+/// A rendition as stored.
+pub struct Stored {
+    pub blob_hash: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The rendition's bytes if it was made.
+pub fn find(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    file: &Media,
+    spec: Spec,
+    encoding: Encoding,
+) -> QueryResult<Option<Stored>> {
+    let hash: Option<String> = renditions::table
+        .find((file.id, file.version, spec.name(), encoding.ext()))
+        .select(renditions::blob_hash)
+        .first(conn)
+        .optional()?;
+    let Some(blob_hash) = hash else {
+        return Ok(None);
+    };
+    Ok(store
+        .get(conn, &blob_hash)?
+        .map(|bytes| Stored { blob_hash, bytes }))
+}
+
+/// Makes renditions of one version of a file and stores them (and marks their jobs done), unless
+/// the file changed meanwhile. Blocking and CPU-bound.
+pub fn make(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    file: &Media,
+    wanted: &[(Spec, Encoding)],
+    webp_quality: u8,
+) -> Result<Vec<Stored>, String> {
+    let source = store
+        .get(conn, &file.blob_hash)
+        .map_err(|e| e.to_string())?
+        .ok_or("the file's bytes are missing")?;
+    let cuts: Vec<(Cut, Encoding)> = wanted.iter().map(|(s, e)| (s.cut(), *e)).collect();
+    let made = imaging::renditions(
+        &source,
+        file.file_type(),
+        &cuts,
+        (file.focal_x, file.focal_y),
+        webp_quality,
+    )?;
+    drop(source);
+    let stored = crate::db::write(conn, |conn| {
+        let now = crate::clock::now();
+        let current = media::table
+            .find(file.id)
+            .select(media::version)
+            .first::<i32>(conn)
+            .optional()?;
+        let mut out = Vec::with_capacity(made.len());
+        for ((spec, encoding), encoded) in wanted.iter().zip(made) {
+            let blob_hash = store.put(conn, &encoded.bytes, now)?;
+            if current == Some(file.version) {
+                let row = (
+                    renditions::media_id.eq(file.id),
+                    renditions::version.eq(file.version),
+                    renditions::spec.eq(spec.name()),
+                    renditions::format.eq(encoding.ext()),
+                    renditions::blob_hash.eq(&blob_hash),
+                    renditions::width.eq(encoded.width as i32),
+                    renditions::height.eq(encoded.height as i32),
+                    renditions::created_at.eq(now),
+                );
+                crate::with_backend!(conn, |c| diesel::insert_into(renditions::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+                diesel::update(
+                    rendition_jobs::table
+                        .filter(rendition_jobs::media_id.eq(file.id))
+                        .filter(rendition_jobs::version.eq(file.version))
+                        .filter(rendition_jobs::spec.eq(spec.name()))
+                        .filter(rendition_jobs::format.eq(encoding.ext())),
+                )
+                .set(rendition_jobs::done_at.eq(now))
+                .execute(conn)?;
+            }
+            out.push(Stored {
+                blob_hash,
+                bytes: encoded.bytes,
+            });
+        }
+        if current != Some(file.version) {
+            // Replaced or deleted while this ran: what was made has no use.
+            let hashes: Vec<String> = out.iter().map(|s| s.blob_hash.clone()).collect();
+            store.forget_unused(conn, &hashes)?;
+        }
+        Ok::<_, diesel::result::Error>(out)
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(stored)
+}
+
+/// Makes one rendition for a visitor who asked before the background work reached it: once per
+/// rendition (others asking meanwhile wait for it), at most `ON_DEMAND_LIMIT` at a time.
+pub fn make_on_demand(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    file: &Media,
+    spec: Spec,
+    encoding: Encoding,
+    webp_quality: u8,
+) -> Result<Stored, String> {
+    static BUSY: LazyLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
+    static SLOTS: LazyLock<(Mutex<usize>, std::sync::Condvar)> =
+        LazyLock::new(|| (Mutex::new(0), std::sync::Condvar::new()));
+    // The source's hash names the rendition across databases in one process (the tests).
+    let key = format!("{}/{}.{}", file.blob_hash, spec.name(), encoding.ext());
+    let lock = Arc::clone(
+        BUSY.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.clone())
+            .or_default(),
+    );
+    let _one = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let result = (|| {
+        if let Some(done) = find(conn, store, file, spec, encoding).map_err(|e| e.to_string())? {
+            return Ok(done);
+        }
+        let (count, freed) = &*SLOTS;
+        let mut busy = count.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy >= ON_DEMAND_LIMIT {
+            busy = freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+        drop(busy);
+        let made = make(conn, store, file, &[(spec, encoding)], webp_quality);
+        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        freed.notify_one();
+        made?.pop().ok_or_else(|| "nothing was made".to_owned())
+    })();
+    BUSY.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+    result
+}
+
+/// Claims the due jobs of one file version for `worker`: the oldest due job's file, and every
+/// other due job of it, so the image is decoded once for all of them.
+fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i32, i32, Vec<(Spec, Encoding)>)>> {
+    let due = || {
+        rendition_jobs::table
+            .filter(rendition_jobs::done_at.is_null())
+            .filter(rendition_jobs::attempts.lt(MAX_ATTEMPTS))
+            .filter(
+                rendition_jobs::locked_until
+                    .is_null()
+                    .or(rendition_jobs::locked_until.lt(now)),
+            )
+    };
+    let Some((media_id, version)) = due()
+        .order(rendition_jobs::id.asc())
+        .select((rendition_jobs::media_id, rendition_jobs::version))
+        .first::<(i32, i32)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    // The due conditions again in the update: only one worker wins each job.
+    let won = diesel::update(
+        due()
+            .filter(rendition_jobs::media_id.eq(media_id))
+            .filter(rendition_jobs::version.eq(version)),
+    )
+    .set((
+        rendition_jobs::locked_until.eq(now + LEASE),
+        rendition_jobs::lock_token.eq(worker),
+        rendition_jobs::attempts.eq(rendition_jobs::attempts + 1),
+    ))
+    .execute(conn)?;
+    if won == 0 {
+        return Ok(Some((media_id, version, Vec::new())));
+    }
+    let jobs: Vec<(String, String)> = rendition_jobs::table
+        .filter(rendition_jobs::lock_token.eq(worker))
+        .filter(rendition_jobs::done_at.is_null())
+        .select((rendition_jobs::spec, rendition_jobs::format))
+        .load(conn)?;
+    let wanted = jobs
+        .iter()
+        .filter_map(|(s, f)| Some((Spec::parse(s)?, Encoding::from_ext(f)?)))
+        .collect();
+    Ok(Some((media_id, version, wanted)))
+}
+
+/// Works through every due job; returns how many renditions were made.
+pub fn work(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    webp_quality: u8,
+) -> QueryResult<usize> {
+    let mut made = 0;
+    loop {
+        let worker = crate::tokens::random_token();
+        let now = crate::clock::now();
+        let Some((media_id, version, wanted)) = claim(conn, &worker, now)? else {
+            return Ok(made);
+        };
+        let file = library::find(conn, media_id)?;
+        let outcome = match file {
+            Some(file) if file.version == version && !wanted.is_empty() => {
+                make(conn, store, &file, &wanted, webp_quality).map(|m| m.len())
+            }
+            // Replaced or deleted: nothing to make for that version.
+            _ => Ok(0),
+        };
+        let finished = rendition_jobs::table
+            .filter(rendition_jobs::lock_token.eq(&worker))
+            .filter(rendition_jobs::done_at.is_null());
+        match outcome {
+            Ok(n) => {
+                made += n;
+                diesel::update(finished)
+                    .set(rendition_jobs::done_at.eq(crate::clock::now()))
+                    .execute(conn)?;
+            }
+            Err(error) => {
+                log::warn!("making renditions of media #{media_id} failed: {error}");
+                diesel::update(finished)
+                    .set((
+                        rendition_jobs::last_error.eq(error),
+                        rendition_jobs::locked_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+}
+
+/// How long the worker rests when there is nothing to make.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Starts this instance's rendition worker: a thread of its own, as resizing is CPU work that
+/// must not hold up the web workers.
+pub fn spawn_worker(pool: crate::db::DbPool, webp_quality: u8) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("renditions".into())
+        .spawn(move || {
+            loop {
+                let made = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                    work(&mut c, crate::media::store::configured(), webp_quality)
+                        .map_err(|e| e.to_string())
+                });
+                match made {
+                    Ok(0) => std::thread::sleep(IDLE),
+                    Ok(n) => log::debug!("made {n} rendition(s)"),
+                    Err(e) => {
+                        log::warn!("the rendition worker failed: {e}");
+                        std::thread::sleep(IDLE);
+                    }
+                }
+            }
+        })
+        .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_specs_parse() {
+        assert_eq!(Spec::parse("w640"), Some(Spec::Width(640)));
+        assert_eq!(Spec::parse("fill-1200x630"), Some(Spec::Fill(1200, 630)));
+        assert_eq!(Spec::parse("original"), Some(Spec::Original));
+        for bad in [
+            "w",
+            "w0640",
+            "w-1",
+            "w99999999",
+            "fill-12x",
+            "fillx",
+            "W640",
+            "w640 ",
+        ] {
+            assert_eq!(Spec::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Spec::Fill(1200, 630).name(), "fill-1200x630");
+    }
+}

@@ -1,0 +1,335 @@
+//! The library in an export folder: `media/` holds each file as it was uploaded and
+//! `media/manifest.toml` what editors wrote about it (title, alt text, caption, credit, focal
+//! point). Importing reads it back, and takes in local files that imported Markdown shows
+//! (`![x](images/a.png)`, a page bundle's photos), so pages can be rewritten to point at the
+//! library. A file already in the library (the same bytes) is not added twice.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Actor;
+use crate::db::DbConnection;
+use crate::media::editing;
+use crate::media::intake::{self, Details};
+use crate::media::library::{self, Media};
+use crate::media::sniff::{self, FileType};
+use crate::media::store;
+
+/// Where the library goes in an export folder.
+pub const FOLDER: &str = "media";
+const MANIFEST: &str = "manifest.toml";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    media: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    /// The id pages use for it in the export (`/media/42`).
+    id: i32,
+    /// The file in `media/`.
+    file: String,
+    title: String,
+    #[serde(default)]
+    alt: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    credit: String,
+    #[serde(default = "middle")]
+    focal_x: i32,
+    #[serde(default = "middle")]
+    focal_y: i32,
+    /// The name it was uploaded with.
+    #[serde(default)]
+    file_name: String,
+}
+
+fn middle() -> i32 {
+    50
+}
+
+/// Writes every file and the manifest under `dir/media`; returns how many files.
+pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<usize, String> {
+    let files = library::all(conn).map_err(|e| format!("cannot read the media library: {e}"))?;
+    if files.is_empty() {
+        return Ok(0);
+    }
+    let folder = dir.join(FOLDER);
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    let mut manifest = Manifest { media: Vec::new() };
+    for file in &files {
+        let bytes = store::configured()
+            .get(conn, &file.original_hash)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("media #{} has no bytes", file.id))?;
+        let name = format!("{}-{}.{}", file.id, file.name, file.ext);
+        std::fs::write(folder.join(&name), &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", folder.join(&name).display()))?;
+        manifest.media.push(Entry {
+            id: file.id,
+            file: name,
+            title: file.title.clone(),
+            alt: file.alt.clone(),
+            caption: file.caption.clone(),
+            credit: file.credit.clone(),
+            focal_x: file.focal_x,
+            focal_y: file.focal_y,
+            file_name: file.file_name.clone(),
+        });
+    }
+    let text = toml::to_string(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(folder.join(MANIFEST), text)
+        .map_err(|e| format!("cannot write the media manifest: {e}"))?;
+    Ok(files.len())
+}
+
+/// What importing files gave: the library id of each exported id, and what was refused.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub ids: HashMap<i32, i32>,
+    pub added: usize,
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// The file with the same bytes already in the library, if any.
+fn existing(conn: &mut DbConnection, bytes: &[u8]) -> Result<Option<Media>, String> {
+    use crate::db::schema::media;
+    use diesel::prelude::*;
+    let hash = store::hash_of(bytes);
+    media::table
+        .filter(media::original_hash.eq(&hash))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+        .map_err(|e| e.to_string())
+}
+
+/// Adds one file (or finds it there already); the error says why it was refused.
+fn take_in(
+    conn: &mut DbConnection,
+    path: &Path,
+    details: Details,
+    actor: &Actor,
+    widths: &[u32],
+    max_bytes: usize,
+) -> Result<(Media, bool), String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read it: {e}"))?
+        .len();
+    if size > max_bytes as u64 {
+        return Err(format!(
+            "it is over the upload limit ({} MB)",
+            max_bytes / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if let Some(found) = existing(conn, &bytes)? {
+        return Ok((found, false));
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prepared = intake::prepare(intake::Upload { file_name, bytes })?;
+    let mut details = details;
+    if details.title.trim().is_empty() {
+        details.title = Details::title_from(&prepared.file_name);
+    }
+    if prepared.file_type.is_image() && details.alt.trim().is_empty() {
+        details.alt = details.title.clone();
+    }
+    let mut errors = crate::validation::FieldErrors::default();
+    details.check(prepared.file_type.is_image(), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors.to_string());
+    }
+    editing::add(
+        conn,
+        store::configured(),
+        &prepared,
+        &details,
+        actor,
+        widths,
+    )
+    .map(|m| (m, true))
+    .map_err(|e| e.to_string())
+}
+
+/// Imports `dir/media` as an export wrote it. No manifest: nothing to do.
+pub fn import(
+    conn: &mut DbConnection,
+    dir: &Path,
+    actor: &Actor,
+    widths: &[u32],
+    max_bytes: usize,
+) -> Imported {
+    let mut imported = Imported::default();
+    let folder = dir.join(FOLDER);
+    let manifest_path = folder.join(MANIFEST);
+    let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+        return imported;
+    };
+    let rel = PathBuf::from(FOLDER).join(MANIFEST);
+    let manifest: Manifest = match toml::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            imported
+                .errors
+                .push((rel, format!("invalid manifest: {}", e.message())));
+            return imported;
+        }
+    };
+    for entry in manifest.media {
+        let Some(path) = inside(&folder, &entry.file) else {
+            imported.errors.push((
+                rel.clone(),
+                format!("{:?} is not a file in media/", entry.file),
+            ));
+            continue;
+        };
+        let details = Details {
+            title: entry.title,
+            alt: entry.alt,
+            caption: entry.caption,
+            credit: entry.credit,
+            focal_x: entry.focal_x,
+            focal_y: entry.focal_y,
+        };
+        match take_in(conn, &path, details, actor, widths, max_bytes) {
+            Ok((file, added)) => {
+                imported.ids.insert(entry.id, file.id);
+                imported.added += usize::from(added);
+            }
+            Err(e) => imported
+                .errors
+                .push((PathBuf::from(FOLDER).join(&entry.file), e)),
+        }
+    }
+    imported
+}
+
+/// `base/rel` when `rel` is a relative path that stays inside `base` and names a file.
+fn inside(base: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return None;
+    }
+    let path = base.join(rel);
+    path.is_file().then_some(path)
+}
+
+/// Whether a Markdown address names a local file (not a URL, a site path or an anchor).
+fn local(address: &str) -> bool {
+    !(address.is_empty()
+        || address.starts_with('/')
+        || address.starts_with('#')
+        || address.contains(':')
+        || address.starts_with("//"))
+}
+
+/// Takes the local files a page's Markdown shows or links to (relative to the page's folder,
+/// or to the import root) into the library, and rewrites those addresses to `/media/{id}`.
+/// `seen` remembers files already taken in during this import.
+pub fn take_in_local_files(
+    conn: &mut DbConnection,
+    root: &Path,
+    page_rel: &Path,
+    body: &str,
+    actor: &Actor,
+    widths: &[u32],
+    max_bytes: usize,
+    seen: &mut HashMap<PathBuf, i32>,
+) -> Result<String, String> {
+    let page_dir = root.join(page_rel.parent().unwrap_or(Path::new("")));
+    let mut body = body.to_owned();
+    for (address, alt) in crate::markdown::addresses_with_text(&body.clone()) {
+        if !local(&address) {
+            continue;
+        }
+        let clean = address.split(['?', '#']).next().unwrap_or("");
+        let decoded = clean.replace("%20", " ");
+        let Some(path) = inside(&page_dir, &decoded).or_else(|| inside(root, &decoded)) else {
+            continue;
+        };
+        let known = sniff::extension(&decoded)
+            .and_then(|e| FileType::from_ext(&e))
+            .is_some();
+        if !known {
+            continue;
+        }
+        let id = match seen.get(&path) {
+            Some(id) => *id,
+            None => {
+                let details = Details {
+                    alt: alt.clone(),
+                    focal_x: 50,
+                    focal_y: 50,
+                    ..Details::default()
+                };
+                let (file, _) = take_in(conn, &path, details, actor, widths, max_bytes)
+                    .map_err(|e| format!("{address}: {e}"))?;
+                seen.insert(path, file.id);
+                file.id
+            }
+        };
+        body = body.replace(&format!("]({address}"), &format!("](/media/{id}"));
+    }
+    Ok(body)
+}
+
+/// Rewrites `/media/{old}` addresses to the ids the import gave the files.
+pub fn renumber(body: &str, ids: &HashMap<i32, i32>) -> String {
+    if ids.iter().all(|(a, b)| a == b) {
+        return body.to_owned();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("/media/") {
+        let (before, after) = rest.split_at(at + "/media/".len());
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits]
+            .parse::<i32>()
+            .ok()
+            .and_then(|old| ids.get(&old))
+        {
+            Some(new) => out.push_str(&new.to_string()),
+            None => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_renumbered_once_each() {
+        let ids = HashMap::from([(1, 2), (2, 3)]);
+        assert_eq!(
+            renumber("![a](/media/1) ![b](/media/2-4/w640/b.webp) /media/9", &ids),
+            "![a](/media/2) ![b](/media/3-4/w640/b.webp) /media/9"
+        );
+    }
+
+    #[test]
+    fn only_relative_paths_inside_the_folder_are_local() {
+        assert!(local("images/a.png"));
+        assert!(!local("/media/1"));
+        assert!(!local("https://x.test/a.png"));
+        assert!(inside(Path::new("/tmp"), "../etc/passwd").is_none());
+    }
+}
