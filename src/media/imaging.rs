@@ -353,6 +353,7 @@ pub fn renditions(
     let (width, height) = dimensions(bytes, file_type)?;
     in_slot(width, height, || {
         let image = decode(bytes, file_type)?;
+        let (width, height) = (image.width(), image.height());
         // Widest first: each narrower width is cut from the last one made, not the full image.
         let mut order: Vec<usize> = (0..wanted.len()).collect();
         order.sort_by_key(|&i| match wanted[i].0 {
@@ -363,9 +364,14 @@ pub fn renditions(
         let mut last: Option<(u32, DynamicImage)> = None;
         for i in order {
             let (c, encoding) = wanted[i];
+            // The size comes from the full image, so a rendition is the same size however it
+            // was made.
             let picture = match (c, &last) {
                 (Cut::Width(w), Some((lw, prev))) if *lw == w => prev.clone(),
-                (Cut::Width(w), Some((_, prev))) if prev.width() >= w => cut(prev, c, focal),
+                (Cut::Width(w), Some((_, prev))) if prev.width() >= w => {
+                    let (out_w, out_h) = size_of(c, width, height).unwrap_or((w, prev.height()));
+                    resize(prev, out_w, out_h)
+                }
                 _ => cut(&image, c, focal),
             };
             if let Cut::Width(w) = c {

@@ -115,6 +115,7 @@ fn existing(conn: &mut DbConnection, bytes: &[u8]) -> Result<Option<Media>, Stri
 fn take_in(
     conn: &mut DbConnection,
     path: &Path,
+    name: Option<&str>,
     details: Details,
     actor: &Actor,
     widths: &[u32],
@@ -133,10 +134,14 @@ fn take_in(
     if let Some(found) = existing(conn, &bytes)? {
         return Ok((found, false));
     }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = name.filter(|n| !n.is_empty()).map_or_else(
+        || {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        },
+        str::to_owned,
+    );
     let prepared = intake::prepare(intake::Upload { file_name, bytes })?;
     let mut details = details;
     if details.title.trim().is_empty() {
@@ -202,7 +207,15 @@ pub fn import(
             focal_x: entry.focal_x,
             focal_y: entry.focal_y,
         };
-        match take_in(conn, &path, details, actor, widths, max_bytes) {
+        match take_in(
+            conn,
+            &path,
+            Some(&entry.file_name),
+            details,
+            actor,
+            widths,
+            max_bytes,
+        ) {
             Ok((file, added)) => {
                 imported.ids.insert(entry.id, file.id);
                 imported.added += usize::from(added);
@@ -217,21 +230,33 @@ pub fn import(
 
 /// `base/rel` when `rel` is a relative path that stays inside `base` and names a file.
 fn inside(base: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = Path::new(rel);
-    if rel
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        return None;
+    resolve(base, Path::new(""), rel)
+}
+
+/// The file `rel` names from the folder `from` (relative to `root`), if it stays inside `root`
+/// (`..` may climb out of `from`, never out of `root`) and is a file.
+fn resolve(root: &Path, from: &Path, rel: &str) -> Option<PathBuf> {
+    let mut parts: Vec<std::ffi::OsString> = Vec::new();
+    for c in from.components().chain(Path::new(rel).components()) {
+        match c {
+            Component::Normal(p) => parts.push(p.to_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
     }
-    let path = base.join(rel);
+    let path = parts
+        .iter()
+        .fold(root.to_path_buf(), |p, part| p.join(part));
     path.is_file().then_some(path)
 }
 
 /// Whether a Markdown address names a local file (not a URL, a site path or an anchor).
 fn local(address: &str) -> bool {
     !(address.is_empty()
-        || address.starts_with('/')
+        || address.starts_with("/media/")
         || address.starts_with('#')
         || address.contains(':')
         || address.starts_with("//"))
@@ -250,7 +275,7 @@ pub fn take_in_local_files(
     max_bytes: usize,
     seen: &mut HashMap<PathBuf, i32>,
 ) -> Result<String, String> {
-    let page_dir = root.join(page_rel.parent().unwrap_or(Path::new("")));
+    let page_dir = page_rel.parent().unwrap_or(Path::new(""));
     let mut body = body.to_owned();
     for (address, alt) in crate::markdown::addresses_with_text(&body.clone()) {
         if !local(&address) {
@@ -258,7 +283,14 @@ pub fn take_in_local_files(
         }
         let clean = address.split(['?', '#']).next().unwrap_or("");
         let decoded = clean.replace("%20", " ");
-        let Some(path) = inside(&page_dir, &decoded).or_else(|| inside(root, &decoded)) else {
+        // Next to the page, from the folder's root, or (`/images/a.png`, Hugo and Zola's
+        // `static/`) from the static folder.
+        let path = if let Some(site_path) = decoded.strip_prefix('/') {
+            resolve(root, Path::new("static"), site_path)
+        } else {
+            resolve(root, page_dir, &decoded).or_else(|| inside(root, &decoded))
+        };
+        let Some(path) = path else {
             continue;
         };
         let known = sniff::extension(&decoded)
@@ -276,7 +308,7 @@ pub fn take_in_local_files(
                     focal_y: 50,
                     ..Details::default()
                 };
-                let (file, _) = take_in(conn, &path, details, actor, widths, max_bytes)
+                let (file, _) = take_in(conn, &path, None, details, actor, widths, max_bytes)
                     .map_err(|e| format!("{address}: {e}"))?;
                 seen.insert(path, file.id);
                 file.id
@@ -329,7 +361,9 @@ mod tests {
     fn only_relative_paths_inside_the_folder_are_local() {
         assert!(local("images/a.png"));
         assert!(!local("/media/1"));
+        assert!(local("/images/a.png"), "a static file, in Hugo and Zola");
         assert!(!local("https://x.test/a.png"));
         assert!(inside(Path::new("/tmp"), "../etc/passwd").is_none());
+        assert!(resolve(Path::new("/tmp"), Path::new("a"), "../../etc/passwd").is_none());
     }
 }

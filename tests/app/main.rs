@@ -12,6 +12,8 @@ mod crash;
 mod editing;
 mod import_export;
 mod links;
+mod media;
+mod media_pages;
 mod pages;
 mod password_reset;
 mod reliability;

@@ -79,6 +79,34 @@ impl<'a> Browser<'a> {
         .await
     }
 
+    /// Posts a `multipart/form-data` upload: text fields (the page's CSRF token added unless
+    /// given) and files as (field, file name, bytes).
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        let mut all: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if !fields.iter().any(|(k, _)| *k == "csrf_token") {
+            all.insert(
+                0,
+                ("csrf_token".into(), self.csrf.clone().unwrap_or_default()),
+            );
+        }
+        let (content_type, body) = multipart(&all, files);
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header(("content-type", content_type))
+                .set_payload(body),
+        )
+        .await
+    }
+
     /// Signs in through the form; panics unless it succeeds.
     pub async fn sign_in(&mut self, email: &str, password: &str) {
         let res = self.try_sign_in(email, password, "").await;
@@ -93,6 +121,32 @@ impl<'a> Browser<'a> {
         )
         .await
     }
+}
+
+/// A `multipart/form-data` body and its content type.
+pub fn multipart(fields: &[(String, String)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----galley-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn csrf_in(body: &str) -> Option<String> {

@@ -53,6 +53,10 @@ impl PageBuilder {
         self.input.related_pins.push('\n');
         self
     }
+    pub fn image(mut self, media_id: i32) -> Self {
+        self.input.image_id = Some(media_id);
+        self
+    }
     pub fn in_nav(mut self) -> Self {
         self.input.in_nav = true;
         self

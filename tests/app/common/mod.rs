@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod fixtures;
 pub mod http;
+pub mod images;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,6 +151,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as it came (images are not text).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -263,6 +266,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
