@@ -9,6 +9,7 @@
 //! `target/browser-tools/node_modules` where `.ci/run` installs them with npm.
 
 mod harness;
+mod media;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::time::Duration;
@@ -53,6 +54,11 @@ browser_test!(
     an_admin_turns_on_two_factor_and_signs_in_with_a_code,
     true,
     two_factor_flow
+);
+browser_test!(
+    an_editor_uploads_a_photo_and_publishes_it_in_a_page,
+    true,
+    media::media_flow
 );
 browser_test!(
     the_checkers_catch_a_broken_page,
