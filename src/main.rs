@@ -310,7 +310,7 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let widths = config.rendition_widths();
-    let folder = transfer::FolderMedia {
+    let folder = galley::media::transfer::Folder {
         root: dir,
         widths: &widths,
         max_bytes: config.max_upload_bytes(),

@@ -12,7 +12,7 @@ use crate::audit::{self, Actor};
 use crate::content::pages::{self, PageInput, Status};
 use crate::content::saving::{self, SaveError};
 use crate::db::DbConnection;
-use crate::media::transfer as media_transfer;
+use crate::media::transfer::{self as media_transfer, Folder};
 use crate::slug;
 
 /// One file to import: its path relative to the import root, and its text (or why it has none).
@@ -222,19 +222,12 @@ pub fn import(
     import_with(conn, files, actor, now, None)
 }
 
-/// Where an import folder's files are, and how to take them into the library.
-pub struct FolderMedia<'a> {
-    pub root: &'a Path,
-    pub widths: &'a [u32],
-    pub max_bytes: usize,
-}
-
 /// Imports a folder: its media library first (`media/`, as an export writes it), then its pages,
 /// whose `/media/…` addresses follow the ids the files got, and whose local images and files
 /// (`![x](images/a.png)`, a Hugo page bundle's photos) are taken into the library and pointed at.
 pub fn import_folder(
     conn: &mut DbConnection,
-    folder: &FolderMedia,
+    folder: &Folder,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<ImportReport, String> {
@@ -247,11 +240,10 @@ fn import_with(
     files: Vec<SourceFile>,
     actor: &Actor,
     now: NaiveDateTime,
-    folder: Option<&FolderMedia>,
+    folder: Option<&Folder>,
 ) -> ImportReport {
     let mut report = ImportReport::default();
-    let library =
-        folder.map(|f| media_transfer::import(conn, f.root, actor, f.widths, f.max_bytes));
+    let library = folder.map(|f| media_transfer::import(conn, f, actor));
     let ids = library.as_ref().map(|l| l.ids.clone()).unwrap_or_default();
     if let Some(l) = library {
         report.media_added = l.added;
@@ -286,16 +278,7 @@ fn import_with(
             p.body = media_transfer::renumber(&p.body, &ids);
             p.front.image = p.front.image.map(|i| ids.get(&i).copied().unwrap_or(i));
             let before = taken.len();
-            match media_transfer::take_in_local_files(
-                conn,
-                f.root,
-                &rel,
-                &p.body,
-                actor,
-                f.widths,
-                f.max_bytes,
-                &mut taken,
-            ) {
+            match media_transfer::take_in_local_files(conn, f, actor, &rel, &p.body, &mut taken) {
                 Ok(body) => p.body = body,
                 Err(e) => {
                     report.errors.push((rel, e));

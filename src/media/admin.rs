@@ -373,7 +373,7 @@ async fn rerender_pages(
     renderer: &web::Data<PageRenderer>,
 ) -> Result<(), AppError> {
     let rerender = renderer.0;
-    db::run(&state.pool, move |c| rerender(c)).await?;
+    db::run(&state.pool, rerender).await?;
     state.clone().into_inner().refresh().await
 }
 

@@ -324,13 +324,20 @@ pub fn make_on_demand(
     result
 }
 
+/// Jobs one worker holds: renditions of one version of one file.
+struct Claimed {
+    media_id: i32,
+    version: i32,
+    wanted: Vec<(Spec, Encoding)>,
+}
+
 /// Claims the due jobs of one file version for `worker`: the oldest due job's file, and every
 /// other due job of it, so the image is decoded once for all of them.
 fn claim(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(i32, i32, Vec<(Spec, Encoding)>)>> {
+) -> QueryResult<Option<Claimed>> {
     let due = || {
         rendition_jobs::table
             .filter(rendition_jobs::done_at.is_null())
@@ -362,7 +369,11 @@ fn claim(
     ))
     .execute(conn)?;
     if won == 0 {
-        return Ok(Some((media_id, version, Vec::new())));
+        return Ok(Some(Claimed {
+            media_id,
+            version,
+            wanted: Vec::new(),
+        }));
     }
     let jobs: Vec<(String, String)> = rendition_jobs::table
         .filter(rendition_jobs::lock_token.eq(worker))
@@ -373,7 +384,11 @@ fn claim(
         .iter()
         .filter_map(|(s, f)| Some((Spec::parse(s)?, Encoding::from_ext(f)?)))
         .collect();
-    Ok(Some((media_id, version, wanted)))
+    Ok(Some(Claimed {
+        media_id,
+        version,
+        wanted,
+    }))
 }
 
 /// Works through every due job; returns how many renditions were made.
@@ -386,7 +401,12 @@ pub fn work(
     loop {
         let worker = crate::tokens::random_token();
         let now = crate::clock::now();
-        let Some((media_id, version, wanted)) = claim(conn, &worker, now)? else {
+        let Some(Claimed {
+            media_id,
+            version,
+            wanted,
+        }) = claim(conn, &worker, now)?
+        else {
             return Ok(made);
         };
         let file = library::find(conn, media_id)?;

@@ -90,6 +90,13 @@ pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<usize, String> {
     Ok(files.len())
 }
 
+/// An import folder, and the limits files taken in from it are held to.
+pub struct Folder<'a> {
+    pub root: &'a Path,
+    pub widths: &'a [u32],
+    pub max_bytes: usize,
+}
+
 /// What importing files gave: the library id of each exported id, and what was refused.
 #[derive(Debug, Default)]
 pub struct Imported {
@@ -114,13 +121,13 @@ fn existing(conn: &mut DbConnection, bytes: &[u8]) -> Result<Option<Media>, Stri
 /// Adds one file (or finds it there already); the error says why it was refused.
 fn take_in(
     conn: &mut DbConnection,
+    folder: &Folder,
     path: &Path,
     name: Option<&str>,
     details: Details,
     actor: &Actor,
-    widths: &[u32],
-    max_bytes: usize,
 ) -> Result<(Media, bool), String> {
+    let max_bytes = folder.max_bytes;
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read it: {e}"))?
         .len();
@@ -161,22 +168,16 @@ fn take_in(
         &prepared,
         &details,
         actor,
-        widths,
+        folder.widths,
     )
     .map(|m| (m, true))
     .map_err(|e| e.to_string())
 }
 
 /// Imports `dir/media` as an export wrote it. No manifest: nothing to do.
-pub fn import(
-    conn: &mut DbConnection,
-    dir: &Path,
-    actor: &Actor,
-    widths: &[u32],
-    max_bytes: usize,
-) -> Imported {
+pub fn import(conn: &mut DbConnection, from: &Folder, actor: &Actor) -> Imported {
     let mut imported = Imported::default();
-    let folder = dir.join(FOLDER);
+    let folder = from.root.join(FOLDER);
     let manifest_path = folder.join(MANIFEST);
     let Ok(text) = std::fs::read_to_string(&manifest_path) else {
         return imported;
@@ -207,15 +208,7 @@ pub fn import(
             focal_x: entry.focal_x,
             focal_y: entry.focal_y,
         };
-        match take_in(
-            conn,
-            &path,
-            Some(&entry.file_name),
-            details,
-            actor,
-            widths,
-            max_bytes,
-        ) {
+        match take_in(conn, from, &path, Some(&entry.file_name), details, actor) {
             Ok((file, added)) => {
                 imported.ids.insert(entry.id, file.id);
                 imported.added += usize::from(added);
@@ -267,14 +260,13 @@ fn local(address: &str) -> bool {
 /// `seen` remembers files already taken in during this import.
 pub fn take_in_local_files(
     conn: &mut DbConnection,
-    root: &Path,
+    folder: &Folder,
+    actor: &Actor,
     page_rel: &Path,
     body: &str,
-    actor: &Actor,
-    widths: &[u32],
-    max_bytes: usize,
     seen: &mut HashMap<PathBuf, i32>,
 ) -> Result<String, String> {
+    let root = folder.root;
     let page_dir = page_rel.parent().unwrap_or(Path::new(""));
     let mut body = body.to_owned();
     for (address, alt) in crate::markdown::addresses_with_text(&body.clone()) {
@@ -308,7 +300,7 @@ pub fn take_in_local_files(
                     focal_y: 50,
                     ..Details::default()
                 };
-                let (file, _) = take_in(conn, &path, None, details, actor, widths, max_bytes)
+                let (file, _) = take_in(conn, folder, &path, None, details, actor)
                     .map_err(|e| format!("{address}: {e}"))?;
                 seen.insert(path, file.id);
                 file.id

@@ -58,9 +58,9 @@ async fn markdown_images_become_pictures_when_the_page_is_saved(app: TestApp) {
     );
     assert!(html.contains("<figcaption>In the garden</figcaption></figure>"));
     // The second image: inline, lazy, its alt text from the library.
-    assert!(html.contains(&format!(
+    assert!(html.contains(
         "alt=\"A dot\" width=\"300\" height=\"200\" loading=\"lazy\" decoding=\"async\""
-    )));
+    ));
     assert!(
         !html.contains("<p><figure>"),
         "a figure never sits in a paragraph"
@@ -377,7 +377,7 @@ async fn export_then_import_into_an_empty_database_brings_the_images_back(app: T
 async fn import(app: &TestApp, dir: &Path) -> transfer::ImportReport {
     let dir = dir.to_path_buf();
     app.with_conn_then_refresh(move |c| {
-        let folder = transfer::FolderMedia {
+        let folder = galley::media::transfer::Folder {
             root: &dir,
             widths: &[320, 640, 960, 1280, 1920],
             max_bytes: 20 * 1024 * 1024,
