@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 /// A file is not a page: nothing in it may run, load or be framed, even when opened directly.
-pub const FILE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+pub const FILE_POLICY: &str = "default-src 'none'; sandbox";
 
 /// What a media URL names.
 struct Address {
@@ -85,14 +85,20 @@ fn attachment(file: &Media) -> Option<HeaderValue> {
 enum Found {
     File(File),
     Moved(String),
+    /// A rendition not made yet.
+    ToMake(Media, Spec, crate::media::imaging::Encoding),
 }
 
-/// Looks the URL up (blocking: it may make a rendition).
+fn etag_of(hash: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}\"", &hash[..hash.len().min(32)]))
+        .unwrap_or(HeaderValue::from_static("\"m\""))
+}
+
+/// Looks the URL up.
 fn look_up(
     conn: &mut db::DbConnection,
     address: &Address,
     widths: &[u32],
-    webp_quality: u8,
 ) -> Result<Option<Found>, AppError> {
     let Some(file) = library::find(conn, address.id)? else {
         return Ok(None);
@@ -117,17 +123,15 @@ fn look_up(
                 .map_or("application/octet-stream", |t| t.mime());
             (file.blob_hash.clone(), bytes, content_type)
         }
-        Source::Made(spec, encoding) => {
-            let made = renditions::make_on_demand(conn, store, &file, spec, encoding, webp_quality)
-                .map_err(AppError::Internal)?;
-            (made.blob_hash, made.bytes, encoding.mime())
-        }
+        Source::Made(spec, encoding) => match renditions::find(conn, store, &file, spec, encoding)?
+        {
+            Some(made) => (made.blob_hash, made.bytes, encoding.mime()),
+            None => return Ok(Some(Found::ToMake(file, spec, encoding))),
+        },
     };
-    let etag = HeaderValue::from_str(&format!("\"{}\"", &hash[..hash.len().min(32)]))
-        .unwrap_or(HeaderValue::from_static("\"m\""));
     Ok(Some(Found::File(File {
         bytes: bytes.into(),
-        etag,
+        etag: etag_of(&hash),
         content_type,
         disposition: (!file.is_image()).then(|| attachment(&file)).flatten(),
     })))
@@ -145,9 +149,35 @@ pub async fn serve(
     }
     let (reference, spec, name) = path.into_inner();
     let address = parse(&reference, &spec, &name).ok_or(AppError::NotFound)?;
-    let (widths, quality) = (state.config.rendition_widths(), state.config.webp_quality);
-    match db::run(&state.pool, move |c| look_up(c, &address, &widths, quality)).await? {
-        None => Err(AppError::NotFound),
+    let widths = state.config.rendition_widths();
+    let found = db::read(&state.pool, move |c| look_up(c, &address, &widths)).await?;
+    let found = match found {
+        Some(Found::ToMake(file, spec, encoding)) => {
+            let (pool, quality) = (state.pool.clone(), state.config.webp_quality);
+            let made = web::block(move || {
+                renditions::make_on_demand(
+                    &pool,
+                    store::configured(),
+                    &file,
+                    spec,
+                    encoding,
+                    quality,
+                )
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(AppError::Internal)?;
+            Some(Found::File(File {
+                etag: etag_of(&made.blob_hash),
+                bytes: made.bytes.into(),
+                content_type: encoding.mime(),
+                disposition: None,
+            }))
+        }
+        other => other,
+    };
+    match found {
+        None | Some(Found::ToMake(..)) => Err(AppError::NotFound),
         Some(Found::Moved(to)) => Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, to))
             .finish()),

@@ -9,8 +9,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{media, rendition_jobs, renditions};
+use crate::db::{DbConnection, DbPool};
 use crate::media::imaging::{self, Cut, Encoding};
 use crate::media::library::{self, Media};
 use crate::media::store::BlobStore;
@@ -210,7 +210,7 @@ pub fn find(
 }
 
 /// Makes renditions of one version of a file and stores them (and marks their jobs done), unless
-/// the file changed meanwhile. Blocking and CPU-bound.
+/// the file changed meanwhile. Blocking and CPU-bound; holds `conn` throughout (the worker's).
 pub fn make(
     conn: &mut DbConnection,
     store: &dyn BlobStore,
@@ -218,19 +218,47 @@ pub fn make(
     wanted: &[(Spec, Encoding)],
     webp_quality: u8,
 ) -> Result<Vec<Stored>, String> {
-    let source = store
+    let source = source_of(conn, store, file)?;
+    let made = cut_all(&source, file, wanted, webp_quality)?;
+    drop(source);
+    keep(conn, store, file, wanted, made)
+}
+
+fn source_of(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    file: &Media,
+) -> Result<Vec<u8>, String> {
+    store
         .get(conn, &file.blob_hash)
         .map_err(|e| e.to_string())?
-        .ok_or("the file's bytes are missing")?;
+        .ok_or_else(|| "the file's bytes are missing".to_owned())
+}
+
+fn cut_all(
+    source: &[u8],
+    file: &Media,
+    wanted: &[(Spec, Encoding)],
+    webp_quality: u8,
+) -> Result<Vec<imaging::Encoded>, String> {
     let cuts: Vec<(Cut, Encoding)> = wanted.iter().map(|(s, e)| (s.cut(), *e)).collect();
-    let made = imaging::renditions(
-        &source,
+    imaging::renditions(
+        source,
         file.file_type(),
         &cuts,
         (file.focal_x, file.focal_y),
         webp_quality,
-    )?;
-    drop(source);
+    )
+}
+
+/// Stores what was made, unless the file changed meanwhile, and marks the jobs done.
+fn keep(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    file: &Media,
+    wanted: &[(Spec, Encoding)],
+    made: Vec<imaging::Encoded>,
+) -> Result<Vec<Stored>, String> {
     let stored = crate::db::write(conn, |conn| {
         let now = crate::clock::now();
         let current = media::table
@@ -283,9 +311,11 @@ pub fn make(
 }
 
 /// Makes one rendition for a visitor who asked before the background work reached it: once per
-/// rendition (others asking meanwhile wait for it), at most `ON_DEMAND_LIMIT` at a time.
+/// rendition (others asking meanwhile wait for it), at most `ON_DEMAND_LIMIT` at a time. A pooled
+/// connection is held only to read and to store, never while waiting or resizing, so page views
+/// keep their connections however many images are being made.
 pub fn make_on_demand(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     store: &dyn BlobStore,
     file: &Media,
     spec: Spec,
@@ -295,6 +325,7 @@ pub fn make_on_demand(
     static BUSY: LazyLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
     static SLOTS: LazyLock<(Mutex<usize>, std::sync::Condvar)> =
         LazyLock::new(|| (Mutex::new(0), std::sync::Condvar::new()));
+    let connect = || pool.get().map_err(|e| e.to_string());
     // The source's hash names the rendition across databases in one process (the tests).
     let key = format!("{}/{}.{}", file.blob_hash, spec.name(), encoding.ext());
     let lock = Arc::clone(
@@ -305,7 +336,9 @@ pub fn make_on_demand(
     );
     let _one = lock.lock().unwrap_or_else(|e| e.into_inner());
     let result = (|| {
-        if let Some(done) = find(conn, store, file, spec, encoding).map_err(|e| e.to_string())? {
+        if let Some(done) =
+            find(&mut *connect()?, store, file, spec, encoding).map_err(|e| e.to_string())?
+        {
             return Ok(done);
         }
         let (count, freed) = &*SLOTS;
@@ -315,10 +348,14 @@ pub fn make_on_demand(
         }
         *busy += 1;
         drop(busy);
-        let made = make(conn, store, file, &[(spec, encoding)], webp_quality);
+        let wanted = [(spec, encoding)];
+        let made = source_of(&mut *connect()?, store, file)
+            .and_then(|source| cut_all(&source, file, &wanted, webp_quality));
         *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
         freed.notify_one();
-        made?.pop().ok_or_else(|| "nothing was made".to_owned())
+        keep(&mut *connect()?, store, file, &wanted, made?)?
+            .pop()
+            .ok_or_else(|| "nothing was made".to_owned())
     })();
     BUSY.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
     result

@@ -27,6 +27,7 @@ db_tests!(
     only_editors_change_the_library_and_every_change_is_audited,
     the_library_lists_searches_and_filters,
     a_file_uploaded_through_one_instance_is_served_by_another,
+    a_rendition_asked_for_by_many_at_once_is_made_once,
 );
 
 /// Uploads `files` (name, bytes) with `alt`; the response of the POST.
@@ -647,4 +648,39 @@ async fn a_file_uploaded_through_one_instance_is_served_by_another(app: TestApp)
         app.get(&file.url("w320", "webp")).await.bytes,
         made_there.bytes
     );
+}
+
+/// Eight visitors ask for a rendition that does not exist yet, at once: it is made once, they
+/// all get the same bytes, and page views go on meanwhile (the makers hold no connection while
+/// they resize).
+async fn a_rendition_asked_for_by_many_at_once_is_made_once(app: TestApp) {
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
+    let id = uploaded_id(&upload(&mut b, &[("big.jpg", &images::jpeg(2400, 1600))], "Big").await);
+    crate::common::fixtures::page("home-page", "Home page")
+        .create(&app)
+        .await;
+    let file = find(&app, id).await;
+    let url = file.url("w1280", "webp");
+    let asks = (0..8).map(|_| app.get(&url));
+    let page_view = app.get("/home-page");
+    let (answers, page) =
+        futures_util::future::join(futures_util::future::join_all(asks), page_view).await;
+    assert_eq!(page.status, 200);
+    for a in &answers {
+        assert_eq!(a.status, 200);
+        assert_eq!(a.bytes, answers[0].bytes);
+    }
+    let rows: i64 = app
+        .with_conn(move |c| {
+            use galley::db::schema::renditions::dsl as r;
+            r::renditions
+                .filter(r::media_id.eq(id))
+                .filter(r::spec.eq("w1280"))
+                .filter(r::format.eq("webp"))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(rows, 1);
 }

@@ -21,6 +21,11 @@ req/s, of p50, of p95 and of p99 over the rounds (each metric its own median), t
 the peak RSS target (the highest of all galley runs) and the errors target (all runs). In the JSON,
 each run also has the ratio to its yardstick's run of the same round. Exit status: 0, or 3 when
 BENCH_STRICT=1 and a target failed. Python 3 standard library only.
+
+The image upload is in meta.tsv (`image_*` keys): a 24-megapixel JPEG added with `galley media
+add`, its wall time (upload to all standard renditions made) and that command's peak RSS, from
+GNU time. It is reported apart (the JSON's `image`), without a target: the peak RSS target is the
+servers' (serving pages and the image rendition), as before.
 """
 
 import json
@@ -35,11 +40,13 @@ RATIO_BASE = {
     "cached-hot": "nginx",
     "cached-identity": "nginx-identity",
     "uncached": "nginx-identity",
+    # The 960 px WebP rendition; nginx sends the very bytes galley sent.
+    "image": "nginx-image",
 }
-NGINX_RUNS = ("nginx", "nginx-identity")
+NGINX_RUNS = ("nginx", "nginx-identity", "nginx-image")
 # Table order (run.sh interleaves the scenarios within a round); unknown names go last.
-ORDER = ("cached", "cached-hot", "cached-identity", "conditional", "search", "uncached",
-         "nginx", "nginx-identity")
+ORDER = ("cached", "cached-hot", "cached-identity", "conditional", "search", "uncached", "image",
+         "nginx", "nginx-identity", "nginx-image")
 
 
 def number(text):
@@ -223,6 +230,8 @@ def main():
     cached32 = find(scenarios, "cached", 32)
     uncached32 = find(scenarios, "uncached", 32)
     search = find(scenarios, "search", 32)
+    image32 = find(scenarios, "image", 32)
+    nginx_image32 = find(scenarios, "nginx-image", 32)
 
     targets = []
 
@@ -243,6 +252,9 @@ def main():
     target("cached page (gzip), 32 conn: p99 latency", cached32 and cached32["p99_ms"], "<", 10, "ms")
     target("uncached page (identity), 32 conn: req/s vs nginx identity",
            uncached32 and uncached32["ratio_to_nginx"], ">=", 0.4, "x")
+    if meta.get("image_scenario") != "false":  # BENCH_IMAGE=0: no image target at all
+        target("image (960 px WebP rendition), 32 conn: req/s vs nginx, same file",
+               image32 and image32["ratio_to_nginx"], ">=", 0.8, "x")
     target("galley peak RSS (all scenarios)", peak_rss, "<", 64, "MB")
     target("start-up (fresh database)", meta.get("startup_ms"), "<", 300, "ms")
     target("search p95 latency", search and search["p95_ms"], "<", 20, "ms")
@@ -292,6 +304,37 @@ def main():
           f"{fmt(meta.get('restart_ms'), '.1f')} ms restart")
     print(f"search p95:    {fmt(search_p95, '.2f')} ms"
           + ("" if search else "  (search not available)"))
+    image = None
+    if meta.get("image_add_s") is not None:
+        image = {
+            "source": {"size": meta.get("image_source_size"),
+                       "bytes": meta.get("image_source_bytes")},
+            "upload_to_renditions_s": meta.get("image_add_s"),
+            "upload_peak_rss_mb": meta.get("image_add_peak_rss_mb"),
+            "upload_cpu_s": meta.get("image_add_cpu_s"),
+            "renditions_made": meta.get("image_renditions_made"),
+            "measured_on": "galley media add (makes the renditions with the rendition worker's code)",
+            "path": meta.get("image_path"),
+            "webp": {"size": meta.get("image_webp_size"), "bytes": meta.get("image_webp_bytes")},
+            "galley": image32 and {k: image32[k] for k in ("rps", "p50_ms", "p99_ms")},
+            "nginx": nginx_image32 and {k: nginx_image32[k] for k in ("rps", "p50_ms", "p99_ms")},
+            "ratio_to_nginx": image32 and image32["ratio_to_nginx"],
+        }
+        source_mb = meta.get("image_source_bytes")
+        source_mb = source_mb / 1048576 if isinstance(source_mb, (int, float)) else None
+        webp_kb = meta.get("image_webp_bytes")
+        webp_kb = webp_kb / 1024 if isinstance(webp_kb, (int, float)) else None
+        print(f"image upload:  {meta.get('image_source_size')} JPEG ({fmt(source_mb, '.1f')} MB) "
+              f"to all {meta.get('image_renditions_made')} standard renditions: "
+              f"{fmt(meta.get('image_add_s'), '.2f')} s, "
+              f"peak RSS {fmt(meta.get('image_add_peak_rss_mb'), '.1f')} MB, "
+              f"CPU {fmt(meta.get('image_add_cpu_s'), '.2f')} s")
+        print("               (measured on `galley media add`, which makes the renditions with "
+              "the code of the server's rendition worker)")
+        print(f"image served:  {meta.get('image_path')} ({meta.get('image_webp_size')} WebP, "
+              f"{fmt(webp_kb, '.1f')} KB): galley {fmt(image32 and image32['rps'], ',.0f')} req/s, "
+              f"nginx {fmt(nginx_image32 and nginx_image32['rps'], ',.0f')} req/s, "
+              f"{fmt(image32 and image32['ratio_to_nginx'], '.2f')}x")
     print(f"working set:   {meta.get('bench_paths')} paths, "
           f"{fmt(meta.get('html_mb'), '.1f')} MB of HTML, "
           f"{fmt(meta.get('html_gz_mb'), '.1f')} MB gzip "
@@ -325,6 +368,7 @@ def main():
         "restart_ms": meta.get("restart_ms"),
         "search_p95_ms": search_p95,
         "peak_rss_mb": peak_rss,
+        "image": image,
         "rounds": rounds,
         "scenarios": scenarios,
         "runs": runs,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Performance benchmark of galley: import, start-up, page throughput and latency, memory, and a
-# comparison with nginx serving the same pages as static files. Unattended; loopback only.
+# Performance benchmark of galley: import, start-up, page throughput and latency, memory, a
+# comparison with nginx serving the same pages as static files, and images: the time and memory
+# a 24-megapixel upload takes, and a rendition served against nginx serving the same file.
+# Unattended; loopback only.
 #
 # Usage (from anywhere):
 #   bash tests/bench/run.sh
@@ -16,12 +18,23 @@
 #   BENCH_HOT_PATHS URLs of the extra `cached-hot` run, small enough for the page cache
 #                   (default 200; 0 skips it)
 #   BENCH_SEED      seed of the generated site (default 42)
+#   BENCH_IMAGE     1 (default): the image upload and the image scenarios; 0 skips them
 #   BENCH_KEEP=1    keep the temporary directories (site, database, logs, wrk output)
 #   BENCH_STRICT=1  exit 3 when a target fails (default: report only)
 #
-# Needs curl, python3, wrk and nginx; wrk and nginx are installed with apt-get when missing (as
-# root, or through `sudo -n`). Only the private nginx started here is used and stopped; note that
-# installing Debian's nginx package on a systemd machine also enables its system service.
+# Needs curl, python3, wrk and nginx, and for the images GNU time (/usr/bin/time) and Pillow; wrk,
+# nginx and time are installed with apt-get when missing (as root, or through `sudo -n`), Pillow
+# with pip into the run's temporary directory when python3 cannot import it. Only the private
+# nginx started here is used and stopped; note that installing Debian's nginx package on a systemd
+# machine also enables its system service.
+#
+# The image upload, before any server starts: a 6000 x 4000 JPEG (24 megapixels; gradients, soft
+# shapes and grain, so that it encodes like a photo; about 10 MB, in the temporary directory) is
+# added with `galley media add`, which stores it and then makes all its standard renditions with
+# the code the server's background rendition worker runs. Measured on that command (GNU time):
+# the wall time from its start to its end (upload to all standard renditions made) and its peak
+# RSS (maximum resident set size). With no server running, no worker claims the jobs first, and
+# the servers' peak RSS stays that of serving.
 #
 # Scenarios (wrk -t2, --latency, paths.lua cycling through the URL list), run in BENCH_ROUNDS
 # rounds: each round runs every scenario once, each nginx scenario next to the galley ones it is
@@ -43,8 +56,14 @@
 #                    fetched once from galley, as HTML and as raw gzip bytes saved to index.html.gz,
 #                    and gzip_static sends the very bytes galley sent
 #   nginx-identity   nginx sending the saved HTML uncompressed, 32 connections
+#   image            one URL, the uploaded JPEG's 960 px WebP rendition
+#                    (/media/<id>-<version>/w960/<name>.webp) from the default server, which keeps
+#                    it in its in-memory file cache after the first request; gzip sent as browsers
+#                    do (neither server compresses images), 32 connections
+#   nginx-image      nginx sending the very bytes galley sent, saved under the same path (32)
 # "x nginx" compares cached and cached-hot with nginx, cached-identity and uncached with
-# nginx-identity, at the same connection count (else the 32-connection run).
+# nginx-identity, image with nginx-image, at the same connection count (else the 32-connection
+# run).
 # Prints a table with the targets and writes tests/bench/out/result-<UTC timestamp>.json.
 set -euo pipefail
 
@@ -58,12 +77,14 @@ NPATHS=${BENCH_PATHS:-2000}
 HOT=${BENCH_HOT_PATHS:-200}
 SEED=${BENCH_SEED:-42}
 ROUNDS=${BENCH_ROUNDS:-3}
+IMAGE=${BENCH_IMAGE:-1}
 THREADS=2
 for v in PAGES DURATION WARMUP NPATHS HOT SEED ROUNDS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 ((PAGES >= 3 && DURATION >= 1 && NPATHS >= 1 && ROUNDS >= 1)) ||
     { echo "run.sh: BENCH_PAGES >= 3, BENCH_SECONDS >= 1, BENCH_PATHS >= 1, BENCH_ROUNDS >= 1" >&2; exit 2; }
+[[ $IMAGE == [01] ]] || { echo "run.sh: BENCH_IMAGE must be 0 or 1, got '$IMAGE'" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -77,6 +98,8 @@ GALLEY_PIDS=() # every galley server started here and not yet stopped
 ROUND=0
 NGINX=""
 NGINX_CONF=""
+GNU_TIME=/usr/bin/time
+PYLIB="" # Pillow installed for this run (when python3 could not import it)
 
 # --- clean-up ----------------------------------------------------------------------------------
 
@@ -195,6 +218,30 @@ ensure_tool nginx nginx
 WRK=$(find_tool wrk)
 NGINX=$(find_tool nginx)
 
+pillow() { # ARGS...: python3 with Pillow importable, at most 10 minutes
+    if [[ -n $PYLIB ]]; then
+        PYTHONPATH=$PYLIB${PYTHONPATH:+:$PYTHONPATH} timeout 600 python3 "$@"
+    else
+        timeout 600 python3 "$@"
+    fi
+}
+
+if ((IMAGE)); then
+    ensure_tool "$GNU_TIME" time
+    if ! "$GNU_TIME" -v -o "$work/time-check.txt" true 2>/dev/null ||
+        ! grep -q '^[[:space:]]*Maximum resident set size' "$work/time-check.txt"; then
+        die "$GNU_TIME is not GNU time (-v, -o)"
+    fi
+    if ! python3 -c 'import PIL' 2>/dev/null; then
+        log "installing Pillow with pip into $work/pylib (for this run only)"
+        timeout 600 python3 -m pip install --quiet --disable-pip-version-check \
+            --target "$work/pylib" pillow >"$work/pip.log" 2>&1 ||
+            { tail -n 20 "$work/pip.log" >&2; die "could not install Pillow (BENCH_IMAGE=0 skips the images)"; }
+        PYLIB=$work/pylib
+        pillow -c 'import PIL' || die "Pillow is installed in $PYLIB but python3 cannot import it"
+    fi
+fi
+
 # --- galley binary -----------------------------------------------------------------------------
 
 if [[ -n ${GALLEY_BIN:-} ]]; then
@@ -210,6 +257,7 @@ else
 fi
 
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$work/meta.tsv"; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 : >"$work/meta.tsv"
 : >"$work/runs.tsv"
 meta pages "$PAGES"
@@ -220,6 +268,7 @@ meta warmup_s "$WARMUP"
 meta wrk_threads "$THREADS"
 meta seed "$SEED"
 meta rounds "$ROUNDS"
+meta image_scenario "$([[ $IMAGE == 1 ]] && echo true || echo false)"
 # The server's own default (GALLEY_PAGE_CACHE_MB), as its --help states it.
 meta page_cache_mb "${GALLEY_PAGE_CACHE_MB:-$("$BIN" --help 2>/dev/null | grep -A2 -- "--page-cache-mb" | grep -o "default: [0-9]*" | grep -o "[0-9]*" | head -n 1)}"
 meta galley_version "$("$BIN" --version 2>/dev/null | head -n 1 || echo unknown)"
@@ -255,6 +304,105 @@ grep -vi password "$work/import.log" | sed "s|$site|<site>|" >&2
 import_s=$(awk -v ms="$import_ms" 'BEGIN { printf "%.2f", ms / 1000 }')
 meta import_s "$import_s"
 log "import took $import_s s"
+
+# --- image upload ------------------------------------------------------------------------------
+
+# The 24-megapixel JPEG, added before any server starts (so that no server's rendition worker
+# claims its jobs): `galley media add` stores it, then makes every standard rendition itself.
+if ((IMAGE)); then
+    photo_w=6000
+    photo_h=4000
+    mkdir -p "$work/image"
+    photo=$work/image/photo-24mp.jpg
+    log "generating a ${photo_w}x$photo_h JPEG"
+    pillow - "$photo" "$photo_w" "$photo_h" "$SEED" <<'PY' || die "generating the JPEG failed"
+import random
+import sys
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+out, width, height, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+random.seed(seed)
+size = (width, height)
+# Light: a horizontal, a vertical and a radial gradient, one per channel.
+grad = Image.linear_gradient("L")
+img = Image.merge("RGB", (
+    grad.rotate(90).resize(size, Image.BICUBIC),
+    grad.resize(size, Image.BICUBIC),
+    Image.radial_gradient("L").resize(size, Image.BICUBIC),
+))
+# Objects: shapes with soft edges; then low-frequency blotches (out-of-focus areas).
+shapes = Image.new("RGB", (width // 4, height // 4))
+draw = ImageDraw.Draw(shapes)
+for _ in range(60):
+    x, y = random.randrange(shapes.width), random.randrange(shapes.height)
+    r = random.randrange(20, shapes.width // 6)
+    colour = tuple(random.randrange(256) for _ in range(3))
+    if random.random() < 0.5:
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    else:
+        draw.polygon([(x + random.randint(-r, r), y + random.randint(-r, r)) for _ in range(5)],
+                     fill=colour)
+shapes = shapes.filter(ImageFilter.GaussianBlur(2)).resize(size, Image.BICUBIC)
+blotches = Image.merge("RGB", [
+    Image.effect_noise((width // 40, height // 40), 64).resize(size, Image.BICUBIC)
+    for _ in range(3)
+])
+img = Image.blend(Image.blend(img, shapes, 0.45), blotches, 0.3)
+# Texture, then sensor grain: zero-mean noise (effect_noise is centred on 128).
+texture = Image.merge("RGB", [
+    Image.effect_noise((width // 3, height // 3), 18).resize(size, Image.BICUBIC)
+    for _ in range(3)
+])
+img = ImageChops.add(img, texture, 1.0, -128)
+img = ImageChops.add(img, Image.effect_noise(size, 6).convert("RGB"), 1.0, -128)
+img.save(out, "JPEG", quality=90, optimize=True)
+PY
+    photo_bytes=$(stat -c %s "$photo")
+    log "adding it ($(mb "$photo_bytes") MB) with galley media add"
+    t0=$(now_ns)
+    if ! env -u DATABASE_URL GALLEY_DATA_DIR="$work/data" GALLEY_DEMO=false RUST_LOG=warn \
+        "$GNU_TIME" -v -o "$work/media-add.time" timeout 1800 "$BIN" media add "$photo" \
+        --alt "Soft coloured shapes over gradients, with grain (a generated test picture)" \
+        >"$work/media-add.log" 2>&1; then
+        tail -n 20 "$work/media-add.log" >&2
+        die "galley media add failed"
+    fi
+    add_ms=$(ms_since "$t0")
+    sed "s|$work/image/||" "$work/media-add.log" >&2
+    made=$(sed -n 's/^Added 1 file(s); made \([0-9][0-9]*\) resized cop(ies)\.$/\1/p' "$work/media-add.log")
+    [[ -n $made ]] || die "galley media add did not report 'Added 1 file(s); made N resized cop(ies).'"
+    ((made > 0)) || die "galley media add made no resized copies"
+    read -r image_id image_original _ < <(grep -m 1 '^#[0-9]' "$work/media-add.log") ||
+        die "galley media add did not print the file's '#id url title' line"
+    env -u DATABASE_URL GALLEY_DATA_DIR="$work/data" GALLEY_DEMO=false RUST_LOG=warn \
+        timeout 60 "$BIN" media list >"$work/media-list.tsv" 2>"$work/media-list.log" ||
+        { tail -n 20 "$work/media-list.log" >&2; die "galley media list failed"; }
+    listed=$(awk -F'\t' -v id="$image_id" '$1 == id { print $4 " " $6 }' "$work/media-list.tsv")
+    [[ $listed == "${photo_w}x$photo_h $image_original" ]] ||
+        die "galley media list gives $image_id as '${listed:-nothing}', not ${photo_w}x$photo_h at $image_original"
+    # /media/<id>-<version>/original/<name>.jpg -> /media/<id>-<version>/w960/<name>.webp
+    image_path=$(sed -E 's|/original/([^/]+)\.[^./]+$|/w960/\1.webp|' <<<"$image_original")
+    [[ $image_path == /media/*/w960/*.webp ]] || die "unexpected URL of the original: $image_original"
+    printf '%s\n' "$image_path" >"$work/image-paths.txt"
+    time_field() { # label: its value in GNU time's -v report of `media add`
+        awk -F': ' -v k="$1" '{ sub(/^[ \t]+/, "") } $1 == k { print $2 }' "$work/media-add.time"
+    }
+    add_rss_kb=$(time_field "Maximum resident set size (kbytes)")
+    [[ $add_rss_kb =~ ^[0-9]+$ ]] || die "no peak RSS in GNU time's report ($work/media-add.time)"
+    add_cpu_s=$(awk -v u="$(time_field "User time (seconds)")" -v s="$(time_field "System time (seconds)")" \
+        'BEGIN { printf "%.2f", u + s }')
+    add_s=$(awk -v ms="$add_ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+    add_rss_mb=$(awk -v kb="$add_rss_kb" 'BEGIN { printf "%.1f", kb / 1024 }')
+    meta image_source_size "${photo_w}x$photo_h"
+    meta image_source_bytes "$photo_bytes"
+    meta image_add_s "$add_s"
+    meta image_add_peak_rss_mb "$add_rss_mb"
+    meta image_add_cpu_s "$add_cpu_s"
+    meta image_renditions_made "$made"
+    meta image_path "$image_path"
+    log "upload to all $made standard renditions: $add_s s, peak RSS $add_rss_mb MB, CPU $add_cpu_s s"
+fi
 
 # --- galley server -----------------------------------------------------------------------------
 
@@ -405,11 +553,29 @@ sample=$(sed -n 2p "$work/paths.txt")
 python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.decompress(open(sys.argv[1], "rb").read()))' \
     "$docroot${sample%/}/index.html.gz" | cmp -s - "$docroot${sample%/}/index.html" ||
     die "galley's gzip page for $sample does not inflate to its uncompressed page"
+# The image scenario's rendition, saved as galley sends it (this also puts it in its file cache).
+if ((IMAGE)); then
+    image_file=$docroot$image_path
+    log "fetching $image_path from galley"
+    got=$(curl -sS --max-time 30 --create-dirs -H 'Accept-Encoding: gzip' -o "$image_file" \
+        -w '%{http_code}|%header{content-type}|%header{content-encoding}|%header{cache-control}|%header{etag}' \
+        "$base$image_path") || die "fetching $image_path failed"
+    IFS='|' read -r code ctype cenc cache etag <<<"$got"
+    [[ $code == 200 && $ctype == image/webp ]] ||
+        die "galley answered $image_path with $code, Content-Type '$ctype' (not 200, image/webp)"
+    [[ -z $cenc || $cenc == identity ]] || die "galley sent $image_path with Content-Encoding $cenc"
+    [[ $cache == "public, max-age=31536000, immutable" && -n $etag ]] ||
+        die "galley sent $image_path with Cache-Control '$cache', ETag '$etag'"
+    image_size=$(pillow -c 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); print(im.format, "%dx%d" % im.size)' \
+        "$image_file") || die "the saved $image_path is not an image"
+    [[ $image_size == "WEBP 960x"* ]] || die "galley's $image_path is $image_size, not a 960 px wide WebP"
+    meta image_webp_size "${image_size#WEBP }"
+    meta image_webp_bytes "$(stat -c %s "$image_file")"
+fi
 chmod -R a+rX "$docroot"
 total_bytes() { # file name: total size of the files of that name in the docroot
     find "$docroot" -type f -name "$1" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
 }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 kb_per_page() { awk -v b="$1" -v n="$NPATHS" 'BEGIN { printf "%.1f", b / n / 1024 }'; }
 html_bytes=$(total_bytes index.html)
 meta html_mb "$(mb "$html_bytes")"
@@ -458,6 +624,14 @@ http {
         location / {
             try_files \$uri \$uri/index.html =404;
         }
+        # The image scenario's rendition: the file as it is, with galley's caching header.
+        location /media/ {
+            types {
+                image/webp webp;
+            }
+            gzip_static off;
+            add_header Cache-Control "public, max-age=31536000, immutable";
+        }
     }
 }
 EOF
@@ -486,10 +660,18 @@ sample_enc=$(curl -s --max-time 5 -H 'Accept-Encoding: gzip' -o "$work/nginx-sam
 cmp -s "$work/nginx-sample.gz" "$docroot${sample%/}/index.html.gz" ||
     die "nginx does not serve the saved gzip page for $sample"
 nginx_base="http://127.0.0.1:$NGINX_PORT"
-run_nginx() { # name connections encoding: run_wrk against nginx, with the RSS of all its processes
+if ((IMAGE)); then
+    got=$(curl -s --max-time 5 -H 'Accept-Encoding: gzip' -o "$work/nginx-image" \
+        -w '%{http_code}|%header{content-type}|%header{content-encoding}' "$nginx_base$image_path") ||
+        die "nginx did not answer $image_path"
+    [[ $got == "200|image/webp|" ]] || die "nginx answered $image_path with '$got' (not 200, image/webp)"
+    cmp -s "$work/nginx-image" "$image_file" || die "nginx does not serve the saved $image_path"
+fi
+# name connections encoding [PATHS_FILE]: run_wrk against nginx, with the RSS of all its processes
+run_nginx() {
     local pids
     mapfile -t pids < <(nginx_pids)
-    run_wrk "$1" nginx "$2" "$3" "$nginx_base" "$work/paths.txt" 0 0 "${pids[@]}"
+    run_wrk "$1" nginx "$2" "$3" "$nginx_base" "${4:-$work/paths.txt}" 0 0 "${pids[@]}"
 }
 
 if ((HOT > 0)); then
@@ -504,7 +686,8 @@ fi
 
 # 5. The measured runs, in rounds. Each nginx scenario runs right after the galley scenario(s) it
 #    is compared with: nginx gzip after cached and before cached-hot, nginx-identity between
-#    cached-identity and uncached. Then the scenarios without a yardstick: conditional, search.
+#    cached-identity and uncached. Then the scenarios without a yardstick: conditional, search;
+#    last the image, galley then nginx-image.
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     log "round $ROUND of $ROUNDS"
     run_wrk cached galley 32 gzip "$base" "$work/paths.txt" 0 0 "$CACHED_PID"
@@ -520,6 +703,10 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     run_wrk conditional galley 32 identity "$base" "$work/etags.tsv" 1 1 "$CACHED_PID"
     if [[ $search_code == 200 ]]; then
         run_wrk search galley 32 identity "$base" "$work/search-paths.txt" 0 0 "$CACHED_PID"
+    fi
+    if ((IMAGE)); then
+        run_wrk image galley 32 gzip "$base" "$work/image-paths.txt" 0 0 "$CACHED_PID"
+        run_nginx nginx-image 32 gzip "$work/image-paths.txt"
     fi
 done
 stop_server "$UNCACHED_PID"
