@@ -14,7 +14,7 @@ use galley::audit::Actor;
 use galley::config::Config;
 use galley::content::transfer;
 use galley::db::{self, DbPool};
-use galley::media::{editing, intake, library, renditions, store as media_store};
+use galley::media::{editing, intake, jobs, library, store as media_store};
 use galley::site::bootstrap;
 use galley::state::AppState;
 
@@ -212,7 +212,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
     actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
-    renditions::spawn_worker(state.pool.clone(), state.config.webp_quality)
+    jobs::spawn_worker(state.pool.clone(), state.config.webp_quality)
         .map_err(|e| format!("cannot start the rendition worker: {e}"))?;
     if state.mailer.is_none() {
         log::info!("notification e-mails are off: GALLEY_SMTP_URL is not set");
@@ -326,7 +326,7 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
         report.media_added
     );
     if report.media_added > 0 {
-        let made = renditions::work(&mut conn, media_store::configured(), config.webp_quality)
+        let made = jobs::work(&mut conn, media_store::configured(), config.webp_quality)
             .map_err(|e| e.to_string())?;
         println!("Made {made} resized cop(ies) of the images.");
     }
@@ -413,7 +413,7 @@ fn media(pool: &DbPool, config: &Config, cmd: MediaCommand) -> Result<(), String
             for file in &added {
                 println!("#{} {} {}", file.id, file.original_url(), file.title);
             }
-            let made = renditions::work(&mut conn, media_store::configured(), config.webp_quality)
+            let made = jobs::work(&mut conn, media_store::configured(), config.webp_quality)
                 .map_err(|e| e.to_string())?;
             println!(
                 "Added {} file(s); made {made} resized cop(ies).",

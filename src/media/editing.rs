@@ -10,8 +10,8 @@ use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::db::schema::{media, media_usages, pages, renditions};
 use crate::media::intake::{Details, Prepared, url_name};
+use crate::media::jobs;
 use crate::media::library::{Media, Usage, find, used_by};
-use crate::media::renditions as jobs;
 use crate::media::store::BlobStore;
 use crate::snapshot::version::bump_content_version;
 

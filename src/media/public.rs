@@ -86,7 +86,7 @@ enum Found {
     File(File),
     Moved(String),
     /// A rendition not made yet.
-    ToMake(Media, Spec, crate::media::imaging::Encoding),
+    ToMake(Box<Media>, Spec, crate::media::imaging::Encoding),
 }
 
 fn etag_of(hash: &str) -> HeaderValue {
@@ -126,7 +126,7 @@ fn look_up(
         Source::Made(spec, encoding) => match renditions::find(conn, store, &file, spec, encoding)?
         {
             Some(made) => (made.blob_hash, made.bytes, encoding.mime()),
-            None => return Ok(Some(Found::ToMake(file, spec, encoding))),
+            None => return Ok(Some(Found::ToMake(Box::new(file), spec, encoding))),
         },
     };
     Ok(Some(Found::File(File {

@@ -10,7 +10,7 @@ use galley::accounts::users::Role;
 use galley::config::Config;
 use galley::db::schema::{audit_log, blobs, media};
 use galley::media::library::{self, Media};
-use galley::media::{renditions, store};
+use galley::media::{jobs, store};
 
 use crate::common::browser::Browser;
 use crate::common::images::{self, GPS_MARKER, SERIAL_MARKER};
@@ -53,7 +53,7 @@ pub async fn find(app: &TestApp, id: i32) -> Media {
 
 /// Makes every queued rendition, as the background worker does.
 pub async fn work(app: &TestApp) -> usize {
-    app.with_conn(|c| renditions::work(c, store::configured(), 80).unwrap())
+    app.with_conn(|c| jobs::work(c, store::configured(), 80).unwrap())
         .await
 }
 
@@ -384,10 +384,10 @@ async fn renditions_are_made_cached_and_validated(app: TestApp) {
     assert_eq!(images::size_of(&early.bytes), (640, 427));
     // The rest by the worker: every width narrower than the image, both formats, the crops,
     // and the whole image in WebP; then nothing is left to do.
-    let pending = app.with_conn(|c| renditions::pending(c).unwrap()).await;
+    let pending = app.with_conn(|c| jobs::pending(c).unwrap()).await;
     assert_eq!(pending, 4 * 2 + 3 * 2 + 1 - 1, "jobs queued at upload");
     work(&app).await;
-    assert_eq!(app.with_conn(|c| renditions::pending(c).unwrap()).await, 0);
+    assert_eq!(app.with_conn(|c| jobs::pending(c).unwrap()).await, 0);
     for (spec, ext, size) in [
         ("w320", "png", (320, 213)),
         ("w1280", "webp", (1280, 853)),

@@ -479,7 +479,7 @@ async fn the_command_line_adds_and_lists_files(app: TestApp) {
     );
     // Its renditions were made, and the audit log says who added it.
     let pending = app
-        .with_conn(|c| galley::media::renditions::pending(c).unwrap())
+        .with_conn(|c| galley::media::jobs::pending(c).unwrap())
         .await;
     assert_eq!(pending, 0);
 }

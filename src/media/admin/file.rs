@@ -1,6 +1,5 @@
-//! The editors' screens of the media library: the library and its upload form, a file's page
-//! (details, focal point, replacing the file, the pages that use it, deleting it) and, for
-//! admins, the untouched original.
+//! A file's page: the file, its addresses and Markdown, its details and focal point, replacing
+//! it, the pages that use it, deleting it; and the untouched original, for admins.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -12,197 +11,19 @@ use crate::db;
 use crate::error::AppError;
 use crate::media::editing::{self, ChangeError};
 use crate::media::imaging::Encoding;
-use crate::media::intake::{self, Details, Prepared};
-use crate::media::library::{self, KindFilter};
+use crate::media::intake::Details;
+use crate::media::library;
 use crate::media::renditions::{self, Spec};
 use crate::media::store;
-use crate::media::views::{Address, Item, MediaList, MediaPage, UploadForm};
-use crate::pagination::PageNumber;
+use crate::media::views::{Address, Item, MediaPage};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::ctx::flash;
-use crate::web::upload::{self, Upload};
+use crate::web::upload::Upload;
 use crate::web::{render_status, see_other};
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    page: String,
-}
-
-async fn library_view(
-    ed: Editor,
-    state: &AppState,
-    query: ListQuery,
-    form: UploadForm,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let kind = KindFilter::parse(&query.kind);
-    let q = query.q.trim().to_owned();
-    let page = PageNumber::parse(&query.page);
-    let needle = q.clone();
-    let (files, total, pagination, unused, pending) = db::run(&state.pool, move |c| {
-        let (files, total, pagination) = library::list(c, &needle, kind, page)?;
-        let unused = library::unused_count(c)?;
-        let pending = renditions::pending(c)?;
-        Ok::<_, diesel::result::Error>((files, total, pagination, unused, pending))
-    })
-    .await?;
-    let filters = serde_urlencoded::to_string([("q", q.as_str()), ("kind", kind.as_str())])
-        .unwrap_or_default();
-    let base = format!("/admin/media?{filters}&");
-    render_status(
-        status,
-        &MediaList {
-            ctx: ed.ctx,
-            total,
-            items: files.into_iter().map(Item::new).collect(),
-            q,
-            kind,
-            unused,
-            pending,
-            pagination,
-            base,
-            form,
-            errors,
-            max_upload_mb: state.config.max_upload_mb,
-        },
-    )
-}
-
-/// `GET /admin/media`.
-pub async fn list(
-    ed: Editor,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    library_view(
-        ed,
-        &state,
-        query.into_inner(),
-        UploadForm::default(),
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// Checks and cleans every file of an upload off the async workers; the errors name the file.
-async fn prepare_all(files: Vec<upload::File>) -> Result<Vec<Prepared>, String> {
-    web::block(move || {
-        let many = files.len() > 1;
-        let mut prepared = Vec::with_capacity(files.len());
-        let mut refused = Vec::new();
-        for file in files {
-            let name = file.file_name.clone();
-            match intake::prepare(intake::Upload {
-                file_name: file.file_name,
-                bytes: file.bytes,
-            }) {
-                Ok(p) => prepared.push(p),
-                Err(e) if many => refused.push(format!("{name}: {e}")),
-                Err(e) => refused.push(e),
-            }
-        }
-        if refused.is_empty() {
-            Ok(prepared)
-        } else {
-            Err(refused.join(" "))
-        }
-    })
-    .await
-    .map_err(|e| format!("the upload could not be processed: {e}"))?
-}
-
-fn upload_form(upload: &Upload) -> UploadForm {
-    UploadForm {
-        title: upload.text("title").to_owned(),
-        alt: upload.text("alt").to_owned(),
-        caption: upload.text("caption").to_owned(),
-        credit: upload.text("credit").to_owned(),
-    }
-}
-
-/// The files of an upload: the parts of the `file` field.
-fn files_of(upload: &mut Upload) -> Vec<upload::File> {
-    std::mem::take(&mut upload.files)
-        .into_iter()
-        .filter(|f| f.field == "file")
-        .collect()
-}
-
-/// `POST /admin/media`: one or more files in `file`, with `alt` (required for images), `title`
-/// (else from the file name), `caption` and `credit`. All are stored, or none.
-pub async fn create(
-    ed: Editor,
-    state: web::Data<AppState>,
-    mut upload: Upload,
-) -> Result<HttpResponse, AppError> {
-    let form = upload_form(&upload);
-    let files = files_of(&mut upload);
-    let mut errors = FieldErrors::default();
-    let prepared = if files.is_empty() {
-        errors.add("file", "Choose a file to upload.");
-        Vec::new()
-    } else {
-        match prepare_all(files).await {
-            Ok(p) => p,
-            Err(e) => {
-                errors.add("file", e);
-                Vec::new()
-            }
-        }
-    };
-    let base = Details {
-        title: form.title.clone(),
-        alt: form.alt.clone(),
-        caption: form.caption.clone(),
-        credit: form.credit.clone(),
-        focal_x: 50,
-        focal_y: 50,
-    };
-    base.check(prepared.iter().any(|p| p.file_type.is_image()), &mut errors);
-    if !errors.is_empty() {
-        return library_view(
-            ed,
-            &state,
-            ListQuery::default(),
-            form,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let (actor, widths) = (ed.actor(), state.config.rendition_widths());
-    let added = db::run(&state.pool, move |c| {
-        editing::add_all(c, store::configured(), &prepared, &base, &actor, &widths)
-    })
-    .await?;
-    match added.as_slice() {
-        [one] => {
-            flash(
-                &ed.session,
-                "success",
-                format!("Uploaded {}.", one.file_name),
-            );
-            Ok(see_other(&format!("/admin/media/{}", one.id)))
-        }
-        many => {
-            flash(
-                &ed.session,
-                "success",
-                format!("Uploaded {} files.", many.len()),
-            );
-            Ok(see_other("/admin/media"))
-        }
-    }
-}
+use super::{files_of, prepare_all};
 
 struct PageState {
     details: Option<Details>,
