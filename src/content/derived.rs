@@ -32,6 +32,10 @@ pub struct Derived {
     pub image_json: String,
     /// The featured image is missing (`Some(false)`) or not an image (`Some(true)`).
     pub bad_image: Option<bool>,
+    /// The files named, found, and when each last changed.
+    seen: Vec<(i32, chrono::NaiveDateTime)>,
+    /// All the files named, found or not.
+    named: Vec<i32>,
 }
 
 impl Derived {
@@ -74,10 +78,35 @@ impl Derived {
                 .unwrap_or_default(),
             rendered,
             faq_json,
+            seen: library.seen(),
+            named: {
+                let mut all: Vec<i32> = media.iter().chain(&missing).copied().collect();
+                all.extend(image_id);
+                all.sort_unstable();
+                all.dedup();
+                all
+            },
             media,
             missing,
             bad_image,
         })
+    }
+
+    /// Whether the files it was made from are as they were (none replaced, edited or deleted
+    /// since): a file changed meanwhile marks its pages for re-rendering, and a save or
+    /// re-render made from its old state must not clear that mark. Read in the writing
+    /// transaction.
+    pub fn still_current(&self, conn: &mut DbConnection) -> QueryResult<bool> {
+        use crate::db::schema::media;
+        if self.named.is_empty() {
+            return Ok(true);
+        }
+        let mut now: Vec<(i32, chrono::NaiveDateTime)> = media::table
+            .filter(media::id.eq_any(&self.named))
+            .select((media::id, media::updated_at))
+            .load(conn)?;
+        now.sort_unstable();
+        Ok(now == self.seen)
     }
 
     /// The save-time errors of files the page names that the library does not have.
@@ -141,8 +170,13 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
         for (id, version, _, title, body, image_id) in &batch {
             rendered.push((*id, *version, Derived::of(conn, title, body, *image_id)?));
         }
+        let mut updated_in_batch = 0;
         crate::db::write(conn, |conn| {
             for (id, version, derived) in &rendered {
+                // A file changed while this rendered: the page stays marked, for the next round.
+                if !derived.still_current(conn)? {
+                    continue;
+                }
                 let Derived {
                     rendered: r,
                     text,
@@ -168,13 +202,19 @@ pub fn rerender_stale(conn: &mut DbConnection) -> QueryResult<usize> {
                     ))
                     .execute(conn)?;
                 if updated > 0 {
+                    updated_in_batch += 1;
                     crate::content::links::record(conn, *id, &r.links)?;
                     media_library::record_usages(conn, *id, media)?;
                 }
             }
             bump_content_version(conn)
         })?;
-        total += batch.len();
+        total += updated_in_batch;
+        if updated_in_batch == 0 {
+            // Everything left changed under us (or was saved meanwhile): leave it for the next
+            // change or start rather than loop.
+            break;
+        }
     }
     // A file's new version changes no links; a new renderer may have.
     if renderer_changed {

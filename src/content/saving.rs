@@ -204,6 +204,19 @@ fn clean_seo_title(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The page's derived data made again, inside the writing transaction, when a file it shows
+/// changed since it was made (rare: a replace racing a save).
+fn derive_again_if_stale(
+    conn: &mut DbConnection,
+    first: &Derived,
+    input: &PageInput,
+) -> QueryResult<Option<Derived>> {
+    if first.still_current(conn)? {
+        return Ok(None);
+    }
+    Derived::of(conn, input.title.trim(), &input.body_md, input.image_id).map(Some)
+}
+
 /// Creates a page; Markdown is rendered here, once. Records the first revision.
 pub fn create(
     conn: &mut DbConnection,
@@ -212,15 +225,17 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    let derived = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
+    let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
-        let path = validate(conn, input, None, &derived)?;
+        let again = derive_again_if_stale(conn, &first, input)?;
+        let derived = again.as_ref().unwrap_or(&first);
+        let path = validate(conn, input, None, derived)?;
         let Derived {
             rendered,
             text,
             faq_json,
             ..
-        } = &derived;
+        } = derived;
         diesel::insert_into(pages::table)
             .values(NewPage {
                 parent_id: input.parent_id,
@@ -272,21 +287,23 @@ pub fn update(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    let derived = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
+    let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
+        let again = derive_again_if_stale(conn, &first, input)?;
+        let derived = again.as_ref().unwrap_or(&first);
         let existing = find(conn, id)?;
         if expected_version.is_some_and(|v| v != existing.version) {
             return Err(SaveError::Conflict {
                 current_version: existing.version,
             });
         }
-        let path = validate(conn, input, Some(id), &derived)?;
+        let path = validate(conn, input, Some(id), derived)?;
         let Derived {
             rendered,
             text,
             faq_json,
             ..
-        } = &derived;
+        } = derived;
         diesel::update(pages::table.find(id))
             .set((
                 pages::parent_id.eq(input.parent_id),

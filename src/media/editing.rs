@@ -147,8 +147,22 @@ fn new_version(
     unused.extend([before.blob_hash.clone(), before.original_hash.clone()]);
     store.forget_unused(conn, &unused)?;
     mark_pages_stale(conn, before.id)?;
+    refresh_social_image(conn, &after)?;
     bump_content_version(conn)?;
     Ok(after)
+}
+
+/// The site's default social image is kept as pages print it: when it is this file, it follows
+/// the file's new version and alt text.
+fn refresh_social_image(conn: &mut DbConnection, file: &Media) -> QueryResult<()> {
+    use crate::snapshot::settings;
+    if settings::get(conn, "social_image_id")?.as_deref() != Some(file.id.to_string().as_str()) {
+        return Ok(());
+    }
+    let json = crate::media::markup::Picture::of(file, &[])
+        .and_then(|p| serde_json::to_string(&p.social).ok())
+        .unwrap_or_default();
+    settings::set(conn, "social_image", &json)
 }
 
 fn mark_pages_stale(conn: &mut DbConnection, media_id: i32) -> QueryResult<()> {
@@ -241,8 +255,10 @@ pub fn update_details(
         } else {
             // Pages print the alt text and caption.
             mark_pages_stale(conn, id)?;
+            let after = find(conn, id)?.ok_or(ChangeError::NotFound)?;
+            refresh_social_image(conn, &after)?;
             bump_content_version(conn)?;
-            find(conn, id)?.ok_or(ChangeError::NotFound)?
+            after
         };
         audit::record(
             conn,

@@ -150,9 +150,10 @@ pub fn dimensions(bytes: &[u8], file_type: FileType) -> Result<(u32, u32), Strin
     Ok((width, height))
 }
 
-/// Runs `f` in the large-decode slot when the image is large.
-fn in_slot<T>(width: u32, height: u32, f: impl FnOnce() -> T) -> T {
-    if u64::from(width) * u64::from(height) > LARGE_PIXELS {
+/// Runs `f` in the large-decode slot when the image is large. A GIF always takes it: its frames
+/// add up, and the header tells the size of one.
+fn in_slot<T>(file_type: FileType, width: u32, height: u32, f: impl FnOnce() -> T) -> T {
+    if file_type == FileType::Gif || u64::from(width) * u64::from(height) > LARGE_PIXELS {
         let _slot = LARGE_DECODE.lock().unwrap_or_else(|e| e.into_inner());
         f()
     } else {
@@ -175,7 +176,7 @@ pub fn decode(bytes: &[u8], file_type: FileType) -> Result<DynamicImage, String>
 /// which leaves every byte of metadata behind (and any non-image bytes a polyglot carried).
 pub fn clean(bytes: &[u8], file_type: FileType) -> Result<Encoded, String> {
     let (width, height) = dimensions(bytes, file_type)?;
-    in_slot(width, height, || {
+    in_slot(file_type, width, height, || {
         if file_type == FileType::Gif {
             return clean_gif(bytes);
         }
@@ -351,7 +352,7 @@ pub fn renditions(
     webp_quality: u8,
 ) -> Result<Vec<Encoded>, String> {
     let (width, height) = dimensions(bytes, file_type)?;
-    in_slot(width, height, || {
+    in_slot(file_type, width, height, || {
         let image = decode(bytes, file_type)?;
         let (width, height) = (image.width(), image.height());
         // Widest first: each narrower width is cut from the last one made, not the full image.

@@ -180,10 +180,14 @@ pub fn spawn_worker(pool: crate::db::DbPool, webp_quality: u8) -> std::io::Resul
         .name("renditions".into())
         .spawn(move || {
             loop {
-                let made = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                    work(&mut c, crate::media::store::configured(), webp_quality)
-                        .map_err(|e| e.to_string())
-                });
+                // A panic in a codec ends that batch, not the worker.
+                let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                        work(&mut c, crate::media::store::configured(), webp_quality)
+                            .map_err(|e| e.to_string())
+                    })
+                }))
+                .unwrap_or_else(|_| Err("making a rendition panicked".into()));
                 match made {
                     Ok(0) => std::thread::sleep(IDLE),
                     Ok(n) => log::debug!("made {n} rendition(s)"),

@@ -242,6 +242,14 @@ impl Library {
         self.files.contains_key(&id)
     }
 
+    /// Each file found and when it last changed, to tell later whether what was made of them
+    /// is still current.
+    pub fn seen(&self) -> Vec<(i32, chrono::NaiveDateTime)> {
+        let mut seen: Vec<_> = self.files.values().map(|f| (f.id, f.updated_at)).collect();
+        seen.sort_unstable();
+        seen
+    }
+
     pub fn picture(&self, id: i32) -> Option<&Picture> {
         self.pictures.get(&id)
     }

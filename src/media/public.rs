@@ -25,6 +25,7 @@ struct Address {
     id: i32,
     version: i32,
     spec: Spec,
+    name: String,
     ext: String,
 }
 
@@ -35,11 +36,12 @@ fn parse(reference: &str, spec: &str, file: &str) -> Option<Address> {
             .then(|| s.parse().ok())
             .flatten()
     };
-    let (_, ext) = file.rsplit_once('.')?;
+    let (name, ext) = file.rsplit_once('.')?;
     Some(Address {
         id: number(id)?,
         version: number(version)?,
         spec: Spec::parse(spec)?,
+        name: name.to_owned(),
         ext: ext.to_owned(),
     })
 }
@@ -103,22 +105,42 @@ fn look_up(
     let Some(file) = library::find(conn, address.id)? else {
         return Ok(None);
     };
-    if address.version != file.version {
-        let spec = address.spec;
-        let current = renditions::allowed(&file, spec, &address.ext, widths)
-            .map(|_| file.url(&spec.name(), &address.ext))
+    // A version to come is not a version: redirecting it would have caches keep a wrong
+    // permanent redirect once it exists.
+    if address.version > file.version {
+        return Ok(None);
+    }
+    // The widths configured now, and the ones this version was made at (pages ask for those).
+    let mut widths = widths.to_vec();
+    if let Spec::Width(w) = address.spec
+        && !widths.contains(&w)
+    {
+        widths.extend(renditions::queued_widths(conn, &file)?);
+    }
+    let allowed = renditions::allowed(&file, address.spec, &address.ext, &widths);
+    if address.version < file.version {
+        let current = allowed
+            .map(|_| file.url(&address.spec.name(), &address.ext))
             .unwrap_or_else(|| file.original_url());
         return Ok(Some(Found::Moved(current)));
     }
-    let Some(source) = renditions::allowed(&file, address.spec, &address.ext, widths) else {
+    let Some(source) = allowed else {
         return Ok(None);
     };
+    // One address per file: any other name is sent to it (so made-up names cannot fill the
+    // cache or read the file again and again).
+    if address.name != file.name {
+        return Ok(Some(Found::Moved(
+            file.url(&address.spec.name(), &address.ext),
+        )));
+    }
     let store = store::configured();
     let (hash, bytes, content_type) = match source {
         Source::File => {
-            let bytes = store
-                .get(conn, &file.blob_hash)?
-                .ok_or_else(|| AppError::Internal(format!("media #{} has no bytes", file.id)))?;
+            // Missing: replaced a moment ago (the next request is redirected).
+            let Some(bytes) = store.get(conn, &file.blob_hash)? else {
+                return Ok(None);
+            };
             let content_type = crate::media::sniff::FileType::from_ext(&file.ext)
                 .map_or("application/octet-stream", |t| t.mime());
             (file.blob_hash.clone(), bytes, content_type)
@@ -150,7 +172,8 @@ pub async fn serve(
     let (reference, spec, name) = path.into_inner();
     let address = parse(&reference, &spec, &name).ok_or(AppError::NotFound)?;
     let widths = state.config.rendition_widths();
-    let found = db::read(&state.pool, move |c| look_up(c, &address, &widths)).await?;
+    // Through the blocking pool even on SQLite: the read may be a file of megabytes.
+    let found = db::run(&state.pool, move |c| look_up(c, &address, &widths)).await?;
     let found = match found {
         Some(Found::ToMake(file, spec, encoding)) => {
             let (pool, quality) = (state.pool.clone(), state.config.webp_quality);

@@ -95,6 +95,22 @@ pub fn allowed(file: &Media, spec: Spec, ext: &str, widths: &[u32]) -> Option<So
     }
 }
 
+/// The widths this version of the file was queued at (what pages saved with it ask for, even
+/// after `GALLEY_MEDIA_WIDTHS` changed).
+pub fn queued_widths(conn: &mut DbConnection, file: &Media) -> QueryResult<Vec<u32>> {
+    Ok(rendition_jobs::table
+        .filter(rendition_jobs::media_id.eq(file.id))
+        .filter(rendition_jobs::version.eq(file.version))
+        .select(rendition_jobs::spec)
+        .load::<String>(conn)?
+        .iter()
+        .filter_map(|s| match Spec::parse(s) {
+            Some(Spec::Width(w)) => Some(w),
+            _ => None,
+        })
+        .collect())
+}
+
 /// The widths an image is offered at: the configured ones narrower than it.
 pub fn widths_of(file: &Media, widths: &[u32]) -> Vec<u32> {
     let Some((width, _)) = file.size() else {
@@ -267,6 +283,33 @@ fn keep(
     Ok(stored)
 }
 
+/// One of the `ON_DEMAND_LIMIT` places for making a rendition on demand, given back when dropped
+/// (also when the making panics).
+struct Slot;
+
+static SLOTS: LazyLock<(Mutex<usize>, std::sync::Condvar)> =
+    LazyLock::new(|| (Mutex::new(0), std::sync::Condvar::new()));
+
+impl Slot {
+    fn take() -> Slot {
+        let (count, freed) = &*SLOTS;
+        let mut busy = count.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy >= ON_DEMAND_LIMIT {
+            busy = freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (count, freed) = &*SLOTS;
+        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        freed.notify_one();
+    }
+}
+
 /// Makes one rendition for a visitor who asked before the background work reached it: once per
 /// rendition (others asking meanwhile wait for it), at most `ON_DEMAND_LIMIT` at a time. A pooled
 /// connection is held only to read and to store, never while waiting or resizing, so page views
@@ -280,8 +323,6 @@ pub fn make_on_demand(
     webp_quality: u8,
 ) -> Result<Stored, String> {
     static BUSY: LazyLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
-    static SLOTS: LazyLock<(Mutex<usize>, std::sync::Condvar)> =
-        LazyLock::new(|| (Mutex::new(0), std::sync::Condvar::new()));
     let connect = || pool.get().map_err(|e| e.to_string());
     // The source's hash names the rendition across databases in one process (the tests).
     let key = format!("{}/{}.{}", file.blob_hash, spec.name(), encoding.ext());
@@ -293,24 +334,24 @@ pub fn make_on_demand(
     );
     let _one = lock.lock().unwrap_or_else(|e| e.into_inner());
     let result = (|| {
-        if let Some(done) =
-            find(&mut *connect()?, store, file, spec, encoding).map_err(|e| e.to_string())?
-        {
+        let done = {
+            let mut conn = connect()?;
+            find(&mut conn, store, file, spec, encoding).map_err(|e| e.to_string())?
+        };
+        if let Some(done) = done {
             return Ok(done);
         }
-        let (count, freed) = &*SLOTS;
-        let mut busy = count.lock().unwrap_or_else(|e| e.into_inner());
-        while *busy >= ON_DEMAND_LIMIT {
-            busy = freed.wait(busy).unwrap_or_else(|e| e.into_inner());
-        }
-        *busy += 1;
-        drop(busy);
         let wanted = [(spec, encoding)];
-        let made = source_of(&mut *connect()?, store, file)
-            .and_then(|source| cut_all(&source, file, &wanted, webp_quality));
-        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
-        freed.notify_one();
-        keep(&mut *connect()?, store, file, &wanted, made?)?
+        let made = {
+            let _slot = Slot::take();
+            let source = {
+                let mut conn = connect()?;
+                source_of(&mut conn, store, file)?
+            };
+            cut_all(&source, file, &wanted, webp_quality)?
+        };
+        let mut conn = connect()?;
+        keep(&mut conn, store, file, &wanted, made)?
             .pop()
             .ok_or_else(|| "nothing was made".to_owned())
     })();

@@ -141,15 +141,21 @@ fn take_in(
     if let Some(found) = existing(conn, &bytes)? {
         return Ok((found, false));
     }
-    let file_name = name.filter(|n| !n.is_empty()).map_or_else(
-        || {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        },
-        str::to_owned,
-    );
-    let prepared = intake::prepare(intake::Upload { file_name, bytes })?;
+    // The type is checked against the file's own name; the manifest's name (the one it was
+    // uploaded with) is kept only when it says the same type.
+    let real_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut prepared = intake::prepare(intake::Upload {
+        file_name: real_name,
+        bytes,
+    })?;
+    if let Some(name) = name.filter(|n| {
+        sniff::extension(n).and_then(|e| FileType::from_ext(&e)) == Some(prepared.file_type)
+    }) {
+        prepared.file_name = name.to_owned();
+    }
     let mut details = details;
     if details.title.trim().is_empty() {
         details.title = Details::title_from(&prepared.file_name);
@@ -243,7 +249,11 @@ fn resolve(root: &Path, from: &Path, rel: &str) -> Option<PathBuf> {
     let path = parts
         .iter()
         .fold(root.to_path_buf(), |p, part| p.join(part));
-    path.is_file().then_some(path)
+    // A symbolic link may point anywhere (a key file, the environment): what it leads to must
+    // still be inside the folder.
+    let real = path.canonicalize().ok()?;
+    let real_root = root.canonicalize().ok()?;
+    (real.starts_with(&real_root) && real.is_file()).then_some(real)
 }
 
 /// Whether a Markdown address names a local file (not a URL, a site path or an anchor).
@@ -306,7 +316,9 @@ pub fn take_in_local_files(
                 file.id
             }
         };
-        body = body.replace(&format!("]({address}"), &format!("](/media/{id}"));
+        for end in [")", " "] {
+            body = body.replace(&format!("]({address}{end}"), &format!("](/media/{id}{end}"));
+        }
     }
     Ok(body)
 }

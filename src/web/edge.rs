@@ -96,11 +96,14 @@ where
     }
 }
 
+/// A file upload to the media library (the only place that takes files).
 fn is_upload(req: &ServiceRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"))
+    req.path().starts_with("/admin/media")
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 fn has_body(req: &ServiceRequest) -> bool {

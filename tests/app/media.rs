@@ -428,12 +428,18 @@ async fn renditions_are_made_cached_and_validated(app: TestApp) {
         hot.bytes, first.bytes,
         "a hot rendition comes from the cache"
     );
-    // The name in the URL is for people: the id, version, rendition and extension decide.
+    // One address per file: another name is sent to it.
+    let renamed = app
+        .get(&format!("/media/{id}-1/original/any-name.png"))
+        .await;
+    assert_eq!(renamed.status, 301);
+    assert_eq!(renamed.header("location"), file.original_url());
+    // A version to come is no version.
     assert_eq!(
-        app.get(&format!("/media/{id}-1/original/any-name.png"))
+        app.get(&format!("/media/{id}-2/original/garden.png"))
             .await
             .status,
-        200
+        404
     );
     // `/media/{id}` points at the current file.
     let current = app.get(&format!("/media/{id}")).await;
@@ -475,6 +481,18 @@ async fn only_listed_renditions_exist_and_old_versions_redirect(app: TestApp) {
     assert_eq!(old.status, 301);
     assert_eq!(old.header("location"), new.url("w640", "webp"));
     assert_eq!(app.get(&new.url("w640", "webp")).await.status, 200);
+    // The widths it was made at stay served after the configured widths change.
+    let narrower = TestApp::with_config(
+        TestDb::Borrowed(app.db.url().to_owned()),
+        Config {
+            media_widths: vec![500],
+            ..Config::for_database("")
+        },
+    )
+    .await;
+    assert_eq!(narrower.get(&new.url("w640", "webp")).await.status, 200);
+    assert_eq!(narrower.get(&new.url("w500", "webp")).await.status, 200);
+    assert_eq!(narrower.get(&new.url("w700", "webp")).await.status, 404);
     // A document cannot replace an image.
     b.get(&format!("/admin/media/{id}")).await;
     let res = b

@@ -414,10 +414,29 @@ async fn a_hugo_folder_with_local_images_is_imported_into_the_library(app: TestA
     );
     write("images/map.png", &images::png(300, 300));
     write("files/talk.pdf", images::PDF);
+    // A link out of the folder, through a symbolic link, is not followed: the secret stays out.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.txt"),
+        "GALLEY_SECRET_KEY=hunter2\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), src.path().join("files/leak")).unwrap();
+    write(
+        "posts/leaky.md",
+        b"+++\ntitle = \"Leaky\"\n+++\n\n[Notes](../files/leak/secret.txt) and [more](../../secret.txt)\n",
+    );
     let report = import(&app, src.path()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.created, 3);
+    assert_eq!(report.created, 4);
     assert_eq!(report.media_added, 3, "hills once, the map, the slides");
+    let leaky = app
+        .with_conn(|c| pages::find_by_path(c, "posts/leaky").unwrap().unwrap())
+        .await;
+    assert!(
+        leaky.body_md.contains("(../files/leak/secret.txt)"),
+        "left as it was"
+    );
     work(&app).await;
     let trip = app
         .with_conn(|c| pages::find_by_path(c, "posts/trip").unwrap().unwrap())
