@@ -11,7 +11,9 @@ use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::media::{admin as media_admin, public as media_public};
 use crate::search::public as search_public;
-use crate::site::{admin as site_admin, feed, health, sitemap};
+use crate::site::{
+    admin as site_admin, appearance, feed, health, navigation, sitemap, theme as site_theme,
+};
 use crate::web::assets;
 
 /// `sessions` wraps the back office and sign-in only: public pages never load a session.
@@ -29,6 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(web::resource("/{number}").route(read().to(sitemap::sitemap))),
         )
         .service(web::resource("/feed.xml").route(read().to(feed::feed)))
+        .service(web::resource("/manifest.webmanifest").route(read().to(site_theme::manifest)))
+        .service(
+            web::scope("/theme")
+                .service(web::resource("/{file}").route(read().to(site_theme::stylesheet))),
+        )
         .service(
             web::scope("/media")
                 .service(web::resource("/{id}").route(read().to(media_public::current)))
@@ -115,6 +122,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(
                     web::resource("/redirects/{id}/delete")
                         .route(web::post().to(content_admin::redirects::delete_redirect)),
+                )
+                .service(
+                    web::resource("/appearance")
+                        .route(read().to(appearance::edit))
+                        .route(web::post().to(appearance::update)),
+                )
+                .service(web::resource("/navigation").route(read().to(navigation::show)))
+                .service(web::resource("/navigation/items").route(web::post().to(navigation::add)))
+                .service(
+                    web::resource("/navigation/items/{id}/move")
+                        .route(web::post().to(navigation::move_item)),
+                )
+                .service(
+                    web::resource("/navigation/items/{id}/delete")
+                        .route(web::post().to(navigation::remove)),
                 )
                 .service(
                     web::resource("/settings")

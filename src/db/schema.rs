@@ -130,6 +130,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    menu_items (id) {
+        id -> Integer,
+        menu -> Text,
+        kind -> Text,
+        page_id -> Nullable<Integer>,
+        url -> Text,
+        label -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
     media_usages (page_id, media_id) {
         page_id -> Integer,
         media_id -> Integer,
@@ -282,6 +294,7 @@ diesel::joinable!(renditions -> media (media_id));
 diesel::joinable!(rendition_jobs -> media (media_id));
 diesel::joinable!(media_usages -> media (media_id));
 diesel::joinable!(media_usages -> pages (page_id));
+diesel::joinable!(menu_items -> pages (page_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -304,4 +317,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     renditions,
     rendition_jobs,
     media_usages,
+    menu_items,
 );

@@ -19,6 +19,8 @@ pub const SOCIAL: (u32, u32) = (1200, 630);
 pub const CARD: (u32, u32) = (640, 360);
 pub const THUMB: (u32, u32) = (240, 240);
 const FILLS: [(u32, u32); 3] = [SOCIAL, CARD, THUMB];
+/// The site's icons (favicon, home-screen icons), square, always PNG, made when first asked for.
+pub const ICONS: [u32; 4] = [32, 180, 192, 512];
 
 /// Renditions made on demand at one time by one instance.
 const ON_DEMAND_LIMIT: usize = 2;
@@ -84,6 +86,12 @@ pub fn allowed(file: &Media, spec: Spec, ext: &str, widths: &[u32]) -> Option<So
         return (spec == Spec::Original && ext == file.ext).then_some(Source::File);
     }
     let own = Encoding::from_ext(&file.ext)?;
+    if let Spec::Fill(w, h) = spec
+        && w == h
+        && ICONS.contains(&w)
+    {
+        return (ext == Encoding::Png.ext()).then_some(Source::Made(spec, Encoding::Png));
+    }
     let encoding = Encoding::from_ext(ext).filter(|e| *e == own || *e == Encoding::Webp)?;
     let (width, _) = file.size()?;
     match spec {

@@ -2,10 +2,14 @@
 //! robots.txt, sitemaps, the feed and health endpoints.
 
 pub mod admin;
+pub mod appearance;
 pub mod bootstrap;
 pub mod changes;
 pub mod demo;
 pub mod feed;
 pub mod health;
+pub mod menus;
+pub mod navigation;
 pub mod sitemap;
+pub mod theme;
 pub mod views;

@@ -77,3 +77,100 @@ pub struct AuditPage {
     pub pagination: crate::pagination::Pagination,
     pub base: String,
 }
+
+/// An item of a menu as the navigation screen lists it (`id` is `None` for the in-navigation
+/// pages the header shows until its first change).
+pub struct MenuRow {
+    pub id: Option<i32>,
+    pub kind: &'static str,
+    pub target: String,
+    pub label: String,
+}
+
+/// The add form, as typed.
+#[derive(Deserialize, Default, Clone, Debug)]
+pub struct ItemForm {
+    #[serde(default)]
+    pub menu: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub page_id: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/navigation.html")]
+pub struct NavigationPage {
+    pub ctx: Ctx,
+    pub header: Vec<MenuRow>,
+    pub footer: Vec<MenuRow>,
+    pub header_from_pages: bool,
+    pub pages: Vec<ParentOption>,
+    pub form: ItemForm,
+    pub errors: FieldErrors,
+}
+
+/// One menu of the navigation screen.
+pub struct MenuSection<'a> {
+    pub menu: &'static str,
+    pub heading: &'static str,
+    pub rows: &'a [MenuRow],
+}
+
+impl NavigationPage {
+    pub fn sections(&self) -> [MenuSection<'_>; 2] {
+        [
+            MenuSection {
+                menu: "header",
+                heading: "Header menu",
+                rows: &self.header,
+            },
+            MenuSection {
+                menu: "footer",
+                heading: "Footer menu",
+                rows: &self.footer,
+            },
+        ]
+    }
+}
+
+/// The appearance form, as typed.
+#[derive(Deserialize, Default, Clone, Debug)]
+pub struct AppearanceForm {
+    #[serde(default)]
+    pub accent_color: String,
+    #[serde(default)]
+    pub font: String,
+    #[serde(default)]
+    pub content_width: String,
+    #[serde(default)]
+    pub footer: String,
+    #[serde(default)]
+    pub announcement: String,
+    #[serde(default)]
+    pub announcement_until: String,
+    #[serde(default)]
+    pub logo_id: String,
+    #[serde(default)]
+    pub logo_alone: Option<String>,
+    #[serde(default)]
+    pub icon_id: String,
+    #[serde(default)]
+    pub custom_css: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/appearance.html")]
+pub struct AppearancePage {
+    pub ctx: Ctx,
+    pub form: AppearanceForm,
+    pub errors: FieldErrors,
+    /// Images of the library: id and title.
+    pub images: Vec<(i32, String)>,
+    pub fonts: Vec<(&'static str, &'static str)>,
+    pub widths: Vec<(&'static str, &'static str)>,
+}

@@ -4,7 +4,10 @@
 //! domains: the content and the settings it is made of are written by `content` and `site`, and
 //! read by everyone.
 
+pub mod appearance;
+pub mod menus;
 pub mod settings;
+pub mod theme;
 pub mod tree;
 pub mod version;
 
@@ -14,7 +17,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::html::SafeHtml;
+use crate::snapshot::appearance::Appearance;
+use crate::snapshot::menus::Menus;
 use crate::snapshot::settings::Settings;
+use crate::snapshot::theme::Theme;
 use crate::snapshot::tree::SiteTree;
 use crate::snapshot::version::content_version;
 use crate::stamp::Stamp;
@@ -26,6 +33,12 @@ pub struct Snapshot {
     pub tree: SiteTree,
     /// Canonical base URL without a trailing slash: the admin setting, else the configured one.
     pub base_url: String,
+    pub appearance: Appearance,
+    pub menus: Menus,
+    /// The stylesheet made of the appearance settings.
+    pub theme: Theme,
+    /// The footer text, rendered from Markdown.
+    pub footer_html: SafeHtml,
 }
 
 impl Snapshot {
@@ -38,11 +51,19 @@ impl Snapshot {
             "" => configured_base_url.to_owned(),
             url => url.trim_end_matches('/').to_owned(),
         };
+        let appearance = Appearance::load(conn)?;
+        let menus = Menus::load(conn)?;
+        let theme = Theme::build(&appearance);
+        let footer_html = crate::markdown::render(&settings.footer_text).html;
         Ok(Snapshot {
             version,
             settings,
             tree,
             base_url,
+            appearance,
+            menus,
+            theme,
+            footer_html,
         })
     }
 
@@ -51,7 +72,9 @@ impl Snapshot {
     pub fn stamp(&self, now: NaiveDateTime) -> Stamp {
         Stamp {
             content_version: self.version,
-            schedule_epoch: self.tree.schedule_epoch(now),
+            // The announcement's end changes every page, as a page going live does.
+            schedule_epoch: self.tree.schedule_epoch(now)
+                + usize::from(self.appearance.announcement_until.is_some_and(|t| t <= now)),
         }
     }
 }

@@ -24,6 +24,17 @@ pub struct NavLink<'a> {
     pub current: bool,
 }
 
+/// An entry of the header or footer menu, resolved against the tree for this request.
+pub struct MenuLink<'a> {
+    pub url: Cow<'a, str>,
+    pub title: Cow<'a, str>,
+    pub current: bool,
+    /// A URL away from the site (`rel="noopener"`).
+    pub external: bool,
+    /// A hub's pages, for its sub-menu.
+    pub children: Vec<NavLink<'a>>,
+}
+
 /// The signed-in user, as the layout shows them.
 #[derive(Clone, Debug)]
 pub struct UserInfo {
@@ -105,10 +116,6 @@ impl Ctx {
         &self.site.settings.tagline
     }
 
-    pub fn footer_text(&self) -> &str {
-        &self.site.settings.footer_text
-    }
-
     /// Absolute URL of a site path (`/glossary` -> `https://example.com/glossary`).
     pub fn absolute(&self, path: &str) -> String {
         [self.site.base_url.as_str(), path].concat()
@@ -118,20 +125,106 @@ impl Ctx {
         assets::url(name)
     }
 
-    pub fn nav(&self) -> Vec<NavLink<'_>> {
-        self.site
-            .tree
-            .navigation(self.now)
-            .into_iter()
-            .map(|n| NavLink {
-                url: &n.url,
-                title: &n.title,
-                current: self
-                    .path
-                    .strip_prefix(n.url.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+    fn is_current(&self, url: &str) -> bool {
+        url != "/"
+            && self
+                .path
+                .strip_prefix(url)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    /// The header menu: the items an editor set, or, until one did, the pages marked to be in the
+    /// main navigation (as before menus existed). Items of pages visitors cannot see are left out.
+    pub fn header_menu(&self) -> Vec<MenuLink<'_>> {
+        if !self.site.appearance.header_menu_edited {
+            return self
+                .site
+                .tree
+                .navigation(self.now)
+                .into_iter()
+                .map(|n| MenuLink {
+                    url: Cow::Borrowed(n.url.as_str()),
+                    title: Cow::Borrowed(n.title.as_str()),
+                    current: self.is_current(&n.url),
+                    external: false,
+                    children: Vec::new(),
+                })
+                .collect();
+        }
+        self.menu(&self.site.menus.header)
+    }
+
+    pub fn footer_menu(&self) -> Vec<MenuLink<'_>> {
+        self.menu(&self.site.menus.footer)
+    }
+
+    fn menu<'a>(&'a self, items: &'a [crate::snapshot::menus::MenuItem]) -> Vec<MenuLink<'a>> {
+        use crate::snapshot::menus::Kind;
+        let label = |item: &'a crate::snapshot::menus::MenuItem, fallback: &'a str| {
+            Cow::Borrowed(if item.label.trim().is_empty() {
+                fallback
+            } else {
+                item.label.as_str()
+            })
+        };
+        items
+            .iter()
+            .filter_map(|item| match item.kind {
+                Kind::Url => Some(MenuLink {
+                    url: Cow::Borrowed(item.url.as_str()),
+                    title: label(item, item.url.as_str()),
+                    current: item.url.starts_with('/') && self.is_current(&item.url),
+                    external: !item.url.starts_with('/'),
+                    children: Vec::new(),
+                }),
+                Kind::Page | Kind::Hub => {
+                    let node = self.site.tree.visible_by_id(item.page_id?, self.now)?;
+                    let children = if item.kind == Kind::Hub {
+                        self.site
+                            .tree
+                            .children(Some(node.id), self.now)
+                            .into_iter()
+                            .map(|c| NavLink {
+                                url: &c.url,
+                                title: &c.title,
+                                current: self.is_current(&c.url),
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    Some(MenuLink {
+                        url: Cow::Borrowed(node.url.as_str()),
+                        title: label(item, node.title.as_str()),
+                        current: self.is_current(&node.url),
+                        external: false,
+                        children,
+                    })
+                }
             })
             .collect()
+    }
+
+    /// The announcement line, while it runs.
+    pub fn announcement(&self) -> Option<&str> {
+        self.site.appearance.announcement_at(self.now)
+    }
+
+    pub fn appearance(&self) -> &crate::snapshot::appearance::Appearance {
+        &self.site.appearance
+    }
+
+    /// The generated stylesheet's URL.
+    pub fn theme_url(&self) -> &str {
+        &self.site.theme.url
+    }
+
+    pub fn theme_color(&self) -> &str {
+        &self.site.theme.accent
+    }
+
+    pub fn footer_html(&self) -> &crate::html::SafeHtml {
+        &self.site.footer_html
     }
 
     /// The site's hubs, for the home listing and the 404 page.

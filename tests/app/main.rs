@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod appearance;
 mod auth;
 mod caching;
 mod cli;

@@ -404,7 +404,7 @@ async fn headers_compression_and_assets(app: TestApp) {
         .await;
     assert_eq!(res.header("content-encoding"), "gzip");
 
-    let css = res_asset_url(&app.get("/p").await.body);
+    let css = res_asset_url(&app.get("/login").await.body);
     let res = app.get(&css).await;
     assert_eq!(res.status, 200);
     assert!(res.header("content-type").starts_with("text/css"));

@@ -239,7 +239,8 @@ pub struct Env {
 }
 
 impl Env {
-    pub async fn start(tools: &Tools, name: &str) -> Env {
+    /// Galley and Chromium with `flags` besides the usual ones (a colour scheme, say).
+    pub async fn start_with(tools: &Tools, name: &str, flags: &[&str]) -> Env {
         let galley = Galley::start();
         let port = free_port();
         let driver = Command::new(&tools.chromedriver)
@@ -250,7 +251,11 @@ impl Env {
             .expect("start chromedriver");
         wait_for_port(port, "chromedriver");
         let profile = tempfile::tempdir().unwrap();
-        let mut args: Vec<String> = CHROME_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        let mut args: Vec<String> = CHROME_FLAGS
+            .iter()
+            .chain(flags)
+            .map(|s| (*s).to_owned())
+            .collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let caps = json!({
             "browserName": "chrome",

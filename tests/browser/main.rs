@@ -8,6 +8,7 @@
 //! release build); `GALLEY_VNU_JAR` and `GALLEY_AXE_JS` locate the checkers, by default under
 //! `target/browser-tools/node_modules` where `.ci/run` installs them with npm.
 
+mod appearance;
 mod harness;
 mod media;
 
@@ -23,6 +24,9 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 macro_rules! browser_test {
     ($name:ident, $needs:expr, $body:path) => {
+        browser_test!($name, $needs, $body, &[]);
+    };
+    ($name:ident, $needs:expr, $body:path, $flags:expr) => {
         #[test]
         fn $name() {
             let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -34,7 +38,7 @@ macro_rules! browser_test {
                 .build()
                 .unwrap();
             runtime.block_on(async {
-                let env = Env::start(&tools, stringify!($name)).await;
+                let env = Env::start_with(&tools, stringify!($name), $flags).await;
                 let outcome = $body(&env).await;
                 env.finish(outcome).await;
             });
@@ -59,6 +63,17 @@ browser_test!(
     an_editor_uploads_a_photo_and_publishes_it_in_a_page,
     true,
     media::media_flow
+);
+browser_test!(
+    every_public_page_passes_the_checkers_in_dark_mode,
+    true,
+    dark_standards,
+    &["--blink-settings=preferredColorScheme=0"]
+);
+browser_test!(
+    an_admin_changes_the_accent_colour_and_the_menu,
+    true,
+    appearance::appearance_flow
 );
 browser_test!(
     the_checkers_catch_a_broken_page,
@@ -254,7 +269,23 @@ async fn phone_flow(env: &Env) -> Outcome {
     let c = &env.client;
     c.set_window_size(390, 844).await?;
     c.goto(&env.galley.url("/guide/install")).await?;
-    let links = c.find_all(Locator::Css(".site-nav a")).await?;
+    // The menu is a disclosure on a phone: opened from the keyboard, it shows its links.
+    c.execute(
+        "document.querySelector('.site-nav-phone summary').focus();",
+        vec![],
+    )
+    .await?;
+    c.active_element().await?.send_keys("\u{E007}").await?;
+    let open = c
+        .execute(
+            "return document.querySelector('.site-nav-phone').open;",
+            vec![],
+        )
+        .await?;
+    if open.as_bool() != Some(true) {
+        return Err("the phone menu does not open with the keyboard".into());
+    }
+    let links = c.find_all(Locator::Css(".site-nav-phone a")).await?;
     if links.len() < 3 {
         return Err("the navigation lost its links".into());
     }
@@ -272,7 +303,7 @@ async fn phone_flow(env: &Env) -> Outcome {
     if overflow.as_bool() == Some(true) {
         return Err("the page scrolls sideways on a phone".into());
     }
-    c.find(Locator::Css(".site-nav a[href='/glossary']"))
+    c.find(Locator::Css(".site-nav-phone a[href='/glossary']"))
         .await?
         .click()
         .await?;
@@ -396,6 +427,43 @@ async fn standards(env: &Env) -> Outcome {
         problems.insert(format!("vnu {e}"));
     }
     println!("checked {} pages with vnu and axe-core", documents.len());
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into_iter().collect::<Vec<_>>().join("\n").into())
+    }
+}
+
+/// The public pages again, in dark mode (Chromium told to prefer it): axe checks the contrast of
+/// the dark palette; the Nu checker the same documents.
+async fn dark_standards(env: &Env) -> Outcome {
+    env.client.goto(&env.galley.url("/")).await?;
+    let dark = env
+        .client
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await?;
+    if dark.as_bool() != Some(true) {
+        return Err("Chromium does not prefer the dark colour scheme".into());
+    }
+    env.screenshot("dark-home").await;
+    let mut pages = crawl(env, "/", 200).await?;
+    pages.extend(["/no-such-page", "/search?q=markdown", "/contact"].map(String::from));
+    let mut problems = BTreeSet::new();
+    let mut documents = Vec::new();
+    for path in &pages {
+        env.client.goto(&env.galley.url(path)).await?;
+        documents.push((path.clone(), env.source_of(path).await?));
+        for v in env.axe_violations().await? {
+            problems.insert(format!("axe (dark) {path}: {v}"));
+        }
+    }
+    for e in env.tools.vnu(&documents)? {
+        problems.insert(format!("vnu {e}"));
+    }
+    println!("checked {} pages in dark mode", documents.len());
     if problems.is_empty() {
         Ok(())
     } else {
