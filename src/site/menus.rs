@@ -173,8 +173,16 @@ pub fn add(conn: &mut DbConnection, item: &NewItem, actor: &Actor) -> QueryResul
     })
 }
 
-/// Moves an item one place up (`-1`) or down (`1`) in its menu; `false` when there is no item.
-pub fn move_item(conn: &mut DbConnection, id: i32, step: i32, actor: &Actor) -> QueryResult<bool> {
+/// Where an item moves: a place up or down, or to a place (0-based; past the end is the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+    To(usize),
+}
+
+/// Moves an item within its menu; `false` when there is no item.
+pub fn move_item(conn: &mut DbConnection, id: i32, to: Move, actor: &Actor) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
         let Some(menu) = menu_items::table
             .find(id)
@@ -192,7 +200,12 @@ pub fn move_item(conn: &mut DbConnection, id: i32, step: i32, actor: &Actor) -> 
         let Some(at) = order.iter().position(|i| *i == id) else {
             return Ok(false);
         };
-        let to = (at as i64 + i64::from(step)).clamp(0, order.len() as i64 - 1) as usize;
+        let last = order.len() - 1;
+        let to = match to {
+            Move::Up => at.saturating_sub(1),
+            Move::Down => (at + 1).min(last),
+            Move::To(place) => place.min(last),
+        };
         let moved = order.remove(at);
         order.insert(to, moved);
         for (position, item) in order.iter().enumerate() {

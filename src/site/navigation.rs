@@ -125,22 +125,30 @@ pub async fn add(
 pub struct MoveForm {
     #[serde(default)]
     direction: String,
+    /// With `direction=to`: the place to move to, from 1 (what dragging sends).
+    #[serde(default)]
+    position: String,
 }
 
-/// `POST /admin/navigation/items/{id}/move` with `direction` `up` or `down`.
+/// `POST /admin/navigation/items/{id}/move` with `direction` `up`, `down`, or `to` and a
+/// `position`.
 pub async fn move_item(
     ed: Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let step = match form.direction.as_str() {
-        "up" => -1,
-        "down" => 1,
-        _ => return Err(AppError::BadRequest("move up or down".into())),
+    let to = match (
+        form.direction.as_str(),
+        form.position.trim().parse::<usize>(),
+    ) {
+        ("up", _) => menus::Move::Up,
+        ("down", _) => menus::Move::Down,
+        ("to", Ok(place)) if place >= 1 => menus::Move::To(place - 1),
+        _ => return Err(AppError::BadRequest("move up, down, or to a place".into())),
     };
     let (id, actor) = (id.into_inner(), ed.actor());
-    if !db::run(&state.pool, move |c| menus::move_item(c, id, step, &actor)).await? {
+    if !db::run(&state.pool, move |c| menus::move_item(c, id, to, &actor)).await? {
         return Err(AppError::NotFound);
     }
     state.refresh().await?;

@@ -151,6 +151,20 @@ async fn menu_items_of_each_kind_are_shown(app: TestApp) {
         nav.find("Status").unwrap() < nav.find("About us").unwrap(),
         "{nav}"
     );
+    // Dragging sends a place: past the end is the end.
+    let res = b
+        .post(
+            &format!("/admin/navigation/items/{status_form}/move"),
+            &[("direction", "to"), ("position", "99")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let nav = app.get("/about").await.body;
+    let nav = header_nav(&nav);
+    assert!(
+        nav.find("Status").unwrap() > nav.find("Guides").unwrap(),
+        "{nav}"
+    );
     b.get("/admin/navigation").await;
     let res = b
         .post(
