@@ -306,11 +306,14 @@ async fn stylesheet(app: &TestApp) -> String {
 
 async fn the_stylesheet_is_generated_hashed_and_cached(app: TestApp) {
     page("home", "Home").create(&app).await;
+    for path in ["/home", "/", "/search?q=home", "/contact", "/no-such-page"] {
+        let html = app.get(path).await.body;
+        assert!(
+            !html.contains(" style=") && !html.contains("<style"),
+            "no inline style on {path}"
+        );
+    }
     let html = app.get("/home").await.body;
-    assert!(
-        !html.contains(" style=") && !html.contains("<style"),
-        "no inline style"
-    );
     let start = html.find("href=\"/theme/").unwrap() + 6;
     let first = html[start..start + html[start..].find('"').unwrap()].to_owned();
     let res = app.get(&first).await;
