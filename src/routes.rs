@@ -131,6 +131,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(web::resource("/navigation").route(read().to(navigation::show)))
                 .service(web::resource("/navigation/items").route(web::post().to(navigation::add)))
                 .service(
+                    web::resource("/navigation/take-over")
+                        .route(web::post().to(navigation::take_over)),
+                )
+                .service(
                     web::resource("/navigation/items/{id}/move")
                         .route(web::post().to(navigation::move_item)),
                 )

@@ -155,14 +155,28 @@ fn new_version(
 /// The site's default social image is kept as pages print it: when it is this file, it follows
 /// the file's new version and alt text.
 fn refresh_social_image(conn: &mut DbConnection, file: &Media) -> QueryResult<()> {
+    use crate::media::markup;
     use crate::snapshot::settings;
-    if settings::get(conn, "social_image_id")?.as_deref() != Some(file.id.to_string().as_str()) {
-        return Ok(());
+    let id = file.id.to_string();
+    let names = |conn: &mut DbConnection, key: &str| -> QueryResult<bool> {
+        Ok(settings::get(conn, key)?.as_deref() == Some(id.as_str()))
+    };
+    let json = |v: Option<String>| v.unwrap_or_default();
+    if names(conn, "social_image_id")? {
+        let social =
+            markup::Picture::of(file, &[]).and_then(|p| serde_json::to_string(&p.social).ok());
+        settings::set(conn, "social_image", &json(social))?;
     }
-    let json = crate::media::markup::Picture::of(file, &[])
-        .and_then(|p| serde_json::to_string(&p.social).ok())
-        .unwrap_or_default();
-    settings::set(conn, "social_image", &json)
+    // The logo and icons too (settings of the appearance).
+    if names(conn, "appearance.logo_id")? {
+        let logo = markup::logo(file).and_then(|l| serde_json::to_string(&l).ok());
+        settings::set(conn, "appearance.logo", &json(logo))?;
+    }
+    if names(conn, "appearance.icon_id")? {
+        let icons = markup::icons(file).and_then(|i| serde_json::to_string(&i).ok());
+        settings::set(conn, "appearance.icons", &json(icons))?;
+    }
+    Ok(())
 }
 
 fn mark_pages_stale(conn: &mut DbConnection, media_id: i32) -> QueryResult<()> {
@@ -285,8 +299,17 @@ pub fn delete(
         if !users.is_empty() {
             return Err(ChangeError::InUse(users));
         }
-        let social = crate::snapshot::settings::get(conn, "social_image_id")?;
-        if social.as_deref() == Some(id.to_string().as_str()) {
+        let setting = |conn: &mut DbConnection, key: &str| -> QueryResult<bool> {
+            Ok(crate::snapshot::settings::get(conn, key)?.as_deref()
+                == Some(id.to_string().as_str()))
+        };
+        if setting(conn, "appearance.logo_id")? || setting(conn, "appearance.icon_id")? {
+            return Err(ChangeError::Refused(
+                "This is the site's logo or icon: choose another one under Appearance first."
+                    .into(),
+            ));
+        }
+        if setting(conn, "social_image_id")? {
             return Err(ChangeError::Refused(
                 "This is the site's default social image: choose another one in the settings first."
                     .into(),

@@ -300,6 +300,29 @@ impl Library {
     }
 }
 
+/// An image as the site's logo: the file itself, with its size.
+pub fn logo(file: &Media) -> Option<ImageRef> {
+    let (width, height) = file.size().filter(|_| file.is_image())?;
+    Some(ImageRef {
+        url: file.original_url(),
+        width,
+        height,
+        alt: String::new(),
+    })
+}
+
+/// An image as the site's icons: its square PNG crops.
+pub fn icons(file: &Media) -> Option<crate::snapshot::appearance::Icons> {
+    file.size().filter(|_| file.is_image())?;
+    let icon = |n: u32| file.url(&Spec::Fill(n, n).name(), Encoding::Png.ext());
+    Some(crate::snapshot::appearance::Icons {
+        favicon: icon(32),
+        apple_touch: icon(180),
+        icon_192: icon(192),
+        icon_512: icon(512),
+    })
+}
+
 /// The square thumbnail the library shows.
 pub fn thumb_url(file: &Media) -> Option<String> {
     file.is_image()

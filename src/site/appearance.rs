@@ -12,13 +12,11 @@ use crate::audit::{self, Actor};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::media::library as media_library;
-use crate::media::markup::Picture;
-use crate::media::renditions::Spec;
+use crate::media::markup;
 use crate::site::views::{AppearanceForm, AppearancePage};
-use crate::snapshot::appearance::{Appearance, Font, Icons, MAX_CUSTOM_CSS, Width};
+use crate::snapshot::appearance::{Appearance, Font, MAX_CUSTOM_CSS, Width};
 use crate::snapshot::settings;
 use crate::snapshot::theme;
-use crate::snapshot::tree::ImageRef;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::csrf::CsrfForm;
@@ -161,39 +159,21 @@ fn check(form: &AppearanceForm) -> Result<(Appearance, String), FieldErrors> {
 
 /// The logo and icons as pages print them; the field that names a file that is not an image.
 fn resolve(conn: &mut DbConnection, a: &mut Appearance) -> QueryResult<Option<&'static str>> {
-    let mut picture = |id: Option<i32>| -> QueryResult<Result<Option<Picture>, ()>> {
-        let Some(id) = id else { return Ok(Ok(None)) };
-        let file = media_library::find(conn, id)?;
-        Ok(file
+    if let Some(id) = a.logo_id {
+        a.logo = media_library::find(conn, id)?
             .as_ref()
-            .and_then(|f| Picture::of(f, &[]))
-            .map(Some)
-            .ok_or(()))
-    };
-    match picture(a.logo_id)? {
-        Ok(p) => {
-            a.logo = p.map(|p| ImageRef {
-                url: p.url(Spec::Original, &p.ext),
-                width: p.width,
-                height: p.height,
-                alt: String::new(),
-            })
+            .and_then(markup::logo);
+        if a.logo.is_none() {
+            return Ok(Some("logo_id"));
         }
-        Err(()) => return Ok(Some("logo_id")),
     }
-    match picture(a.icon_id)? {
-        Ok(p) => {
-            a.icons = p.map(|p| {
-                let icon = |n: u32| p.url(Spec::Fill(n, n), "png");
-                Icons {
-                    favicon: icon(32),
-                    apple_touch: icon(180),
-                    icon_192: icon(192),
-                    icon_512: icon(512),
-                }
-            })
+    if let Some(id) = a.icon_id {
+        a.icons = media_library::find(conn, id)?
+            .as_ref()
+            .and_then(markup::icons);
+        if a.icons.is_none() {
+            return Ok(Some("icon_id"));
         }
-        Err(()) => return Ok(Some("icon_id")),
     }
     Ok(None)
 }

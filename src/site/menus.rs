@@ -73,11 +73,13 @@ pub fn check(
             Err(_) => errors.add("page_id", "Choose a page from the list."),
         },
         Kind::Url => {
+            // No backslash: browsers read `/\host` as `//host`.
             let ok = (url.starts_with("https://")
                 || url.starts_with("http://")
                 || url.starts_with("mailto:")
                 || (url.starts_with('/') && !url.starts_with("//")))
-                && !url.contains(char::is_whitespace);
+                && !url.contains(char::is_whitespace)
+                && !url.contains('\\');
             if errors.check_text("url", &url) {
             } else if !ok || url.len() > 2000 {
                 errors.add(
@@ -117,6 +119,8 @@ fn next_position(conn: &mut DbConnection, menu: &str) -> QueryResult<i32> {
 
 /// The first change to the header menu: today's in-navigation pages become its items.
 fn take_over_header(conn: &mut DbConnection) -> QueryResult<()> {
+    // Two editors' first changes at once must not both copy the pages.
+    crate::db::lock_key(conn, "menu.header")?;
     if settings::get(conn, HEADER_MENU_EDITED)?.as_deref() == Some("true") {
         return Ok(());
     }
@@ -140,6 +144,15 @@ fn take_over_header(conn: &mut DbConnection) -> QueryResult<()> {
             .execute(conn)?;
     }
     settings::set(conn, HEADER_MENU_EDITED, "true")
+}
+
+/// Turns the in-navigation pages into header items, so they can be moved and removed.
+pub fn take_over(conn: &mut DbConnection, actor: &Actor) -> QueryResult<()> {
+    crate::db::write(conn, |conn| {
+        take_over_header(conn)?;
+        bump_content_version(conn)?;
+        audit::record(conn, actor, "menu.take_over", "header", crate::clock::now())
+    })
 }
 
 pub fn add(conn: &mut DbConnection, item: &NewItem, actor: &Actor) -> QueryResult<()> {

@@ -155,6 +155,23 @@ pub async fn move_item(
     Ok(see_other("/admin/navigation"))
 }
 
+/// `POST /admin/navigation/take-over`: the in-navigation pages become header items.
+pub async fn take_over(
+    ed: Editor,
+    state: web::Data<AppState>,
+    _: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let actor = ed.actor();
+    db::run(&state.pool, move |c| menus::take_over(c, &actor)).await?;
+    state.refresh().await?;
+    flash(
+        &ed.session,
+        "success",
+        "The header's pages are items now: move or remove them.",
+    );
+    Ok(see_other("/admin/navigation"))
+}
+
 /// `POST /admin/navigation/items/{id}/delete`.
 pub async fn remove(
     ed: Editor,

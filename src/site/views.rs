@@ -163,6 +163,17 @@ pub struct AppearanceForm {
     pub custom_css: String,
 }
 
+impl AppearancePage {
+    /// A chosen image that is not among the recent ones listed (kept selected, not lost).
+    pub fn unlisted(&self, value: &str) -> bool {
+        !value.trim().is_empty()
+            && !self
+                .images
+                .iter()
+                .any(|(id, _)| id.to_string() == value.trim())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/appearance.html")]
 pub struct AppearancePage {

@@ -98,9 +98,9 @@ pub fn check_accent(value: &str) -> Result<String, String> {
         .find(|c| light_contrast(*c) >= MIN_CONTRAST)
         .unwrap_or((0, 0, 0));
     Err(format!(
-        "{} has a contrast of {:.1}:1 with the page and the buttons' text ({MIN_CONTRAST}:1 is needed to be readable): the nearest colour that passes is {}.",
+        "{} has a contrast of {:.2}:1 with the page and the buttons' text ({MIN_CONTRAST}:1 is needed to be readable): the nearest colour that passes is {}.",
         hex(accent),
-        ratio.min(dark_ratio),
+        (ratio.min(dark_ratio) * 100.0).floor() / 100.0,
         hex(nearest)
     ))
 }

@@ -16,6 +16,7 @@ db_tests!(
     menu_items_of_each_kind_are_shown,
     an_item_follows_its_page_and_hides_with_it,
     the_header_is_the_in_navigation_pages_until_it_is_changed,
+    the_header_pages_can_be_turned_into_items_to_trim_them,
     a_low_contrast_accent_is_refused_with_the_nearest_passing_colour,
     the_stylesheet_is_generated_hashed_and_cached,
     logo_and_icons_come_from_the_media_library,
@@ -115,6 +116,15 @@ async fn menu_items_of_each_kind_are_shown(app: TestApp) {
                 ("menu", "footer"),
                 ("kind", "url"),
                 ("url", "javascript:alert(1)"),
+                ("label", "X"),
+            ],
+            "url",
+        ),
+        (
+            vec![
+                ("menu", "footer"),
+                ("kind", "url"),
+                ("url", "/\\evil.example"),
                 ("label", "X"),
             ],
             "url",
@@ -252,6 +262,30 @@ async fn the_header_is_the_in_navigation_pages_until_it_is_changed(app: TestApp)
     // From now on the flag alone adds nothing: the menu is the editors'.
     page("news", "News").in_nav().create(&app).await;
     assert!(!header_nav(&app.get("/").await.body).contains("/news"));
+}
+
+/// The header can be taken over without adding anything, to reorder or trim it.
+async fn the_header_pages_can_be_turned_into_items_to_trim_them(app: TestApp) {
+    page("docs", "Docs").in_nav().order(1).create(&app).await;
+    page("blog", "Blog").in_nav().order(2).create(&app).await;
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
+    b.get("/admin/navigation").await;
+    assert_eq!(b.post("/admin/navigation/take-over", &[]).await.status, 303);
+    let screen = b.get("/admin/navigation").await.body;
+    let blog = screen
+        .split("data-item=\"")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(screen.contains("Blog (/blog)"));
+    let res = b
+        .post(&format!("/admin/navigation/items/{blog}/delete"), &[])
+        .await;
+    assert_eq!(res.status, 303);
+    let html = app.get("/").await.body;
+    let nav = header_nav(&html);
+    assert!(nav.contains("/docs") && !nav.contains("/blog"), "{nav}");
 }
 
 async fn a_low_contrast_accent_is_refused_with_the_nearest_passing_colour(app: TestApp) {
@@ -406,6 +440,26 @@ async fn logo_and_icons_come_from_the_media_library(app: TestApp) {
             .status,
         200
     );
+    // In use as the logo: not deleted. Replaced: the header follows.
+    admin.get(&format!("/admin/media/{logo}")).await;
+    let res = admin
+        .post(&format!("/admin/media/{logo}/delete"), &[])
+        .await;
+    assert_eq!(res.status, 409);
+    assert!(res.body.contains("logo or icon"));
+    admin.get(&format!("/admin/media/{logo}")).await;
+    let res = admin
+        .upload(
+            &format!("/admin/media/{logo}/replace"),
+            &[],
+            &[("file", "logo.png", &images::png(200, 60))],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let html = app.get("/").await.body;
+    assert!(html.contains(&format!(
+        "src=\"/media/{logo}-2/original/logo.png\" width=\"200\" height=\"60\""
+    )));
     // A document is no logo.
     let doc = uploaded_id(&upload(&mut admin, &[("a.pdf", images::PDF)], "").await);
     admin.get("/admin/appearance").await;
