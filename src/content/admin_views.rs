@@ -32,6 +32,9 @@ pub struct PageForm {
     /// `datetime-local`, in UTC.
     #[serde(default)]
     pub publish_at: String,
+    /// `datetime-local`, in UTC; empty: the page stays.
+    #[serde(default)]
+    pub unpublish_at: String,
     #[serde(default)]
     pub nav_order: String,
     #[serde(default)]
@@ -77,6 +80,10 @@ impl PageForm {
                 .publish_at
                 .map(|t| t.format(DATETIME_LOCAL).to_string())
                 .unwrap_or_default(),
+            unpublish_at: p
+                .unpublish_at
+                .map(|t| t.format(DATETIME_LOCAL).to_string())
+                .unwrap_or_default(),
             nav_order: p.nav_order.to_string(),
             in_nav: p.in_nav.then(|| "on".into()),
             related: p.pinned_urls().collect::<Vec<_>>().join("\n"),
@@ -112,6 +119,25 @@ impl PageForm {
                 Ok(t) => Some(t),
                 Err(_) => {
                     errors.add("publish_at", "Enter a date and time like 2026-12-01T09:00.");
+                    None
+                }
+            },
+        };
+        let unpublish_at = match self.unpublish_at.trim() {
+            "" => None,
+            s => match chrono::NaiveDateTime::parse_from_str(s, DATETIME_LOCAL)
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+            {
+                Ok(t) if publish_at.is_some_and(|p| t <= p) => {
+                    errors.add("unpublish_at", "Choose a time after the publication time.");
+                    None
+                }
+                Ok(t) => Some(t),
+                Err(_) => {
+                    errors.add(
+                        "unpublish_at",
+                        "Enter a date and time like 2026-12-31T23:00.",
+                    );
                     None
                 }
             },
@@ -156,6 +182,7 @@ impl PageForm {
             in_nav: self.in_nav.is_some(),
             related_pins: self.related.clone(),
             image_id,
+            unpublish_at,
         };
         if errors.is_empty() {
             Ok(input)

@@ -40,6 +40,9 @@ pub fn to_file(page: &Page) -> String {
         in_nav: page.in_nav,
         related: page.pinned_urls().collect(),
         image: page.image_id,
+        unpublish_at: page
+            .unpublish_at
+            .map(|t| toml::Value::String(format_time(t))),
     };
     let mut out = String::from("+++\n");
     out.push_str(&toml::to_string(&front).unwrap_or_default());

@@ -40,6 +40,8 @@ pub struct Page {
     /// The featured image (a media id), and what pages print of it (`media::markup::Picture`).
     pub image_id: Option<i32>,
     pub image_json: String,
+    /// When the page leaves the site by itself.
+    pub unpublish_at: Option<NaiveDateTime>,
 }
 
 /// What a visitor's page view reads from the database: what the site tree does not hold (the
@@ -115,6 +117,8 @@ pub struct PageInput {
     pub related_pins: String,
     /// The featured image: a media id.
     pub image_id: Option<i32>,
+    /// When the page leaves the site by itself (`None`: it stays).
+    pub unpublish_at: Option<NaiveDateTime>,
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Page> {
@@ -145,6 +149,11 @@ pub fn find_public(
             .filter(pages::id.eq(id))
             .filter(pages::status.ne(Status::Draft.as_str()))
             .filter(pages::publish_at.le(now))
+            .filter(
+                pages::unpublish_at
+                    .is_null()
+                    .or(pages::unpublish_at.gt(now)),
+            )
             .select(PublicPage::as_select())
             .get_result(c)
             .optional()
@@ -216,6 +225,7 @@ impl Page {
             in_nav: self.in_nav,
             related_pins: self.related_pins.clone(),
             image_id: self.image_id,
+            unpublish_at: self.unpublish_at,
         }
     }
 }

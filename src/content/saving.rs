@@ -198,6 +198,7 @@ struct NewPage<'a> {
     related_pins: &'a str,
     image_id: Option<i32>,
     image_json: &'a str,
+    unpublish_at: Option<NaiveDateTime>,
 }
 
 fn clean_seo_title(s: &Option<String>) -> Option<&str> {
@@ -263,6 +264,7 @@ pub fn create(
                 related_pins: &normalise_pins(&input.related_pins),
                 image_id: input.image_id,
                 image_json: &derived.image_json,
+                unpublish_at: input.unpublish_at.map(trunc_subsecs),
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
@@ -323,6 +325,7 @@ pub fn update(
                 pages::in_nav.eq(input.in_nav),
                 pages::related_pins.eq(normalise_pins(&input.related_pins)),
                 pages::image_id.eq(input.image_id),
+                pages::unpublish_at.eq(input.unpublish_at.map(trunc_subsecs)),
                 pages::image_json.eq(&derived.image_json),
                 pages::version.eq(existing.version + 1),
                 pages::author_id.eq(author_id.or(existing.author_id)),

@@ -55,6 +55,9 @@ pub(crate) struct FrontMatter {
     /// The featured image: its id in the media library (in `media/manifest.toml` for an export).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) image: Option<i32>,
+    /// When the page leaves the site by itself, like `publish_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unpublish_at: Option<toml::Value>,
 }
 
 fn default_status() -> String {
@@ -186,7 +189,7 @@ fn parse_file(rel: &Path, text: &str) -> Result<Parsed, String> {
             front.status
         ));
     }
-    if let Some(t) = &front.publish_at {
+    for t in front.publish_at.iter().chain(&front.unpublish_at) {
         parse_time(t)?;
     }
     Ok(Parsed {
@@ -339,6 +342,7 @@ fn import_one(
         // Normalised as saving stores them, so an unchanged file compares equal.
         related_pins: saving::normalise_pins(&p.front.related.join("\n")),
         image_id: p.front.image,
+        unpublish_at: p.front.unpublish_at.as_ref().map(parse_time).transpose()?,
     };
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),

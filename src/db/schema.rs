@@ -62,6 +62,7 @@ diesel::table! {
         related_pins -> Text,
         image_id -> Nullable<Integer>,
         image_json -> Text,
+        unpublish_at -> Nullable<Timestamp>,
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Node {
     pub nav_order: i32,
     pub in_nav: bool,
     pub publish_at: Option<NaiveDateTime>,
+    /// When it leaves the site by itself.
+    pub unpublish_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     /// The featured image's card crop, for hub cards.
     pub image: Option<ImageRef>,
@@ -63,6 +65,7 @@ struct NodeRow {
     publish_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
     image_json: String,
+    unpublish_at: Option<NaiveDateTime>,
 }
 
 impl Node {
@@ -83,6 +86,7 @@ impl From<NodeRow> for Node {
             nav_order: r.nav_order,
             in_nav: r.in_nav,
             publish_at: r.publish_at,
+            unpublish_at: r.unpublish_at,
             updated_at: r.updated_at,
             image: serde_json::from_str::<StoredImage>(&r.image_json)
                 .ok()
@@ -105,8 +109,11 @@ pub struct SiteTree {
     /// when an ancestor is missing (a draft). Worked out once, so a visibility check is one
     /// comparison however deep the page sits and however many siblings a hub lists.
     live_from: Vec<Option<NaiveDateTime>>,
-    /// Every publication time, sorted: how many have passed tells whether the clock changed
-    /// what visitors may see since a page was rendered.
+    /// When each node stops being visible: the earliest unpublication time along its ancestry
+    /// (`None`: never).
+    live_until: Vec<Option<NaiveDateTime>>,
+    /// Every publication and unpublication time, sorted: how many have passed tells whether the
+    /// clock changed what visitors may see since a page was rendered.
     publish_times: Vec<NaiveDateTime>,
 }
 
@@ -143,17 +150,20 @@ impl SiteTree {
                 ))
             });
         }
-        let mut publish_times: Vec<NaiveDateTime> =
-            nodes.iter().filter_map(|n| n.publish_at).collect();
+        let mut publish_times: Vec<NaiveDateTime> = nodes
+            .iter()
+            .flat_map(|n| n.publish_at.into_iter().chain(n.unpublish_at))
+            .collect();
         publish_times.sort();
         let ids: Vec<i32> = nodes.iter().map(|n| n.id).collect();
-        let live_from = live_from(&nodes, &ids);
+        let (live_from, live_until) = live_span(&nodes, &ids);
         SiteTree {
             nodes,
             ids,
             by_path,
             children,
             live_from,
+            live_until,
             publish_times,
         }
     }
@@ -174,7 +184,7 @@ impl SiteTree {
 
     /// Live now, and so are all its ancestors (a published page under a draft hub stays hidden).
     fn visible_index(&self, i: usize, now: NaiveDateTime) -> bool {
-        self.live_from[i].is_some_and(|t| t <= now)
+        self.live_from[i].is_some_and(|t| t <= now) && self.live_until[i].is_none_or(|t| now < t)
     }
 
     pub fn visible_by_path(&self, path: &str, now: NaiveDateTime) -> Option<&Node> {
@@ -252,23 +262,35 @@ fn index_of(ids: &[i32], id: i32) -> Option<usize> {
 }
 
 /// For each node, the moment it and all its ancestors are live (see `SiteTree::live_from`).
-fn live_from(nodes: &[Node], ids: &[i32]) -> Vec<Option<NaiveDateTime>> {
+type Spans = (Vec<Option<NaiveDateTime>>, Vec<Option<NaiveDateTime>>);
+
+/// When each node is visible from (the latest publication time along its ancestry; `None`: an
+/// ancestor is missing) and until (the earliest unpublication time; `None`: for good).
+fn live_span(nodes: &[Node], ids: &[i32]) -> Spans {
     // A page's path extends its parent's, so going by path depth meets every parent first. Rows
     // that break this (a cycle, a parent deeper than its child: never made by the editor) find
     // their parent not worked out yet and stay hidden.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
     order.sort_by_key(|&i| nodes[i].path().matches('/').count());
     let mut live = vec![None; nodes.len()];
+    let mut until: Vec<Option<NaiveDateTime>> = vec![None; nodes.len()];
     for i in order {
-        let parent_live = match nodes[i].parent_id {
-            None => Some(NaiveDateTime::MIN),
-            Some(pid) => index_of(ids, pid).and_then(|p| live[p]),
+        let (parent_live, parent_until) = match nodes[i].parent_id {
+            None => (Some(NaiveDateTime::MIN), None),
+            Some(pid) => match index_of(ids, pid) {
+                Some(p) => (live[p], until[p]),
+                None => (None, None),
+            },
         };
         live[i] = parent_live
             .zip(nodes[i].publish_at)
             .map(|(parent, own)| parent.max(own));
+        until[i] = match (parent_until, nodes[i].unpublish_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
-    live
+    (live, until)
 }
 
 #[cfg(test)]
@@ -293,9 +315,31 @@ mod tests {
             nav_order: order,
             in_nav: parent.is_none(),
             publish_at: live.map(t),
+            unpublish_at: None,
             updated_at: t(1),
             image: None,
         }
+    }
+
+    #[test]
+    fn an_unpublish_time_hides_the_page_and_what_is_under_it() {
+        let mut hub = node(1, None, "hub", 1, Some(1));
+        hub.unpublish_at = Some(t(5));
+        let mut own = node(3, None, "own", 2, Some(1));
+        own.unpublish_at = Some(t(8));
+        let tree = SiteTree::from_nodes(vec![hub, node(2, Some(1), "hub/a", 1, Some(1)), own]);
+        assert!(tree.visible_by_path("hub/a", t(4)).is_some());
+        assert!(
+            tree.visible_by_path("hub/a", t(5)).is_none(),
+            "gone with its hub"
+        );
+        assert!(tree.visible_by_path("own", t(7)).is_some());
+        assert!(tree.visible_by_path("own", t(8)).is_none());
+        assert_eq!(
+            tree.schedule_epoch(t(6)),
+            4,
+            "unpublication times move the epoch too"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What visitors see of pages: paths and hierarchy, visibility, sanitising, escaping, 404s.
 
 use actix_web::test::TestRequest;
+use galley::accounts::users::Role;
 
 use crate::common::TestApp;
 use crate::common::fixtures::{in_seconds, page};
@@ -10,6 +11,8 @@ db_tests!(
     path_lookup_and_hierarchy,
     drafts_and_future_pages_are_hidden_everywhere,
     scheduled_page_goes_live_at_its_time_without_a_job,
+    a_page_leaves_at_its_unpublish_time_without_a_job,
+    the_unpublish_time_is_checked_and_kept,
     markdown_never_delivers_script,
     titles_and_summaries_are_escaped,
     faq_and_breadcrumb_json_ld,
@@ -167,6 +170,85 @@ async fn scheduled_page_goes_live_at_its_time_without_a_job(app: TestApp) {
     std::thread::sleep(std::time::Duration::from_millis(2300));
     assert_eq!(app.get("/soon").await.status, 200);
     assert!(app.get("/sitemaps/1.xml").await.body.contains("/soon"));
+}
+
+/// `unpublish_at`: the page (and a hub's pages with it) disappears at that time, from the page,
+/// the hub's list, the sitemap and the search, cached copies included, with no job.
+async fn a_page_leaves_at_its_unpublish_time_without_a_job(app: TestApp) {
+    let hub = page("offers", "Offers")
+        .until(in_seconds(2))
+        .create(&app)
+        .await;
+    page("winter-sale", "Winter sale")
+        .under(&hub)
+        .body("Everything must go.")
+        .create(&app)
+        .await;
+    page("kept", "Kept").create(&app).await;
+    assert_eq!(app.get("/offers").await.status, 200);
+    assert_eq!(
+        app.get("/offers/winter-sale").await.status,
+        200,
+        "cached now"
+    );
+    assert!(
+        app.get("/sitemaps/1.xml")
+            .await
+            .body
+            .contains("/offers/winter-sale")
+    );
+    assert!(app.get("/search?q=sale").await.body.contains("Winter sale"));
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    assert_eq!(app.get("/offers").await.status, 404);
+    assert_eq!(
+        app.get("/offers/winter-sale").await.status,
+        404,
+        "with its hub"
+    );
+    let sitemap = app.get("/sitemaps/1.xml").await.body;
+    assert!(!sitemap.contains("/offers") && sitemap.contains("/kept"));
+    assert!(!app.get("/search?q=sale").await.body.contains("Winter sale"));
+    assert!(!app.get("/feed.xml").await.body.contains("Winter sale"));
+}
+
+async fn the_unpublish_time_is_checked_and_kept(app: TestApp) {
+    let mut b = app.signed_in("ed@example.com", Role::Editor).await;
+    b.get("/admin/pages/new").await;
+    let fields = |unpublish: &'static str| {
+        [
+            ("title", "Event"),
+            ("slug", "event"),
+            ("status", "scheduled"),
+            ("publish_at", "2030-05-01T09:00"),
+            ("unpublish_at", unpublish),
+            ("action", "save"),
+        ]
+    };
+    let res = b.post("/admin/pages", &fields("2030-04-30T09:00")).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("id=\"unpublish_at-error\""));
+    assert!(res.body.contains("value=\"2030-04-30T09:00\""), "kept");
+    let res = b.post("/admin/pages", &fields("nonsense")).await;
+    assert_eq!(res.status, 422);
+    let res = b.post("/admin/pages", &fields("2030-05-02T18:00")).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = app
+        .with_conn(|c| {
+            galley::content::pages::find_by_path(c, "event")
+                .unwrap()
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        page.unpublish_at
+            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
+        Some("2030-05-02T18:00".into())
+    );
+    let exported = galley::content::export::to_file(&page);
+    assert!(
+        exported.contains("unpublish_at = \"2030-05-02T18:00:00Z\""),
+        "{exported}"
+    );
 }
 
 async fn markdown_never_delivers_script(app: TestApp) {

@@ -27,6 +27,7 @@ pub fn page(slug: &str, title: &str) -> PageBuilder {
             in_nav: false,
             related_pins: String::new(),
             image_id: None,
+            unpublish_at: None,
         },
     }
 }
@@ -63,6 +64,10 @@ impl PageBuilder {
     }
     pub fn draft(mut self) -> Self {
         self.input.status = Status::Draft;
+        self
+    }
+    pub fn until(mut self, at: NaiveDateTime) -> Self {
+        self.input.unpublish_at = Some(at);
         self
     }
     pub fn scheduled(mut self, at: NaiveDateTime) -> Self {
