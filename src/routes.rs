@@ -77,6 +77,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                         .route(web::post().to(content_admin::delete::delete_page)),
                 )
                 .service(
+                    web::resource("/pages/{id}/duplicate")
+                        .route(web::post().to(content_admin::editor::duplicate_page)),
+                )
+                .service(
                     web::resource("/pages/{id}/revisions")
                         .route(read().to(content_admin::revisions::list_revisions)),
                 )

@@ -79,6 +79,58 @@ pub fn restore_revision(
     })
 }
 
+/// A draft copy of a page beside it: "(copy)" after its title, the first free `-copy` slug,
+/// its text, summary, related pages and featured image; not in the navigation, not scheduled.
+pub fn duplicate_page(conn: &mut DbConnection, id: i32, actor: &Actor) -> Result<Page, SaveError> {
+    crate::db::write(conn, |c| {
+        let now = crate::clock::now();
+        let source = pages::find(c, id)?;
+        let base = if source.slug.is_empty() {
+            "home".to_owned()
+        } else {
+            source.slug.clone()
+        };
+        let path_of = |slug: &str| match source.path.rsplit_once('/') {
+            Some((parent, _)) => format!("{parent}/{slug}"),
+            None => slug.to_owned(),
+        };
+        let mut n = 1;
+        let slug = loop {
+            let slug = match n {
+                1 => format!("{base}-copy"),
+                n => format!("{base}-copy-{n}"),
+            };
+            if !pages::path_taken(c, &path_of(&slug), None)? {
+                break slug;
+            }
+            n += 1;
+        };
+        let title: String = format!("{} (copy)", source.title)
+            .chars()
+            .take(pages::MAX_TITLE)
+            .collect();
+        let input = PageInput {
+            title,
+            slug,
+            status: Status::Draft,
+            publish_at: None,
+            unpublish_at: None,
+            in_nav: false,
+            ..source.to_input()
+        };
+        let note = format!("Duplicated from /{}", source.path);
+        let copy = saving::create(c, &input, actor.user_id, &note, now)?;
+        audit::record(
+            c,
+            actor,
+            "page.duplicate",
+            &format!("/{} -> /{}", source.path, copy.path),
+            now,
+        )?;
+        Ok(copy)
+    })
+}
+
 /// Deletes a page without children, optionally leaving a redirect at its path.
 pub fn delete_page(
     conn: &mut DbConnection,

@@ -18,6 +18,7 @@ db_tests!(
     redirect_chains_collapse_and_count_hits,
     delete_rules,
     live_preview_uses_the_public_renderer,
+    duplicating_makes_a_draft_copy_beside_the_page,
 );
 
 async fn editor(app: &TestApp) -> Browser<'_> {
@@ -503,4 +504,65 @@ async fn live_preview_uses_the_public_renderer(app: TestApp) {
         .post("/admin/preview", &[("csrf_token", "bad"), ("body", "x")])
         .await;
     assert_eq!(res.status, 403);
+}
+
+async fn duplicating_makes_a_draft_copy_beside_the_page(app: TestApp) {
+    let hub = page("guide", "Guide").create(&app).await;
+    let original = page("install", "Install")
+        .under(&hub)
+        .body("## Steps\n\nRun it.")
+        .summary("How to install.")
+        .in_nav()
+        .create(&app)
+        .await;
+    let mut b = editor(&app).await;
+    for (n, slug) in [(1, "install-copy"), (2, "install-copy-2")] {
+        b.get(&format!("/admin/pages/{}/edit", original.id)).await;
+        let res = b
+            .post(&format!("/admin/pages/{}/duplicate", original.id), &[])
+            .await;
+        assert_eq!(res.status, 303, "copy {n}");
+        let copy = app
+            .with_conn(move |c| pages::find_by_path(c, &format!("guide/{slug}")).unwrap())
+            .await
+            .unwrap_or_else(|| panic!("copy {n} at /guide/{slug}"));
+        assert_eq!(
+            res.header("location"),
+            format!("/admin/pages/{}/edit", copy.id)
+        );
+        assert_eq!(copy.title, "Install (copy)");
+        assert_eq!((copy.status.as_str(), copy.in_nav), ("draft", false));
+        assert_eq!(
+            (copy.body_md.as_str(), copy.summary.as_str()),
+            ("## Steps\n\nRun it.", "How to install.")
+        );
+        assert_eq!(copy.parent_id, Some(hub.id));
+        assert_eq!(
+            app.get(&format!("/guide/{slug}")).await.status,
+            404,
+            "a draft"
+        );
+    }
+    assert_eq!(
+        app.get("/guide/install").await.status,
+        200,
+        "the original stays"
+    );
+    let audit: Vec<String> = app
+        .with_conn(|c| {
+            use diesel::prelude::*;
+            galley::db::schema::audit_log::table
+                .filter(galley::db::schema::audit_log::action.eq("page.duplicate"))
+                .select(galley::db::schema::audit_log::target)
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        audit,
+        [
+            "/guide/install -> /guide/install-copy",
+            "/guide/install -> /guide/install-copy-2"
+        ]
+    );
 }

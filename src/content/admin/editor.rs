@@ -265,6 +265,23 @@ pub struct PreviewForm {
     body: String,
 }
 
+/// `POST /admin/pages/{id}/duplicate`: a draft copy, opened in the editor.
+pub async fn duplicate_page(
+    ed: Editor,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    _: CsrfForm<crate::web::csrf::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (id.into_inner(), ed.actor());
+    let copy = db::run(&state.pool, move |c| editing::duplicate_page(c, id, &actor)).await?;
+    flash(
+        &ed.session,
+        "success",
+        format!("This is a draft copy, at /{}.", copy.path),
+    );
+    Ok(see_other(&format!("/admin/pages/{}/edit", copy.id)))
+}
+
 /// The live preview: the same renderer as the public page, returned as an HTML fragment.
 pub async fn preview(
     _: Editor,
