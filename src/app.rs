@@ -10,7 +10,7 @@ use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{App, web};
 
 use crate::accounts::session_store::{self, DbSessionStore};
-use crate::content::derived;
+use crate::content::{derived, trash};
 use crate::db;
 use crate::media::admin::PageRenderer;
 use crate::routes;
@@ -31,8 +31,18 @@ pub fn sessions(state: &AppState) -> SessionMiddleware<DbSessionStore> {
 /// Keeps this instance's snapshot in step with writes made by other instances or the CLI.
 pub async fn follow_content_changes(state: web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(CONTENT_POLL_INTERVAL);
+    let mut ticks: u64 = 0;
     loop {
         ticker.tick().await;
+        // Once a minute: what has been in the trash past its retention goes for good.
+        if ticks.is_multiple_of(60) {
+            let days = state.site.current().settings.trash_retention_days;
+            let now = crate::clock::now();
+            if let Err(e) = db::run(&state.pool, move |c| trash::purge(c, days, now)).await {
+                log::warn!("purging the trash failed: {e}");
+            }
+        }
+        ticks += 1;
         let s = state.clone();
         if let Err(e) = db::run(&state.pool, move |c| s.site.reload_if_changed(c)).await {
             log::warn!("checking for content changes failed: {e}");

@@ -95,6 +95,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(
                     web::resource("/preview").route(web::post().to(content_admin::editor::preview)),
                 )
+                .service(web::resource("/trash").route(read().to(content_admin::trash::list)))
+                .service(
+                    web::resource("/trash/{id}/restore")
+                        .route(web::post().to(content_admin::trash::restore)),
+                )
+                .service(
+                    web::resource("/trash/{id}/delete")
+                        .route(web::post().to(content_admin::trash::delete_forever)),
+                )
                 .service(
                     web::resource("/media")
                         .route(read().to(media_admin::list))

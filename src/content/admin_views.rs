@@ -360,3 +360,23 @@ pub struct RedirectsList {
     pub to_path: String,
     pub errors: FieldErrors,
 }
+
+#[derive(Template)]
+#[template(path = "admin/trash.html")]
+pub struct TrashPage {
+    pub ctx: Ctx,
+    pub items: Vec<crate::content::trash::Item>,
+    /// The entry a restore failed for, and why.
+    pub failed: Option<(i32, String)>,
+    pub is_admin: bool,
+    pub retention_days: i64,
+}
+
+impl TrashPage {
+    pub fn failure_of(&self, id: &i32) -> Option<&str> {
+        self.failed
+            .as_ref()
+            .filter(|(f, _)| f == id)
+            .map(|(_, m)| m.as_str())
+    }
+}

@@ -5,7 +5,8 @@ use crate::audit::{self, Actor};
 use crate::content::pages::{self, Page, PageInput, Status};
 use crate::content::redirects::{self, Redirect};
 use crate::content::revisions;
-use crate::content::saving::{self, DeleteError, SaveError};
+use crate::content::saving::{self, SaveError};
+use crate::content::trash;
 use crate::db::DbConnection;
 
 /// The audit action of a save: publishing is recorded as such.
@@ -131,19 +132,14 @@ pub fn duplicate_page(conn: &mut DbConnection, id: i32, actor: &Actor) -> Result
     })
 }
 
-/// Deletes a page without children, optionally leaving a redirect at its path.
+/// Moves a page, and the pages under it, to the trash; optionally leaves a redirect at its path.
 pub fn delete_page(
     conn: &mut DbConnection,
     id: i32,
     redirect_to: Option<&str>,
     actor: &Actor,
-) -> Result<Page, DeleteError> {
-    crate::db::write(conn, |c| {
-        let now = crate::clock::now();
-        let page = saving::delete(c, id, redirect_to, now)?;
-        audit::record(c, actor, "page.delete", &format!("/{}", page.path), now)?;
-        Ok(page)
-    })
+) -> diesel::QueryResult<Page> {
+    trash::trash_page(conn, id, redirect_to, actor)
 }
 
 /// Adds (or replaces) the redirect from `from` to `to`.

@@ -91,10 +91,12 @@ pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Every internal link: the page it is on (id, title) and where it points.
+/// Every internal link: the page it is on (id, title) and where it points. Pages in the trash
+/// are not checked.
 pub fn all_links(conn: &mut DbConnection) -> QueryResult<Vec<(i32, String, String)>> {
     page_links::table
         .inner_join(pages::table)
+        .filter(pages::trash_id.is_null())
         .order((pages::title.asc(), page_links::to_path.asc()))
         .select((pages::id, pages::title, page_links::to_path))
         .load(conn)

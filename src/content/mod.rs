@@ -14,4 +14,5 @@ pub mod revisions;
 pub mod saving;
 pub mod structured_data;
 pub mod transfer;
+pub mod trash;
 pub mod views;

@@ -154,6 +154,7 @@ pub fn find_public(
                     .is_null()
                     .or(pages::unpublish_at.gt(now)),
             )
+            .filter(pages::trash_id.is_null())
             .select(PublicPage::as_select())
             .get_result(c)
             .optional()
@@ -171,6 +172,7 @@ pub fn find_public_many(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec
 /// Every page, parents before children (by path), for export and the admin.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Page>> {
     pages::table
+        .filter(pages::trash_id.is_null())
         .order(pages::path.asc())
         .select(Page::as_select())
         .load(conn)
@@ -261,6 +263,7 @@ pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, u
     );
     let rows: Vec<Row> = pages::table
         .left_join(users::table)
+        .filter(pages::trash_id.is_null())
         .select((
             pages::id,
             pages::parent_id,

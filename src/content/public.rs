@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::caches::Validators;
 use crate::content::views::{HomeView, PageView};
-use crate::content::{pages, redirects};
+use crate::content::{pages, redirects, trash};
 use crate::db;
 use crate::error::AppError;
 use crate::search::{self, Query};
@@ -73,7 +73,16 @@ pub async fn show_page(
 /// that suggests pages found by searching for the words of the path.
 async fn follow_redirect(state: &AppState, ctx: Ctx, path: &str) -> Result<HttpResponse, AppError> {
     let from = path.to_owned();
-    if let Some(to) = db::run(&state.pool, move |c| redirects::follow(c, &from)).await? {
+    let (redirect, gone) = db::run(&state.pool, move |c| {
+        let to = redirects::follow(c, &from)?;
+        let gone = to.is_none() && trash::is_gone(c, &from)?;
+        Ok::<_, diesel::result::Error>((to, gone))
+    })
+    .await?;
+    if gone {
+        return render_status(StatusCode::GONE, &ErrorPage::gone(ctx));
+    }
+    if let Some(to) = redirect {
         return Ok(HttpResponse::MovedPermanently()
             .insert_header((
                 header::LOCATION,

@@ -7,8 +7,7 @@ use diesel::prelude::*;
 
 use crate::content::derived::Derived;
 use crate::content::pages::{
-    MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, has_children,
-    path_taken,
+    MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, path_taken,
 };
 use crate::content::{redirects, revisions};
 use crate::db::DbConnection;
@@ -405,45 +404,4 @@ fn move_descendants(
         moves.push((path, moved));
     }
     Ok(moves)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeleteError {
-    #[error("the page has child pages; move or delete them first")]
-    HasChildren,
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-}
-
-impl From<DeleteError> for crate::error::AppError {
-    fn from(e: DeleteError) -> Self {
-        match e {
-            DeleteError::HasChildren => crate::error::AppError::BadRequest(e.to_string()),
-            DeleteError::Database(e) => e.into(),
-        }
-    }
-}
-
-/// Deletes a page without children (its revisions go with it), optionally leaving a redirect
-/// from its path to `redirect_to` (a path without the leading slash, or a full URL).
-pub fn delete(
-    conn: &mut DbConnection,
-    id: i32,
-    redirect_to: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<Page, DeleteError> {
-    crate::db::write(conn, |conn| {
-        let page = find(conn, id)?;
-        if has_children(conn, id)? {
-            return Err(DeleteError::HasChildren);
-        }
-        let linked = crate::content::links::targets_of(conn, id)?;
-        diesel::delete(pages::table.find(id)).execute(conn)?;
-        crate::content::links::refresh_backlinks(conn, &linked)?;
-        if let Some(to) = redirect_to.filter(|t| *t != page.path) {
-            redirects::add(conn, &page.path, to, now)?;
-        }
-        bump_content_version(conn)?;
-        Ok(page)
-    })
 }

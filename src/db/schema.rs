@@ -63,6 +63,21 @@ diesel::table! {
         image_id -> Nullable<Integer>,
         image_json -> Text,
         unpublish_at -> Nullable<Timestamp>,
+        trash_id -> Nullable<Integer>,
+        trashed_path -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    trash (id) {
+        id -> Integer,
+        page_id -> Integer,
+        title -> Text,
+        path -> Text,
+        pages -> Integer,
+        deleted_by -> Nullable<Integer>,
+        deleted_by_name -> Text,
+        deleted_at -> Timestamp,
     }
 }
 
@@ -319,4 +334,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rendition_jobs,
     media_usages,
     menu_items,
+    trash,
 );

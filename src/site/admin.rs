@@ -138,6 +138,7 @@ pub async fn edit_settings(
         footer_text: s.footer_text.clone(),
         contact_recipient: s.contact_recipient.clone(),
         spam_retention_days: s.spam_retention_days.to_string(),
+        trash_retention_days: s.trash_retention_days.to_string(),
         require_2fa_admins: s.require_2fa_admins.then(|| "on".into()),
         require_2fa_editors: s.require_2fa_editors.then(|| "on".into()),
         social_image_id: s.social_image_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -201,10 +202,22 @@ fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
             30
         }
     };
+    let trash_retention_days = match form.trash_retention_days.trim().parse::<i64>() {
+        Ok(d) if (1..=3650).contains(&d) => d,
+        _ if form.trash_retention_days.trim().is_empty() => 30,
+        _ => {
+            errors.add(
+                "trash_retention_days",
+                "Enter a number of days between 1 and 3650.",
+            );
+            30
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(Settings {
+        trash_retention_days,
         site_name: name.to_owned(),
         tagline: form.tagline.trim().to_owned(),
         base_url: base.to_owned(),

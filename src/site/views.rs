@@ -46,6 +46,8 @@ pub struct SettingsForm {
     pub contact_recipient: String,
     #[serde(default)]
     pub spam_retention_days: String,
+    #[serde(default)]
+    pub trash_retention_days: String,
     /// The default social image: a media id, empty for none.
     #[serde(default)]
     pub social_image_id: String,

@@ -25,6 +25,8 @@ pub struct Settings {
     pub contact_recipient: String,
     /// Spam submissions older than this many days are deleted.
     pub spam_retention_days: i64,
+    /// Deleted pages stay in the trash this many days.
+    pub trash_retention_days: i64,
     /// Admins (and editors) must sign in with a second factor: one without it is sent to set it
     /// up right after the password and can do nothing else until then.
     pub require_2fa_admins: bool,
@@ -45,6 +47,7 @@ impl Default for Settings {
             footer_text: String::new(),
             contact_recipient: String::new(),
             spam_retention_days: 30,
+            trash_retention_days: 30,
             require_2fa_admins: false,
             require_2fa_editors: false,
             social_image_id: None,
@@ -68,6 +71,7 @@ impl Settings {
                 "footer_text" => s.footer_text = value,
                 "contact_recipient" => s.contact_recipient = value,
                 "spam_retention_days" => s.spam_retention_days = value.parse().unwrap_or(30),
+                "trash_retention_days" => s.trash_retention_days = value.parse().unwrap_or(30),
                 "require_2fa_admins" => s.require_2fa_admins = value == "true",
                 "require_2fa_editors" => s.require_2fa_editors = value == "true",
                 "social_image_id" => s.social_image_id = value.parse().ok(),
@@ -78,7 +82,7 @@ impl Settings {
         Ok(s)
     }
 
-    fn pairs(&self) -> [(&'static str, String); 11] {
+    fn pairs(&self) -> [(&'static str, String); 12] {
         [
             ("site_name", self.site_name.clone()),
             ("tagline", self.tagline.clone()),
@@ -90,6 +94,10 @@ impl Settings {
             ("footer_text", self.footer_text.clone()),
             ("contact_recipient", self.contact_recipient.clone()),
             ("spam_retention_days", self.spam_retention_days.to_string()),
+            (
+                "trash_retention_days",
+                self.trash_retention_days.to_string(),
+            ),
             ("require_2fa_admins", self.require_2fa_admins.to_string()),
             ("require_2fa_editors", self.require_2fa_editors.to_string()),
             (

@@ -122,6 +122,7 @@ impl SiteTree {
     pub fn load(conn: &mut DbConnection) -> QueryResult<SiteTree> {
         let rows = pages::table
             .filter(pages::status.ne(DRAFT))
+            .filter(pages::trash_id.is_null())
             .select(NodeRow::as_select())
             .load(conn)?;
         Ok(SiteTree::from_nodes(

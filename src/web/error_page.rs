@@ -31,6 +31,18 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
+    /// The 410 page for the address of a deleted page.
+    pub fn gone(ctx: Ctx) -> ErrorPage {
+        let (heading, message) = describe(StatusCode::GONE);
+        ErrorPage {
+            ctx,
+            status: 410,
+            heading,
+            message,
+            suggestions: Vec::new(),
+        }
+    }
+
     /// The 404 page for a missing address, with search suggestions.
     pub fn not_found(ctx: Ctx, suggestions: Vec<Suggestion>) -> ErrorPage {
         let (heading, message) = describe(StatusCode::NOT_FOUND);
@@ -57,6 +69,10 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
         404 => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",
+        ),
+        410 => (
+            "Page deleted",
+            "The page that was at this address has been deleted.",
         ),
         405 => (
             "Method not allowed",

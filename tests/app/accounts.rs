@@ -405,7 +405,7 @@ async fn audit_entries_are_written(app: TestApp) {
         "settings.update",
         "redirect.create",
         "user.create",
-        "page.delete",
+        "page.trash",
     ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }

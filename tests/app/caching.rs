@@ -170,7 +170,7 @@ async fn cache_follows_every_change(app: TestApp) {
     app.get("/hub/alpha").await;
     b.get(&format!("/admin/pages/{id}/delete")).await;
     b.post(&format!("/admin/pages/{id}/delete"), &[]).await;
-    assert_eq!(app.get("/hub/alpha").await.status, 404, "delete");
+    assert_eq!(app.get("/hub/alpha").await.status, 410, "delete");
     assert!(!app.get("/hub").await.body.contains("Alpha"));
 }
 

@@ -434,54 +434,115 @@ async fn redirect_chains_collapse_and_count_hits(app: TestApp) {
     assert_eq!(app.get("/a").await.status, 404);
 }
 
+/// Deleting moves a page, with the pages under it, to the trash: gone from the site at once (410),
+/// its revisions kept; restored at its address, or under a new slug when the address was taken;
+/// deleted for good by admins only; purged after the retention period.
 async fn delete_rules(app: TestApp) {
     let hub = page("hub", "Hub").create(&app).await;
-    let leaf = page("leaf", "Leaf").under(&hub).create(&app).await;
+    let leaf = page("leaf", "Leaf")
+        .under(&hub)
+        .body("Leaf words.")
+        .create(&app)
+        .await;
     let mut b = editor(&app).await;
     let confirm = b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
-    assert!(
-        confirm
-            .body
-            .contains("cannot be deleted while it has child pages")
-    );
+    assert!(confirm.body.contains("The pages under it go with it"));
+    assert!(confirm.body.contains("/hub/leaf"));
     let res = b
         .post(&format!("/admin/pages/{}/delete", hub.id), &[])
         .await;
-    assert_eq!(res.status, 409);
-    assert_eq!(
-        app.get("/hub").await.status,
-        200,
-        "refused while it has children"
+    assert_eq!(res.status, 303);
+    for gone in ["/hub", "/hub/leaf"] {
+        assert_eq!(app.get(gone).await.status, 410, "{gone}");
+    }
+    assert!(!app.get("/sitemaps/1.xml").await.body.contains("/hub"));
+    assert!(!app.get("/search?q=leaf").await.body.contains("Leaf words"));
+    assert!(
+        !b.get("/admin/pages").await.body.contains(">Leaf<"),
+        "not in the list"
     );
+    let trash = b.get("/admin/trash").await;
+    assert!(trash.body.contains("/hub</code> and 1 page under it"));
+    assert!(
+        !trash.body.contains("Delete for good"),
+        "editors cannot empty the trash"
+    );
+    // The address taken meanwhile: restoring asks for another slug.
+    page("hub", "New hub").create(&app).await;
+    let item = trash
+        .body
+        .split("action=\"/admin/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    let res = b.post(&format!("/admin/trash/{item}/restore"), &[]).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("another page uses /hub now"));
+    let res = b
+        .post(
+            &format!("/admin/trash/{item}/restore"),
+            &[("slug", "old-hub")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.get("/old-hub/leaf").await.status,
+        200,
+        "back, with the page under it"
+    );
+    let revisions = app
+        .with_conn(move |c| galley::content::revisions::list(c, leaf.id).unwrap().len())
+        .await;
+    assert!(revisions >= 1, "revisions kept");
 
-    let confirm = b.get(&format!("/admin/pages/{}/delete", leaf.id)).await;
-    assert!(confirm.body.contains("Redirect visitors to"));
+    // A redirect chosen at deletion; then deleted for good by an admin.
+    b.get(&format!("/admin/pages/{}/delete", leaf.id)).await;
     let res = b
         .post(
             &format!("/admin/pages/{}/delete", leaf.id),
-            &[("redirect_to", "/hub")],
+            &[("redirect_to", "/old-hub")],
         )
         .await;
     assert_eq!(res.status, 303);
-    let gone = app.get("/hub/leaf").await;
+    let moved = app.get("/old-hub/leaf").await;
     assert_eq!(
-        (gone.status.as_u16(), gone.header("location")),
-        (301, "/hub")
+        (moved.status.as_u16(), moved.header("location")),
+        (301, "/old-hub")
     );
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
+    let trash = boss.get("/admin/trash").await.body;
+    let item = trash
+        .split("action=\"/admin/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    let res = boss.post(&format!("/admin/trash/{item}/delete"), &[]).await;
+    assert_eq!(res.status, 303);
     assert!(
         app.with_conn(move |c| pages::find(c, leaf.id))
             .await
             .is_err()
     );
 
-    b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
-    assert_eq!(
-        b.post(&format!("/admin/pages/{}/delete", hub.id), &[])
+    // Past the retention period, the trash empties itself.
+    let hub2 = page("old", "Old").create(&app).await;
+    b.get(&format!("/admin/pages/{}/delete", hub2.id)).await;
+    b.post(&format!("/admin/pages/{}/delete", hub2.id), &[])
+        .await;
+    let purged = app
+        .with_conn(|c| {
+            let later = galley::clock::now() + chrono::Duration::days(31);
+            galley::content::trash::purge(c, 30, later).unwrap()
+        })
+        .await;
+    assert_eq!(purged, 1);
+    assert!(
+        app.with_conn(move |c| pages::find(c, hub2.id))
             .await
-            .status,
-        303
+            .is_err()
     );
-    assert_eq!(app.get("/hub").await.status, 404);
 }
 
 async fn live_preview_uses_the_public_renderer(app: TestApp) {

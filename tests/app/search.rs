@@ -257,8 +257,10 @@ async fn the_index_follows_edits_moves_and_deletes(app: TestApp) {
     })
     .await;
     assert_eq!(titles(&app, "walrus").await, ["Sea walrus"], "publish");
-    app.with_conn_then_refresh(move |c| saving::delete(c, id, None, galley::clock::now()).unwrap())
-        .await;
+    app.with_conn_then_refresh(move |c| {
+        galley::content::trash::trash_page(c, id, None, &galley::audit::Actor::cli()).unwrap()
+    })
+    .await;
     assert!(titles(&app, "walrus").await.is_empty(), "delete");
 }
 

@@ -1,4 +1,5 @@
-//! Deleting a page, optionally leaving a redirect at its address.
+//! Deleting a page (to the trash, with the pages under it), optionally leaving a redirect at its
+//! address.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,7 +10,6 @@ use crate::content::admin_views::*;
 use crate::content::editing;
 use crate::content::pages::{self};
 use crate::content::redirects;
-use crate::content::saving::DeleteError;
 use crate::db::{self};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -97,29 +97,15 @@ pub async fn delete_page(
         },
     };
     let actor = ed.actor();
-    let result = db::run(&state.pool, move |c| {
-        Ok::<_, AppError>(editing::delete_page(c, id, target.as_deref(), &actor))
+    let page = db::run(&state.pool, move |c| {
+        editing::delete_page(c, id, target.as_deref(), &actor)
     })
     .await?;
-    match result {
-        Ok(page) => {
-            state.refresh().await?;
-            flash(&ed.session, "success", format!("Deleted “{}”.", page.title));
-            Ok(see_other("/admin/pages"))
-        }
-        Err(e @ DeleteError::HasChildren) => {
-            let mut errors = FieldErrors::default();
-            errors.add("page", e.to_string());
-            delete_view(
-                ed,
-                &state,
-                id,
-                form.redirect_to,
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(DeleteError::Database(e)) => Err(e.into()),
-    }
+    state.refresh().await?;
+    flash(
+        &ed.session,
+        "success",
+        format!("Moved “{}” to the trash.", page.title),
+    );
+    Ok(see_other("/admin/pages"))
 }

@@ -7,3 +7,4 @@ pub mod links;
 pub mod list;
 pub mod redirects;
 pub mod revisions;
+pub mod trash;

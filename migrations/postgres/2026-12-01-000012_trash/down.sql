@@ -1,0 +1,4 @@
+DROP INDEX pages_trashed_path;
+ALTER TABLE pages DROP COLUMN trashed_path;
+ALTER TABLE pages DROP COLUMN trash_id;
+DROP TABLE trash;

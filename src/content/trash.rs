@@ -1,0 +1,249 @@
+//! The trash: deleting a page (a hub with all its pages) takes it off the site at once and keeps
+//! it, with its revisions, until it is restored, deleted for good by an admin, or purged after
+//! the retention period. Its address answers 410 Gone meanwhile. Each change is audited in the
+//! transaction that makes it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::audit::{self, Actor};
+use crate::content::pages::{self, Page};
+use crate::content::redirects;
+use crate::db::DbConnection;
+use crate::db::schema::{pages as pages_table, trash};
+use crate::slug;
+use crate::snapshot::version::bump_content_version;
+
+/// How long the trash keeps what was deleted, unless the settings say otherwise.
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = trash)]
+pub struct Item {
+    pub id: i32,
+    pub page_id: i32,
+    pub title: String,
+    pub path: String,
+    /// The page and the pages under it.
+    pub pages: i32,
+    pub deleted_by: Option<i32>,
+    pub deleted_by_name: String,
+    pub deleted_at: NaiveDateTime,
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Item>> {
+    trash::table
+        .order((trash::deleted_at.desc(), trash::id.desc()))
+        .select(Item::as_select())
+        .load(conn)
+}
+
+/// Moves a page and everything under it to the trash, optionally leaving a redirect at its
+/// address (else it answers 410 Gone).
+pub fn trash_page(
+    conn: &mut DbConnection,
+    id: i32,
+    redirect_to: Option<&str>,
+    actor: &Actor,
+) -> QueryResult<Page> {
+    crate::db::write(conn, |c| {
+        let now = crate::clock::now();
+        let page = pages::find(c, id)?;
+        let prefix = format!("{}/", crate::db::escape_like(&page.path));
+        let family: Vec<(i32, String)> = pages_table::table
+            .filter(pages_table::trash_id.is_null())
+            .filter(
+                pages_table::id
+                    .eq(id)
+                    .or(pages_table::path.like(format!("{prefix}%")).escape('\\')),
+            )
+            .select((pages_table::id, pages_table::path))
+            .load(c)?;
+        let family: Vec<(i32, String)> = if page.path.is_empty() {
+            // The home page has no pages under it (every path would match the empty prefix).
+            family.into_iter().filter(|(pid, _)| *pid == id).collect()
+        } else {
+            family
+        };
+        let trash_id: i32 = diesel::insert_into(trash::table)
+            .values((
+                trash::page_id.eq(id),
+                trash::title.eq(&page.title),
+                trash::path.eq(&page.path),
+                trash::pages.eq(family.len() as i32),
+                trash::deleted_by.eq(actor.user_id),
+                trash::deleted_by_name.eq(&actor.name),
+                trash::deleted_at.eq(now),
+            ))
+            .returning(trash::id)
+            .get_result(c)?;
+        for (pid, path) in &family {
+            diesel::update(pages_table::table.find(pid))
+                .set((
+                    pages_table::trash_id.eq(trash_id),
+                    pages_table::trashed_path.eq(path),
+                    pages_table::path.eq(format!(".trash/{trash_id}/{path}")),
+                ))
+                .execute(c)?;
+        }
+        if let Some(to) = redirect_to.filter(|t| *t != page.path) {
+            redirects::add(c, &page.path, to, now)?;
+        }
+        bump_content_version(c)?;
+        audit::record(
+            c,
+            actor,
+            "page.trash",
+            &format!("/{} ({} page(s))", page.path, family.len()),
+            now,
+        )?;
+        Ok(page)
+    })
+}
+
+/// Whether `path` belonged to a page now in the trash (its address answers 410 Gone).
+pub fn is_gone(conn: &mut DbConnection, path: &str) -> QueryResult<bool> {
+    pages_table::table
+        .filter(pages_table::trashed_path.eq(path))
+        .filter(pages_table::trash_id.is_not_null())
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("nothing in the trash has that number")]
+    NotFound,
+    #[error("another page uses /{0} now")]
+    PathTaken(String),
+    #[error("use lowercase letters, digits and single hyphens")]
+    BadSlug,
+    #[error("the hub it was under is not on the site any more")]
+    NoParent,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Puts a deleted page (and what was under it) back: at its old address, or with a new `slug`
+/// when another page took that address since.
+pub fn restore(
+    conn: &mut DbConnection,
+    trash_id: i32,
+    new_slug: Option<&str>,
+    actor: &Actor,
+) -> Result<Page, RestoreError> {
+    crate::db::write(conn, |c| {
+        let item: Item = trash::table
+            .find(trash_id)
+            .select(Item::as_select())
+            .first(c)
+            .optional()?
+            .ok_or(RestoreError::NotFound)?;
+        let top = pages::find(c, item.page_id)?;
+        if let Some(parent) = top.parent_id {
+            let parent_trashed: Option<Option<i32>> = pages_table::table
+                .find(parent)
+                .select(pages_table::trash_id)
+                .first(c)
+                .optional()?;
+            if !matches!(parent_trashed, Some(None)) {
+                return Err(RestoreError::NoParent);
+            }
+        }
+        let target = match new_slug.map(str::trim).filter(|s| !s.is_empty()) {
+            None => item.path.clone(),
+            Some(s) if !slug::is_valid(s) => return Err(RestoreError::BadSlug),
+            Some(s) => match item.path.rsplit_once('/') {
+                Some((parent, _)) => format!("{parent}/{s}"),
+                None => s.to_owned(),
+            },
+        };
+        let family: Vec<(i32, Option<String>)> = pages_table::table
+            .filter(pages_table::trash_id.eq(trash_id))
+            .select((pages_table::id, pages_table::trashed_path))
+            .load(c)?;
+        let mut moves = Vec::with_capacity(family.len());
+        for (pid, old) in family {
+            let old = old.unwrap_or_default();
+            let new = format!("{target}{}", &old[item.path.len().min(old.len())..]);
+            if pages::path_taken(c, &new, None)? {
+                return Err(RestoreError::PathTaken(new));
+            }
+            moves.push((pid, new));
+        }
+        for (pid, new) in &moves {
+            diesel::update(pages_table::table.find(pid))
+                .set((
+                    pages_table::path.eq(new),
+                    pages_table::trash_id.eq(None::<i32>),
+                    pages_table::trashed_path.eq(None::<String>),
+                ))
+                .execute(c)?;
+            // A redirect left at the address when it was deleted would hide it.
+            redirects::remove_from(c, new)?;
+        }
+        if target != item.path {
+            let slug = target.rsplit('/').next().unwrap_or(&target).to_owned();
+            diesel::update(pages_table::table.find(item.page_id))
+                .set(pages_table::slug.eq(slug))
+                .execute(c)?;
+        }
+        diesel::delete(trash::table.find(trash_id)).execute(c)?;
+        bump_content_version(c)?;
+        let now = crate::clock::now();
+        audit::record(c, actor, "page.restore", &format!("/{target}"), now)?;
+        Ok(pages::find(c, item.page_id)?)
+    })
+}
+
+/// Deletes what a trash entry holds, for good (revisions go with the pages).
+pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> QueryResult<bool> {
+    crate::db::write(conn, |c| {
+        let Some(item) = trash::table
+            .find(trash_id)
+            .select(Item::as_select())
+            .first(c)
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        let mut family: Vec<(i32, String)> = pages_table::table
+            .filter(pages_table::trash_id.eq(trash_id))
+            .select((pages_table::id, pages_table::path))
+            .load(c)?;
+        // Children before their parents.
+        family.sort_by_key(|(_, path)| std::cmp::Reverse(path.matches('/').count()));
+        for (pid, _) in family {
+            diesel::delete(pages_table::table.find(pid)).execute(c)?;
+        }
+        diesel::delete(trash::table.find(trash_id)).execute(c)?;
+        bump_content_version(c)?;
+        audit::record(
+            c,
+            actor,
+            "page.delete",
+            &format!("/{} ({} page(s)), from the trash", item.path, item.pages),
+            crate::clock::now(),
+        )?;
+        Ok(true)
+    })
+}
+
+/// Deletes for good what has been in the trash longer than `days`; returns how many entries.
+pub fn purge(conn: &mut DbConnection, days: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    let old: Vec<i32> = trash::table
+        .filter(trash::deleted_at.lt(now - chrono::Duration::days(days.max(1))))
+        .select(trash::id)
+        .load(conn)?;
+    let actor = Actor {
+        user_id: None,
+        name: "trash retention".into(),
+        ip: String::new(),
+    };
+    let mut purged = 0;
+    for id in old {
+        purged += usize::from(delete_forever(conn, id, &actor)?);
+    }
+    Ok(purged)
+}
