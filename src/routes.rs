@@ -64,6 +64,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                     web::resource("/pages/new").route(read().to(content_admin::editor::new_page)),
                 )
                 .service(
+                    web::resource("/pages/bulk").route(web::post().to(content_admin::list::bulk)),
+                )
+                .service(
                     web::resource("/pages/{id}")
                         .route(web::post().to(content_admin::editor::update_page)),
                 )

@@ -19,6 +19,7 @@ db_tests!(
     delete_rules,
     live_preview_uses_the_public_renderer,
     duplicating_makes_a_draft_copy_beside_the_page,
+    bulk_actions_report_what_they_did_and_refused,
 );
 
 async fn editor(app: &TestApp) -> Browser<'_> {
@@ -626,4 +627,98 @@ async fn duplicating_makes_a_draft_copy_beside_the_page(app: TestApp) {
             "/guide/install -> /guide/install-copy-2"
         ]
     );
+}
+
+async fn bulk_actions_report_what_they_did_and_refused(app: TestApp) {
+    let hub = page("docs", "Docs").create(&app).await;
+    let child = page("intro", "Intro").under(&hub).create(&app).await;
+    let a = page("alpha", "Alpha").draft().create(&app).await;
+    let b2 = page("beta", "Beta").draft().create(&app).await;
+    let mut b = editor(&app).await;
+    let ticked = |ids: &[i32]| -> Vec<(String, String)> {
+        ids.iter()
+            .map(|id| (format!("page-{id}"), "on".to_owned()))
+            .collect()
+    };
+    // Publish two drafts.
+    let mut fields = ticked(&[a.id, b2.id]);
+    fields.push(("action".into(), "publish".into()));
+    let res = send_bulk(&mut b, fields).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(app.get("/alpha").await.status, 200);
+    assert_eq!(app.get("/beta").await.status, 200);
+    // Move both, and the hub itself, under the hub: the hub is refused (not under itself).
+    let mut fields = ticked(&[a.id, b2.id, hub.id]);
+    fields.extend([
+        ("action".into(), "move".into()),
+        ("parent_id".into(), hub.id.to_string()),
+    ]);
+    let res = send_bulk(&mut b, fields).await;
+    assert_eq!(res.status, 303);
+    let flash = b.get("/admin/pages").await.body;
+    assert!(
+        flash.contains("Done for 2 page(s); refused: “Docs”"),
+        "{flash}"
+    );
+    assert!(flash.contains("cannot be placed under itself"));
+    assert_eq!(app.get("/docs/alpha").await.status, 200);
+    let moved = app.get("/alpha").await;
+    assert_eq!(
+        (moved.status.as_u16(), moved.header("location")),
+        (301, "/docs/alpha"),
+        "a redirect"
+    );
+    // Order, then the trash: the child goes with its hub and is reported as such.
+    let mut fields = ticked(&[a.id]);
+    fields.extend([
+        ("action".into(), "order".into()),
+        ("nav_order".into(), "7".into()),
+    ]);
+    send_bulk(&mut b, fields).await;
+    let order = app
+        .with_conn(move |c| pages::find(c, a.id).unwrap().nav_order)
+        .await;
+    assert_eq!(order, 7);
+    let mut fields = ticked(&[hub.id, child.id]);
+    fields.push(("action".into(), "trash".into()));
+    send_bulk(&mut b, fields).await;
+    let flash = b.get("/admin/pages").await.body;
+    assert!(
+        flash.contains("Done for 1 page(s); refused: “Intro”: already in the trash with its hub"),
+        "{flash}"
+    );
+    assert_eq!(app.get("/docs/alpha").await.status, 410);
+    // Nothing ticked: said so, nothing done.
+    let res = send_bulk(&mut b, vec![("action".into(), "publish".into())]).await;
+    assert_eq!(res.status, 303);
+    assert!(
+        b.get("/admin/pages")
+            .await
+            .body
+            .contains("Tick the pages to change first.")
+    );
+    // Audited per page.
+    let publishes: i64 = app
+        .with_conn(|c| {
+            use diesel::prelude::*;
+            galley::db::schema::audit_log::table
+                .filter(galley::db::schema::audit_log::action.eq("page.publish"))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert!(publishes >= 2);
+}
+
+async fn send_bulk(
+    b: &mut Browser<'_>,
+    fields: Vec<(String, String)>,
+) -> crate::common::TestResponse {
+    b.get("/admin/pages").await;
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post("/admin/pages/bulk", &borrowed).await
 }

@@ -101,3 +101,68 @@ pub async fn list_pages(
     };
     render(&view)
 }
+
+/// The bulk form: `action`, `parent_id` (for `move`), `nav_order` (for `order`), and a
+/// `page-{id}` checkbox per page.
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    nav_order: String,
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+/// `POST /admin/pages/bulk`.
+pub async fn bulk(
+    ed: Editor,
+    state: web::Data<AppState>,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<BulkForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::content::bulk::{self, Action};
+    let mut ids: Vec<i32> = form
+        .fields
+        .keys()
+        .filter_map(|k| k.strip_prefix("page-")?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    let action = match form.action.as_str() {
+        "publish" => Some(Action::Publish),
+        "unpublish" => Some(Action::Unpublish),
+        "move" => match form.parent_id.trim() {
+            "" => Some(Action::Move(None)),
+            s => s.parse().ok().map(|p| Action::Move(Some(p))),
+        },
+        "order" => form.nav_order.trim().parse().ok().map(Action::Order),
+        "trash" => Some(Action::Trash),
+        _ => None,
+    };
+    let message = match (action, ids.is_empty()) {
+        (_, true) => "Tick the pages to change first.".to_owned(),
+        (None, false) => {
+            "Choose what to do (and, to move or order, where or which number).".to_owned()
+        }
+        (Some(action), false) => {
+            let actor = ed.actor();
+            let report =
+                db::run(&state.pool, move |c| bulk::apply(c, &ids, action, &actor)).await?;
+            state.refresh().await?;
+            let mut message = format!("Done for {} page(s)", report.done.len());
+            if !report.refused.is_empty() {
+                let refused: Vec<String> = report
+                    .refused
+                    .iter()
+                    .map(|(title, why)| format!("“{title}”: {why}"))
+                    .collect();
+                message.push_str(&format!("; refused: {}", refused.join("; ")));
+            }
+            message.push('.');
+            message
+        }
+    };
+    crate::web::ctx::flash(&ed.session, "success", message);
+    Ok(crate::web::see_other("/admin/pages"))
+}
