@@ -67,6 +67,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                     web::resource("/pages/bulk").route(web::post().to(content_admin::list::bulk)),
                 )
                 .service(
+                    web::resource("/pages/autosave")
+                        .route(web::post().to(content_admin::editor::autosave)),
+                )
+                .service(
+                    web::resource("/pages/autosave/discard")
+                        .route(web::post().to(content_admin::editor::discard_autosave)),
+                )
+                .service(
                     web::resource("/pages/{id}")
                         .route(web::post().to(content_admin::editor::update_page)),
                 )

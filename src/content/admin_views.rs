@@ -13,7 +13,7 @@ use crate::validation::FieldErrors;
 use crate::web::ctx::Ctx;
 
 /// The editor's form, as typed: every field a string, so nothing is lost when it is invalid.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug)]
 pub struct PageForm {
     #[serde(default)]
     pub title: String,
@@ -222,6 +222,15 @@ pub struct PageEdit {
     pub conflict: Option<Conflict>,
     /// Recent images, for the featured image and "Insert an image".
     pub images: Vec<ImageChoice>,
+    /// Unsaved changes this user's browser autosaved, newer than the page.
+    pub restorable: Option<Restorable>,
+}
+
+/// An autosave slot the editor offers to restore: when, and how its text differs.
+pub struct Restorable {
+    pub saved_at: String,
+    pub hunks: Vec<Vec<DiffLine>>,
+    pub title: Option<String>,
 }
 
 /// An image an editor may pick: its id, title, alt text and thumbnail.

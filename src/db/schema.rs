@@ -69,6 +69,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    autosaves (user_id, page_key) {
+        user_id -> Integer,
+        page_key -> Integer,
+        form -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     trash (id) {
         id -> Integer,
         page_id -> Integer,
@@ -335,4 +344,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_usages,
     menu_items,
     trash,
+    autosaves,
 );

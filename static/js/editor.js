@@ -86,6 +86,32 @@
     });
   }
 
+  // Autosave: a few seconds after typing stops, the form as typed goes to this user's slot on
+  // the server (never a revision); leaving with changes not saved as the page asks first.
+  var pageKey = form.getAttribute("data-page") || "0";
+  var dirty = false, autosaveTimer = null;
+  function autosave() {
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", "autosave");
+    fetch("/admin/pages/autosave?page=" + encodeURIComponent(pageKey), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: data.toString(),
+      credentials: "same-origin"
+    }).catch(function () { /* the next change tries again */ });
+  }
+  form.addEventListener("input", function () {
+    dirty = true;
+    clearTimeout(autosaveTimer);
+    autosaveTimer = setTimeout(autosave, 2000);
+  });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.onbeforeunload = function (e) {
+    if (!dirty) return undefined;
+    e.preventDefault();
+    return "";
+  };
+
   // Slug suggestion: follows the title until the editor types a slug of their own.
   var title = document.getElementById("title");
   var slug = document.getElementById("slug");

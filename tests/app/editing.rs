@@ -20,6 +20,7 @@ db_tests!(
     live_preview_uses_the_public_renderer,
     duplicating_makes_a_draft_copy_beside_the_page,
     bulk_actions_report_what_they_did_and_refused,
+    autosaved_changes_are_offered_restored_and_cleared,
 );
 
 async fn editor(app: &TestApp) -> Browser<'_> {
@@ -721,4 +722,117 @@ async fn send_bulk(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     b.post("/admin/pages/bulk", &borrowed).await
+}
+
+/// The editor's autosave slot: offered with a diff when newer than the page, restored into the
+/// form on request, kept per user, cleared by saving or discarding; restoring an old base keeps
+/// the conflict rule.
+async fn autosaved_changes_are_offered_restored_and_cleared(app: TestApp) {
+    let p = page("notes", "Notes")
+        .body("First line.\n")
+        .create(&app)
+        .await;
+    let mut b = editor(&app).await;
+    b.get(&format!("/admin/pages/{}/edit", p.id)).await;
+    let typed = [
+        ("title", "Notes"),
+        ("slug", "notes"),
+        ("status", "published"),
+        ("body", "First line.\nA line typed, not saved.\n"),
+        ("version", "1"),
+    ];
+    let res = b
+        .post(&format!("/admin/pages/autosave?page={}", p.id), &typed)
+        .await;
+    assert_eq!(res.status, 204);
+    assert!(
+        app.get("/notes").await.body.contains("First line.")
+            && !app.get("/notes").await.body.contains("typed, not saved"),
+        "not on the site"
+    );
+    let editor_page = b.get(&format!("/admin/pages/{}/edit", p.id)).await.body;
+    assert!(editor_page.contains("Unsaved changes from"));
+    assert!(
+        editor_page.contains("<code>A line typed, not saved.</code>"),
+        "a diff"
+    );
+    // Another editor sees nothing of it.
+    let mut other = app.signed_in("other@example.com", Role::Editor).await;
+    assert!(
+        !other
+            .get(&format!("/admin/pages/{}/edit", p.id))
+            .await
+            .body
+            .contains("Unsaved changes")
+    );
+    // Restored into the form.
+    let restored = b
+        .get(&format!("/admin/pages/{}/edit?restore=1", p.id))
+        .await
+        .body;
+    assert!(restored.contains("A line typed, not saved."));
+    assert!(
+        !restored.contains("Unsaved changes from"),
+        "no offer over the restored form"
+    );
+    // Someone else saves in between: saving the restored text is a conflict, not an overwrite.
+    let mut newer = p.to_input();
+    newer.body_md = "Their line.\n".into();
+    let pid = p.id;
+    app.with_conn_then_refresh(move |c| {
+        galley::content::saving::update(c, pid, &newer, None, None, "", galley::clock::now())
+            .unwrap()
+    })
+    .await;
+    let mut save = typed.to_vec();
+    save.push(("action", "save"));
+    let res = b.post(&format!("/admin/pages/{}", p.id), &save).await;
+    assert_eq!(res.status, 409, "the conflict rule holds");
+    // Saved at last: the slot is gone.
+    let mut again = save.clone();
+    again.retain(|(k, _)| *k != "version");
+    again.push(("version", "2"));
+    let res = b.post(&format!("/admin/pages/{}", p.id), &again).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(
+        !b.get(&format!("/admin/pages/{}/edit", p.id))
+            .await
+            .body
+            .contains("Unsaved changes")
+    );
+    // A page never saved is autosaved too, and discarding forgets it.
+    b.get("/admin/pages/new").await;
+    let res = b
+        .post(
+            "/admin/pages/autosave?page=0",
+            &[("title", "Draft idea"), ("body", "Half a thought.")],
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    let new_page = b.get("/admin/pages/new").await.body;
+    assert!(new_page.contains("Unsaved changes from") && new_page.contains("Draft idea"));
+    let res = b.post("/admin/pages/autosave/discard?page=0", &[]).await;
+    assert_eq!(res.status, 303);
+    assert!(
+        !b.get("/admin/pages/new")
+            .await
+            .body
+            .contains("Unsaved changes")
+    );
+    // No slot for a page that does not exist; none without the form's token.
+    assert_eq!(
+        b.post("/admin/pages/autosave?page=999999", &[("title", "x")])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        b.post(
+            "/admin/pages/autosave?page=0",
+            &[("title", "x"), ("csrf_token", "forged")]
+        )
+        .await
+        .status,
+        403
+    );
 }

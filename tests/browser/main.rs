@@ -9,6 +9,7 @@
 //! `target/browser-tools/node_modules` where `.ci/run` installs them with npm.
 
 mod appearance;
+mod autosave;
 mod harness;
 mod media;
 
@@ -74,6 +75,11 @@ browser_test!(
     an_admin_changes_the_accent_colour_and_the_menu,
     true,
     appearance::appearance_flow
+);
+browser_test!(
+    an_autosaved_text_survives_closing_the_tab,
+    true,
+    autosave::autosave_flow
 );
 browser_test!(
     the_checkers_catch_a_broken_page,

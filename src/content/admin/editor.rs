@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use crate::accounts::extract::Editor;
 use crate::content::admin_views::*;
-use crate::content::derived;
 use crate::content::editing;
 use crate::content::pages::{self};
 use crate::content::revisions;
+use crate::content::{autosave, derived};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::media::library as media_library;
@@ -62,6 +62,32 @@ struct Editing {
     page_id: Option<i32>,
     public_url: Option<String>,
     is_home: bool,
+    /// The form shows an autosave slot restored.
+    restored: bool,
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    /// `1`: fill the form with this user's autosaved changes.
+    #[serde(default)]
+    restore: String,
+}
+
+/// The autosave slot to restore into the form, when asked for.
+async fn restored(
+    state: &AppState,
+    user_id: i32,
+    page_key: i32,
+    query: &EditQuery,
+) -> Result<Option<PageForm>, AppError> {
+    if query.restore != "1" {
+        return Ok(None);
+    }
+    Ok(
+        db::run(&state.pool, move |c| autosave::get(c, user_id, page_key))
+            .await?
+            .map(|(form, _)| form),
+    )
 }
 
 async fn render_editor(
@@ -75,13 +101,30 @@ async fn render_editor(
 ) -> Result<HttpResponse, AppError> {
     let id = editing.page_id;
     let body = (form.action == "preview").then(|| form.body.clone());
-    let (parents, images, preview) = db::run(&state.pool, move |c| {
+    // A plain view of the editor offers the unsaved changes autosaved since the page was saved.
+    let offer = status == StatusCode::OK && form.action.is_empty() && !editing.restored;
+    let user_id = ed.user.id;
+    let (parents, images, preview, slot) = db::run(&state.pool, move |c| {
         let preview = body
             .map(|b| derived::render_preview(c, &b).map(|r| r.html))
             .transpose()?;
-        Ok::<_, diesel::result::Error>((parent_options(c, id)?, image_choices(c)?, preview))
+        let slot = if offer {
+            let saved = id
+                .map(|pid| pages::find(c, pid).map(|p| p.updated_at))
+                .transpose()?;
+            autosave::get(c, user_id, id.unwrap_or(0))?
+                .filter(|(_, at)| saved.is_none_or(|s| *at > s))
+        } else {
+            None
+        };
+        Ok::<_, diesel::result::Error>((parent_options(c, id)?, image_choices(c)?, preview, slot))
     })
     .await?;
+    let restorable = slot.map(|(saved, at)| Restorable {
+        saved_at: at.format("%H:%M on %-d %B %Y (UTC)").to_string(),
+        hunks: revisions::diff(&form.body, &saved.body),
+        title: (saved.title != form.title).then_some(saved.title),
+    });
     let view = PageEdit {
         ctx: ed.ctx,
         page_id: editing.page_id,
@@ -93,21 +136,28 @@ async fn render_editor(
         preview,
         conflict,
         images,
+        restorable,
     };
     render_status(status, &view)
 }
 
-pub async fn new_page(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn new_page(
+    ed: Editor,
+    state: web::Data<AppState>,
+    query: web::Query<EditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = restored(&state, ed.user.id, 0, &query).await?;
     let editing = Editing {
         page_id: None,
         public_url: None,
         is_home: false,
+        restored: form.is_some(),
     };
     render_editor(
         ed,
         &state,
         editing,
-        PageForm::new_page(),
+        form.unwrap_or_else(PageForm::new_page),
         FieldErrors::default(),
         None,
         StatusCode::OK,
@@ -119,19 +169,22 @@ pub async fn edit_page(
     ed: Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    query: web::Query<EditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let page = db::run(&state.pool, move |c| pages::find(c, id)).await?;
+    let form = restored(&state, ed.user.id, id, &query).await?;
     let editing = Editing {
         page_id: Some(id),
         public_url: Some(format!("/{}", page.path)),
         is_home: page.path.is_empty(),
+        restored: form.is_some(),
     };
     render_editor(
         ed,
         &state,
         editing,
-        PageForm::from_page(&page),
+        form.unwrap_or_else(|| PageForm::from_page(&page)),
         FieldErrors::default(),
         None,
         StatusCode::OK,
@@ -171,6 +224,7 @@ async fn submit(
         page_id: id,
         public_url: existing.as_ref().map(|p| format!("/{}", p.path)),
         is_home: existing.as_ref().is_some_and(|p| p.path.is_empty()),
+        restored: false,
     };
     if form.action == "preview" {
         return render_editor(
@@ -207,6 +261,9 @@ async fn submit(
     {
         Ok(page) => {
             state.refresh().await?;
+            // Saved: the autosaved copy has served its purpose.
+            let (user_id, key) = (ed.user.id, id.unwrap_or(0));
+            db::run(&state.pool, move |c| autosave::discard(c, user_id, key)).await?;
             let verb = if id.is_some() { "Saved" } else { "Created" };
             flash(
                 &ed.session,
@@ -280,6 +337,48 @@ pub async fn duplicate_page(
         format!("This is a draft copy, at /{}.", copy.path),
     );
     Ok(see_other(&format!("/admin/pages/{}/edit", copy.id)))
+}
+
+#[derive(Deserialize)]
+pub struct AutosaveQuery {
+    /// The page (0: a page not saved yet).
+    #[serde(default)]
+    page: i32,
+}
+
+/// `POST /admin/pages/autosave?page=N`: the editor's form, as typed, into this user's slot
+/// (the editor's script sends it a few seconds after typing stops). 204.
+pub async fn autosave(
+    ed: Editor,
+    state: web::Data<AppState>,
+    query: web::Query<AutosaveQuery>,
+    CsrfForm(form): CsrfForm<PageForm>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, key) = (ed.user.id, query.page);
+    db::run(&state.pool, move |c| {
+        if key != 0 {
+            pages::find(c, key)?;
+        }
+        autosave::put(c, user_id, key, &form, crate::clock::now())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /admin/pages/autosave/discard?page=N`: forget the autosaved changes.
+pub async fn discard_autosave(
+    ed: Editor,
+    state: web::Data<AppState>,
+    query: web::Query<AutosaveQuery>,
+    _: CsrfForm<crate::web::csrf::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, key) = (ed.user.id, query.page);
+    db::run(&state.pool, move |c| autosave::discard(c, user_id, key)).await?;
+    Ok(see_other(&if key == 0 {
+        "/admin/pages/new".to_owned()
+    } else {
+        format!("/admin/pages/{key}/edit")
+    }))
 }
 
 /// The live preview: the same renderer as the public page, returned as an HTML fragment.
