@@ -21,7 +21,10 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 #[diesel(table_name = trash)]
 pub struct Item {
     pub id: i32,
-    pub page_id: i32,
+    /// `page` or `media`.
+    pub kind: String,
+    pub page_id: Option<i32>,
+    pub media_id: Option<i32>,
     pub title: String,
     pub path: String,
     /// The page and the pages under it.
@@ -67,6 +70,7 @@ pub fn trash_page(
         };
         let trash_id: i32 = diesel::insert_into(trash::table)
             .values((
+                trash::kind.eq("page"),
                 trash::page_id.eq(id),
                 trash::title.eq(&page.title),
                 trash::path.eq(&page.path),
@@ -125,14 +129,21 @@ pub enum RestoreError {
     Database(#[from] diesel::result::Error),
 }
 
+/// What a restore brought back.
+#[derive(Debug)]
+pub enum Restored {
+    Page(Box<Page>),
+    File(i32),
+}
+
 /// Puts a deleted page (and what was under it) back: at its old address, or with a new `slug`
-/// when another page took that address since.
+/// when another page took that address since. A file goes back into the library.
 pub fn restore(
     conn: &mut DbConnection,
     trash_id: i32,
     new_slug: Option<&str>,
     actor: &Actor,
-) -> Result<Page, RestoreError> {
+) -> Result<Restored, RestoreError> {
     crate::db::write(conn, |c| {
         let item: Item = trash::table
             .find(trash_id)
@@ -140,7 +151,13 @@ pub fn restore(
             .first(c)
             .optional()?
             .ok_or(RestoreError::NotFound)?;
-        let top = pages::find(c, item.page_id)?;
+        if let Some(media_id) = item.media_id {
+            crate::media::editing::restore(c, media_id, actor)?;
+            diesel::delete(trash::table.find(trash_id)).execute(c)?;
+            return Ok(Restored::File(media_id));
+        }
+        let page_id = item.page_id.ok_or(RestoreError::NotFound)?;
+        let top = pages::find(c, page_id)?;
         if let Some(parent) = top.parent_id {
             let parent_trashed: Option<Option<i32>> = pages_table::table
                 .find(parent)
@@ -185,7 +202,7 @@ pub fn restore(
         }
         if target != item.path {
             let slug = target.rsplit('/').next().unwrap_or(&target).to_owned();
-            diesel::update(pages_table::table.find(item.page_id))
+            diesel::update(pages_table::table.find(page_id))
                 .set(pages_table::slug.eq(slug))
                 .execute(c)?;
         }
@@ -193,7 +210,7 @@ pub fn restore(
         bump_content_version(c)?;
         let now = crate::clock::now();
         audit::record(c, actor, "page.restore", &format!("/{target}"), now)?;
-        Ok(pages::find(c, item.page_id)?)
+        Ok(Restored::Page(Box::new(pages::find(c, page_id)?)))
     })
 }
 
@@ -208,6 +225,16 @@ pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> 
         else {
             return Ok(false);
         };
+        if let Some(media_id) = item.media_id {
+            crate::media::editing::delete_for_good(
+                c,
+                crate::media::store::configured(),
+                media_id,
+                actor,
+            )?;
+            diesel::delete(trash::table.find(trash_id)).execute(c)?;
+            return Ok(true);
+        }
         let mut family: Vec<(i32, String)> = pages_table::table
             .filter(pages_table::trash_id.eq(trash_id))
             .select((pages_table::id, pages_table::path))

@@ -80,7 +80,9 @@ diesel::table! {
 diesel::table! {
     trash (id) {
         id -> Integer,
-        page_id -> Integer,
+        kind -> Text,
+        page_id -> Nullable<Integer>,
+        media_id -> Nullable<Integer>,
         title -> Text,
         path -> Text,
         pages -> Integer,
@@ -122,6 +124,7 @@ diesel::table! {
         uploader_id -> Nullable<Integer>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        trash_id -> Nullable<Integer>,
     }
 }
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
-use crate::db::schema::{media, media_usages, pages, renditions};
+use crate::db::schema::{media, media_usages, pages, renditions, trash};
 use crate::media::intake::{Details, Prepared, url_name};
 use crate::media::jobs;
 use crate::media::library::{Media, Usage, find, used_by};
@@ -285,13 +285,9 @@ pub fn update_details(
     })
 }
 
-/// Deletes a file no page uses, with its renditions and blobs.
-pub fn delete(
-    conn: &mut DbConnection,
-    store: &dyn BlobStore,
-    id: i32,
-    actor: &Actor,
-) -> Result<Media, ChangeError> {
+/// Moves a file no page uses to the trash: off the site at once (its URLs answer 404), kept until
+/// restored or deleted for good.
+pub fn delete(conn: &mut DbConnection, id: i32, actor: &Actor) -> Result<Media, ChangeError> {
     crate::db::write(conn, |conn| {
         let now = crate::clock::now();
         let gone = find(conn, id)?.ok_or(ChangeError::NotFound)?;
@@ -315,6 +311,67 @@ pub fn delete(
                     .into(),
             ));
         }
+        let trash_id: i32 = diesel::insert_into(trash::table)
+            .values((
+                trash::kind.eq("media"),
+                trash::media_id.eq(id),
+                trash::title.eq(&gone.title),
+                trash::path.eq(gone.original_url().trim_start_matches('/')),
+                trash::pages.eq(0),
+                trash::deleted_by.eq(actor.user_id),
+                trash::deleted_by_name.eq(&actor.name),
+                trash::deleted_at.eq(now),
+            ))
+            .returning(trash::id)
+            .get_result(conn)?;
+        diesel::update(media::table.find(id))
+            .set(media::trash_id.eq(trash_id))
+            .execute(conn)?;
+        bump_content_version(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "media.trash",
+            &format!("#{id} {}", gone.file_name),
+            now,
+        )?;
+        Ok(gone)
+    })
+}
+
+/// Puts a file from the trash back into the library (its URLs answer again).
+pub fn restore(conn: &mut DbConnection, id: i32, actor: &Actor) -> QueryResult<()> {
+    crate::db::write(conn, |conn| {
+        diesel::update(media::table.find(id))
+            .set(media::trash_id.eq(None::<i32>))
+            .execute(conn)?;
+        bump_content_version(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "media.restore",
+            &format!("#{id}"),
+            crate::clock::now(),
+        )
+    })
+}
+
+/// Deletes a file of the trash for good, with its renditions and the blobs nothing else uses.
+pub fn delete_for_good(
+    conn: &mut DbConnection,
+    store: &dyn BlobStore,
+    id: i32,
+    actor: &Actor,
+) -> QueryResult<()> {
+    crate::db::write(conn, |conn| {
+        let Some(gone) = media::table
+            .find(id)
+            .select(Media::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(());
+        };
         let mut blobs: Vec<String> = renditions::table
             .filter(renditions::media_id.eq(id))
             .select(renditions::blob_hash)
@@ -330,8 +387,7 @@ pub fn delete(
             actor,
             "media.delete",
             &format!("#{id} {}", gone.file_name),
-            now,
-        )?;
-        Ok(gone)
+            crate::clock::now(),
+        )
     })
 }

@@ -81,9 +81,11 @@ impl Media {
     }
 }
 
+/// A file of the library (not one in the trash).
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Media>> {
     media::table
         .find(id)
+        .filter(media::trash_id.is_null())
         .select(Media::as_select())
         .first(conn)
         .optional()
@@ -92,6 +94,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Media>> {
 pub fn find_many(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<Media>> {
     media::table
         .filter(media::id.eq_any(ids))
+        .filter(media::trash_id.is_null())
         .select(Media::as_select())
         .load(conn)
 }
@@ -174,7 +177,9 @@ pub fn list(
     page: PageNumber,
 ) -> QueryResult<(Vec<Media>, usize, Pagination)> {
     let filtered = || {
-        let mut query = media::table.into_boxed::<DbBackend>();
+        let mut query = media::table
+            .filter(media::trash_id.is_null())
+            .into_boxed::<DbBackend>();
         match kind {
             KindFilter::All => {}
             KindFilter::Images => query = query.filter(media::kind.eq("image")),
@@ -213,6 +218,7 @@ pub fn list(
 pub fn unused_count(conn: &mut DbConnection) -> QueryResult<i64> {
     let used = media_usages::table.select(media_usages::media_id);
     media::table
+        .filter(media::trash_id.is_null())
         .filter(media::id.ne_all(used))
         .count()
         .get_result(conn)
@@ -221,6 +227,7 @@ pub fn unused_count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// The newest images, for pickers.
 pub fn recent_images(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Media>> {
     media::table
+        .filter(media::trash_id.is_null())
         .filter(media::kind.eq("image"))
         .order((media::created_at.desc(), media::id.desc()))
         .limit(limit)
@@ -231,6 +238,7 @@ pub fn recent_images(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Med
 /// Every file, oldest first (for export and the command line).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Media>> {
     media::table
+        .filter(media::trash_id.is_null())
         .order(media::id.asc())
         .select(Media::as_select())
         .load(conn)

@@ -587,6 +587,50 @@ async fn only_editors_change_the_library_and_every_change_is_audited(app: TestAp
     b.get(&format!("/admin/media/{id}")).await;
     let res = b.post(&format!("/admin/media/{id}/delete"), &[]).await;
     assert_eq!(res.status, 303);
+    // In the trash: off the site and the library, kept; restored; then deleted for good.
+    let file = app
+        .with_conn(move |c| {
+            use galley::db::schema::media::dsl as m;
+            m::media
+                .filter(m::id.eq(id))
+                .select(Media::as_select())
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(app.get(&file.original_url()).await.status, 404);
+    assert!(!b.get("/admin/media").await.body.contains("A red dot"));
+    let trash = b.get("/admin/trash").await.body;
+    assert!(trash.contains("File <strong>A red dot</strong>"));
+    let item = trash
+        .split("action=\"/admin/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    let res = b.post(&format!("/admin/trash/{item}/restore"), &[]).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        app.get(&file.original_url()).await.status,
+        200,
+        "back in the library"
+    );
+    b.get(&format!("/admin/media/{id}")).await;
+    b.post(&format!("/admin/media/{id}/delete"), &[]).await;
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
+    let trash = boss.get("/admin/trash").await.body;
+    let item = trash
+        .split("action=\"/admin/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        boss.post(&format!("/admin/trash/{item}/delete"), &[])
+            .await
+            .status,
+        303
+    );
     assert_eq!(
         stored(&app).await,
         (0, 0),
@@ -608,6 +652,9 @@ async fn only_editors_change_the_library_and_every_change_is_audited(app: TestAp
             "media.upload",
             "media.update",
             "media.replace",
+            "media.trash",
+            "media.restore",
+            "media.trash",
             "media.delete"
         ]
     );

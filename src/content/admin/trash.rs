@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::extract::{Admin, Editor};
 use crate::content::admin_views::TrashPage;
-use crate::content::trash::{self, RestoreError};
+use crate::content::trash::{self, RestoreError, Restored};
 use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn restore(
     })
     .await?;
     match outcome {
-        Ok(page) => {
+        Ok(Restored::Page(page)) => {
             state.refresh().await?;
             flash(
                 &ed.session,
@@ -72,6 +72,11 @@ pub async fn restore(
                 format!("Restored “{}” at /{}.", page.title, page.path),
             );
             Ok(see_other(&format!("/admin/pages/{}/edit", page.id)))
+        }
+        Ok(Restored::File(id)) => {
+            state.refresh().await?;
+            flash(&ed.session, "success", "Restored the file to the library.");
+            Ok(see_other(&format!("/admin/media/{id}")))
         }
         Err(RestoreError::NotFound) => Err(AppError::NotFound),
         Err(e @ RestoreError::PathTaken(_)) => {

@@ -261,7 +261,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (id, actor) = (id.into_inner(), ed.actor());
     let deleted = db::run(&state.pool, move |c| {
-        match editing::delete(c, store::configured(), id, &actor) {
+        match editing::delete(c, id, &actor) {
             Err(ChangeError::InUse(_)) => Ok(Err(
                 "This file cannot be deleted while pages use it: take it out of the pages listed first."
                     .to_owned(),
@@ -287,7 +287,7 @@ pub async fn delete(
             flash(
                 &ed.session,
                 "success",
-                format!("Deleted {}.", file.file_name),
+                format!("Moved {} to the trash.", file.file_name),
             );
             Ok(see_other("/admin/media"))
         }
