@@ -35,6 +35,8 @@ fn input_for(action: Action, current: PageInput) -> PageInput {
         Action::Publish => PageInput {
             status: Status::Published,
             publish_at: None,
+            // A page published now stays: an unpublish time already passed would hide it again.
+            unpublish_at: current.unpublish_at.filter(|t| *t > crate::clock::now()),
             ..current
         },
         Action::Unpublish => PageInput {
@@ -69,14 +71,14 @@ pub fn apply(
                 continue;
             };
             let title = page.title.clone();
+            // In the trash: a stale list, or a page gone with the hub trashed a moment ago.
+            if pages::find(c, id)?.in_trash() {
+                report
+                    .refused
+                    .push((title, "already in the trash with its hub".into()));
+                continue;
+            }
             if action == Action::Trash {
-                // A page under a hub trashed a moment ago went with it.
-                if pages::find(c, id)?.path.starts_with(".trash/") {
-                    report
-                        .refused
-                        .push((title, "already in the trash with its hub".into()));
-                    continue;
-                }
                 trash::trash_page(c, id, None, actor)?;
                 report.done.push(title);
                 continue;

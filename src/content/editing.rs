@@ -86,6 +86,9 @@ pub fn duplicate_page(conn: &mut DbConnection, id: i32, actor: &Actor) -> Result
     crate::db::write(conn, |c| {
         let now = crate::clock::now();
         let source = pages::find(c, id)?;
+        if source.in_trash() {
+            return Err(SaveError::Database(diesel::result::Error::NotFound));
+        }
         let base = if source.slug.is_empty() {
             "home".to_owned()
         } else {

@@ -11,6 +11,8 @@ pub use crate::validation::FieldErrors;
 pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 320;
 pub const MAX_BODY: usize = 500_000;
+/// Where the trash keeps its pages' paths.
+pub const TRASH_PREFIX: &str = ".trash/";
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = pages)]
@@ -213,6 +215,11 @@ impl Page {
     }
 
     /// The page as input, for forms and for comparing an import with what is stored.
+    /// In the trash (its path is `.trash/{id}/…` until it is restored).
+    pub fn in_trash(&self) -> bool {
+        self.path.starts_with(TRASH_PREFIX)
+    }
+
     pub fn to_input(&self) -> PageInput {
         PageInput {
             parent_id: self.parent_id,

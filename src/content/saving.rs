@@ -112,6 +112,10 @@ fn validate(
                 errors.add("parent_id", "The home page cannot have child pages.");
                 None
             }
+            Some(p) if p.starts_with(crate::content::pages::TRASH_PREFIX) => {
+                errors.add("parent_id", "The chosen parent page is in the trash.");
+                None
+            }
             Some(p) => {
                 let own = id
                     .map(|i| {
@@ -293,6 +297,14 @@ pub fn update(
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
         let existing = find(conn, id)?;
+        if existing.in_trash() {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "title",
+                "This page is in the trash: restore it from the trash to change it.",
+            );
+            return Err(SaveError::Invalid(errors));
+        }
         if expected_version.is_some_and(|v| v != existing.version) {
             return Err(SaveError::Conflict {
                 current_version: existing.version,

@@ -52,6 +52,10 @@ pub fn trash_page(
     crate::db::write(conn, |c| {
         let now = crate::clock::now();
         let page = pages::find(c, id)?;
+        if page.in_trash() {
+            // Deleted twice (a double click, a stale tab): it is in the trash already.
+            return Err(diesel::result::Error::NotFound);
+        }
         let prefix = format!("{}/", crate::db::escape_like(&page.path));
         let family: Vec<(i32, String)> = pages_table::table
             .filter(pages_table::trash_id.is_null())
@@ -168,13 +172,19 @@ pub fn restore(
                 return Err(RestoreError::NoParent);
             }
         }
-        let target = match new_slug.map(str::trim).filter(|s| !s.is_empty()) {
-            None => item.path.clone(),
+        // Under its parent as the parent is now (it may have moved since).
+        let parent_path = match top.parent_id {
+            Some(parent) => Some(pages::find(c, parent)?.path),
+            None => None,
+        };
+        let slug = match new_slug.map(str::trim).filter(|s| !s.is_empty()) {
+            None => top.slug.clone(),
             Some(s) if !slug::is_valid(s) => return Err(RestoreError::BadSlug),
-            Some(s) => match item.path.rsplit_once('/') {
-                Some((parent, _)) => format!("{parent}/{s}"),
-                None => s.to_owned(),
-            },
+            Some(s) => s.to_owned(),
+        };
+        let target = match parent_path {
+            Some(parent) => format!("{parent}/{slug}"),
+            None => slug.clone(),
         };
         let family: Vec<(i32, Option<String>)> = pages_table::table
             .filter(pages_table::trash_id.eq(trash_id))
@@ -200,10 +210,9 @@ pub fn restore(
             // A redirect left at the address when it was deleted would hide it.
             redirects::remove_from(c, new)?;
         }
-        if target != item.path {
-            let slug = target.rsplit('/').next().unwrap_or(&target).to_owned();
+        if slug != top.slug {
             diesel::update(pages_table::table.find(page_id))
-                .set(pages_table::slug.eq(slug))
+                .set(pages_table::slug.eq(&slug))
                 .execute(c)?;
         }
         diesel::delete(trash::table.find(trash_id)).execute(c)?;
@@ -239,12 +248,31 @@ pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> 
             .filter(pages_table::trash_id.eq(trash_id))
             .select((pages_table::id, pages_table::path))
             .load(c)?;
+        // Pages put in the trash on their own before their hub went: they go with it now.
+        let mut entries = vec![trash_id];
+        loop {
+            let ids: Vec<i32> = family.iter().map(|(id, _)| *id).collect();
+            let under: Vec<(i32, String, Option<i32>)> = pages_table::table
+                .filter(pages_table::parent_id.eq_any(&ids))
+                .filter(pages_table::id.ne_all(&ids))
+                .select((pages_table::id, pages_table::path, pages_table::trash_id))
+                .load(c)?;
+            if under.is_empty() {
+                break;
+            }
+            for (id, path, entry) in under {
+                entries.extend(entry);
+                family.push((id, path));
+            }
+        }
         // Children before their parents.
         family.sort_by_key(|(_, path)| std::cmp::Reverse(path.matches('/').count()));
         for (pid, _) in family {
             diesel::delete(pages_table::table.find(pid)).execute(c)?;
         }
-        diesel::delete(trash::table.find(trash_id)).execute(c)?;
+        entries.sort_unstable();
+        entries.dedup();
+        diesel::delete(trash::table.filter(trash::id.eq_any(&entries))).execute(c)?;
         bump_content_version(c)?;
         audit::record(
             c,
@@ -261,6 +289,7 @@ pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> 
 pub fn purge(conn: &mut DbConnection, days: i64, now: NaiveDateTime) -> QueryResult<usize> {
     let old: Vec<i32> = trash::table
         .filter(trash::deleted_at.lt(now - chrono::Duration::days(days.max(1))))
+        .order(trash::id.desc())
         .select(trash::id)
         .load(conn)?;
     let actor = Actor {
@@ -270,7 +299,11 @@ pub fn purge(conn: &mut DbConnection, days: i64, now: NaiveDateTime) -> QueryRes
     };
     let mut purged = 0;
     for id in old {
-        purged += usize::from(delete_forever(conn, id, &actor)?);
+        // One entry that cannot go must not keep the others.
+        match delete_forever(conn, id, &actor) {
+            Ok(done) => purged += usize::from(done),
+            Err(e) => log::warn!("purging trash entry #{id} failed: {e}"),
+        }
     }
     Ok(purged)
 }

@@ -379,6 +379,8 @@ pub fn delete_for_good(
         blobs.extend([gone.blob_hash.clone(), gone.original_hash.clone()]);
         diesel::delete(renditions::table.filter(renditions::media_id.eq(id))).execute(conn)?;
         jobs::forget(conn, id)?;
+        // Pages in the trash may still name it: they lose it.
+        diesel::delete(media_usages::table.filter(media_usages::media_id.eq(id))).execute(conn)?;
         diesel::delete(media::table.find(id)).execute(conn)?;
         store.forget_unused(conn, &blobs)?;
         bump_content_version(conn)?;

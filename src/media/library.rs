@@ -111,6 +111,7 @@ pub fn used_by(conn: &mut DbConnection, id: i32) -> QueryResult<Vec<Usage>> {
     Ok(media_usages::table
         .inner_join(pages::table)
         .filter(media_usages::media_id.eq(id))
+        .filter(pages::trash_id.is_null())
         .order(pages::title.asc())
         .select((pages::id, pages::path, pages::title))
         .load::<(i32, String, String)>(conn)?

@@ -112,6 +112,7 @@ fn existing(conn: &mut DbConnection, bytes: &[u8]) -> Result<Option<Media>, Stri
     let hash = store::hash_of(bytes);
     media::table
         .filter(media::original_hash.eq(&hash))
+        .filter(media::trash_id.is_null())
         .select(Media::as_select())
         .first(conn)
         .optional()

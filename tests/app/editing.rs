@@ -21,6 +21,7 @@ db_tests!(
     duplicating_makes_a_draft_copy_beside_the_page,
     bulk_actions_report_what_they_did_and_refused,
     autosaved_changes_are_offered_restored_and_cleared,
+    the_trash_keeps_its_pages_consistent,
 );
 
 async fn editor(app: &TestApp) -> Browser<'_> {
@@ -834,5 +835,130 @@ async fn autosaved_changes_are_offered_restored_and_cleared(app: TestApp) {
         .await
         .status,
         403
+    );
+}
+
+/// What the trash must not let happen: a page in it edited back onto the site, a page put under
+/// a hub in it, a page deleted twice, a hub deleted for good past a page trashed on its own, a
+/// page restored under its hub's old address.
+async fn the_trash_keeps_its_pages_consistent(app: TestApp) {
+    let hub = page("hub", "Hub").create(&app).await;
+    let post = page("post", "Post").under(&hub).create(&app).await;
+    let other = page("other", "Other").under(&hub).create(&app).await;
+    let mut b = editor(&app).await;
+    // The post alone, then (twice) the hub.
+    b.get(&format!("/admin/pages/{}/delete", post.id)).await;
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}/delete", post.id), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}/delete", post.id), &[])
+            .await
+            .status,
+        404,
+        "twice"
+    );
+    // Editing a page in the trash: no editor, no save.
+    assert_eq!(
+        b.get(&format!("/admin/pages/{}/edit", post.id))
+            .await
+            .status,
+        404
+    );
+    let res = b
+        .post(
+            &format!("/admin/pages/{}", post.id),
+            &[
+                ("title", "Post"),
+                ("slug", "post"),
+                ("parent_id", &hub.id.to_string()),
+                ("status", "published"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("is in the trash"));
+    // The hub renamed while the post is in the trash: restored, the post follows the new name.
+    let renamed = pages::PageInput {
+        slug: "guides".into(),
+        ..hub.to_input()
+    };
+    let hid = hub.id;
+    app.with_conn_then_refresh(move |c| {
+        galley::content::saving::update(c, hid, &renamed, None, None, "", galley::clock::now())
+            .unwrap()
+    })
+    .await;
+    let trash = b.get("/admin/trash").await.body;
+    let entry = |body: &str| {
+        body.split("action=\"/admin/trash/")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap()
+            .to_owned()
+    };
+    let item = entry(&trash);
+    assert_eq!(
+        b.post(&format!("/admin/trash/{item}/restore"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        app.get("/guides/post").await.status,
+        200,
+        "under its hub as it is now"
+    );
+    // A new page under a hub in the trash is refused.
+    b.get(&format!("/admin/pages/{}/delete", post.id)).await;
+    b.post(&format!("/admin/pages/{}/delete", post.id), &[])
+        .await;
+    b.get(&format!("/admin/pages/{}/delete", hub.id)).await;
+    assert_eq!(
+        b.post(&format!("/admin/pages/{}/delete", hub.id), &[])
+            .await
+            .status,
+        303
+    );
+    b.get("/admin/pages/new").await;
+    let res = b
+        .post(
+            "/admin/pages",
+            &[
+                ("title", "Orphan"),
+                ("slug", "orphan"),
+                ("parent_id", &hub.id.to_string()),
+                ("status", "published"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("parent page is in the trash"));
+    // Deleting the hub for good takes the post trashed on its own with it.
+    let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
+    let trash = boss.get("/admin/trash").await.body;
+    let hub_entry = entry(&trash);
+    assert_eq!(
+        boss.post(&format!("/admin/trash/{hub_entry}/delete"), &[])
+            .await
+            .status,
+        303
+    );
+    for gone in [hub.id, post.id, other.id] {
+        assert!(
+            app.with_conn(move |c| pages::find(c, gone)).await.is_err(),
+            "page {gone}"
+        );
+    }
+    assert!(
+        boss.get("/admin/trash")
+            .await
+            .body
+            .contains("The trash is empty.")
     );
 }

@@ -14,7 +14,7 @@ CREATE TABLE trash (
     deleted_by_name TEXT NOT NULL,
     deleted_at TIMESTAMP NOT NULL
 );
-ALTER TABLE pages ADD COLUMN trash_id INTEGER REFERENCES trash(id);
+ALTER TABLE pages ADD COLUMN trash_id INTEGER;
 ALTER TABLE pages ADD COLUMN trashed_path TEXT;
 CREATE INDEX pages_trashed_path ON pages (trashed_path);
-ALTER TABLE media ADD COLUMN trash_id INTEGER REFERENCES trash(id);
+ALTER TABLE media ADD COLUMN trash_id INTEGER;

@@ -173,6 +173,9 @@ pub async fn edit_page(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let page = db::run(&state.pool, move |c| pages::find(c, id)).await?;
+    if page.in_trash() {
+        return Err(AppError::NotFound);
+    }
     let form = restored(&state, ed.user.id, id, &query).await?;
     let editing = Editing {
         page_id: Some(id),
