@@ -72,7 +72,7 @@ pub fn apply(
             };
             let title = page.title.clone();
             // In the trash: a stale list, or a page gone with the hub trashed a moment ago.
-            if pages::find(c, id)?.in_trash() {
+            if page.in_trash() {
                 report
                     .refused
                     .push((title, "already in the trash with its hub".into()));

@@ -195,15 +195,6 @@ pub fn path_taken(conn: &mut DbConnection, path: &str, except: Option<i32>) -> Q
     Ok(q.first::<i32>(conn).optional()?.is_some())
 }
 
-pub fn has_children(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-    Ok(pages::table
-        .filter(pages::parent_id.eq(id))
-        .select(pages::id)
-        .first::<i32>(conn)
-        .optional()?
-        .is_some())
-}
-
 impl Page {
     /// The pinned related pages as the editor writes them: `/a/b`, one each.
     pub fn pinned_urls(&self) -> impl Iterator<Item = String> + '_ {

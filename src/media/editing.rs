@@ -157,26 +157,26 @@ fn new_version(
 fn refresh_social_image(conn: &mut DbConnection, file: &Media) -> QueryResult<()> {
     use crate::media::markup;
     use crate::snapshot::settings;
-    let id = file.id.to_string();
-    let names = |conn: &mut DbConnection, key: &str| -> QueryResult<bool> {
-        Ok(settings::get(conn, key)?.as_deref() == Some(id.as_str()))
-    };
     let json = |v: Option<String>| v.unwrap_or_default();
-    if names(conn, "social_image_id")? {
-        let social =
-            markup::Picture::of(file, &[]).and_then(|p| serde_json::to_string(&p.social).ok());
+    if setting_names(conn, "social_image_id", file.id)? {
+        let social = markup::social(file).and_then(|s| serde_json::to_string(&s).ok());
         settings::set(conn, "social_image", &json(social))?;
     }
     // The logo and icons too (settings of the appearance).
-    if names(conn, "appearance.logo_id")? {
+    if setting_names(conn, "appearance.logo_id", file.id)? {
         let logo = markup::logo(file).and_then(|l| serde_json::to_string(&l).ok());
         settings::set(conn, "appearance.logo", &json(logo))?;
     }
-    if names(conn, "appearance.icon_id")? {
+    if setting_names(conn, "appearance.icon_id", file.id)? {
         let icons = markup::icons(file).and_then(|i| serde_json::to_string(&i).ok());
         settings::set(conn, "appearance.icons", &json(icons))?;
     }
     Ok(())
+}
+
+/// Whether the site setting `key` names the file `id` (the social image, the logo, the icon).
+fn setting_names(conn: &mut DbConnection, key: &str, id: i32) -> QueryResult<bool> {
+    Ok(crate::snapshot::settings::get(conn, key)?.as_deref() == Some(id.to_string().as_str()))
 }
 
 fn mark_pages_stale(conn: &mut DbConnection, media_id: i32) -> QueryResult<()> {
@@ -295,17 +295,15 @@ pub fn delete(conn: &mut DbConnection, id: i32, actor: &Actor) -> Result<Media, 
         if !users.is_empty() {
             return Err(ChangeError::InUse(users));
         }
-        let setting = |conn: &mut DbConnection, key: &str| -> QueryResult<bool> {
-            Ok(crate::snapshot::settings::get(conn, key)?.as_deref()
-                == Some(id.to_string().as_str()))
-        };
-        if setting(conn, "appearance.logo_id")? || setting(conn, "appearance.icon_id")? {
+        if setting_names(conn, "appearance.logo_id", id)?
+            || setting_names(conn, "appearance.icon_id", id)?
+        {
             return Err(ChangeError::Refused(
                 "This is the site's logo or icon: choose another one under Appearance first."
                     .into(),
             ));
         }
-        if setting(conn, "social_image_id")? {
+        if setting_names(conn, "social_image_id", id)? {
             return Err(ChangeError::Refused(
                 "This is the site's default social image: choose another one in the settings first."
                     .into(),

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
-use crate::db::schema::rendition_jobs;
 
 use crate::html::escape;
 use crate::media::imaging::Encoding;
@@ -208,30 +207,11 @@ impl Library {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        // The widths each image was queued at when uploaded: what its URLs offer.
-        let queued: Vec<(i32, i32, String)> = rendition_jobs::table
-            .filter(rendition_jobs::media_id.eq_any(&ids))
-            .filter(rendition_jobs::spec.like("w%"))
-            .select((
-                rendition_jobs::media_id,
-                rendition_jobs::version,
-                rendition_jobs::spec,
-            ))
-            .load(conn)?;
-        let mut widths: HashMap<i32, Vec<u32>> = HashMap::new();
-        for (id, version, spec) in queued {
-            if let (Some(file), Some(Spec::Width(w))) = (files.get(&id), Spec::parse(&spec))
-                && file.version == version
-            {
-                widths.entry(id).or_default().push(w);
-            }
-        }
+        let mut widths = renditions::queued_widths(conn, files.values())?;
         let pictures = files
             .values()
             .filter_map(|f| {
-                let mut w = widths.remove(&f.id).unwrap_or_default();
-                w.sort_unstable();
-                w.dedup();
+                let w = widths.remove(&f.id).unwrap_or_default();
                 Picture::of(f, &w).map(|p| (f.id, p))
             })
             .collect();
@@ -298,6 +278,11 @@ impl Library {
             }
         }
     }
+}
+
+/// An image as the site's default social image: its social crop.
+pub fn social(file: &Media) -> Option<ImageRef> {
+    Picture::of(file, &[]).map(|p| p.social)
 }
 
 /// An image as the site's logo: the file itself, with its size.

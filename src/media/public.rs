@@ -76,12 +76,20 @@ fn respond(req: &HttpRequest, file: &File) -> HttpResponse {
 
 /// `attachment; filename="report.pdf"`: documents are downloaded, never shown in the site's
 /// origin.
-fn attachment(file: &Media) -> Option<HeaderValue> {
-    let name: String = format!("{}.{}", file.name, file.ext)
+pub fn attachment(file_name: &str) -> HeaderValue {
+    // Visible ASCII only, no quote or backslash: always a valid header value.
+    let name: String = file_name
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok()
+    HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 enum Found {
@@ -115,7 +123,11 @@ fn look_up(
     if let Spec::Width(w) = address.spec
         && !widths.contains(&w)
     {
-        widths.extend(renditions::queued_widths(conn, &file)?);
+        widths.extend(
+            renditions::queued_widths(conn, [&file])?
+                .remove(&file.id)
+                .unwrap_or_default(),
+        );
     }
     let allowed = renditions::allowed(&file, address.spec, &address.ext, &widths);
     if address.version < file.version {
@@ -155,7 +167,7 @@ fn look_up(
         bytes: bytes.into(),
         etag: etag_of(&hash),
         content_type,
-        disposition: (!file.is_image()).then(|| attachment(&file)).flatten(),
+        disposition: (!file.is_image()).then(|| attachment(&format!("{}.{}", file.name, file.ext))),
     })))
 }
 

@@ -103,20 +103,36 @@ pub fn allowed(file: &Media, spec: Spec, ext: &str, widths: &[u32]) -> Option<So
     }
 }
 
-/// The widths this version of the file was queued at (what pages saved with it ask for, even
-/// after `GALLEY_MEDIA_WIDTHS` changed).
-pub fn queued_widths(conn: &mut DbConnection, file: &Media) -> QueryResult<Vec<u32>> {
-    Ok(rendition_jobs::table
-        .filter(rendition_jobs::media_id.eq(file.id))
-        .filter(rendition_jobs::version.eq(file.version))
-        .select(rendition_jobs::spec)
-        .load::<String>(conn)?
-        .iter()
-        .filter_map(|s| match Spec::parse(s) {
-            Some(Spec::Width(w)) => Some(w),
-            _ => None,
-        })
-        .collect())
+/// The widths the current version of each file was queued at, sorted: what its URLs offer and
+/// what pages saved with it ask for, even after `GALLEY_MEDIA_WIDTHS` changed. One query.
+pub fn queued_widths<'a>(
+    conn: &mut DbConnection,
+    files: impl IntoIterator<Item = &'a Media>,
+) -> QueryResult<HashMap<i32, Vec<u32>>> {
+    let versions: HashMap<i32, i32> = files.into_iter().map(|f| (f.id, f.version)).collect();
+    let ids: Vec<i32> = versions.keys().copied().collect();
+    let queued: Vec<(i32, i32, String)> = rendition_jobs::table
+        .filter(rendition_jobs::media_id.eq_any(&ids))
+        .filter(rendition_jobs::spec.like("w%"))
+        .select((
+            rendition_jobs::media_id,
+            rendition_jobs::version,
+            rendition_jobs::spec,
+        ))
+        .load(conn)?;
+    let mut widths: HashMap<i32, Vec<u32>> = HashMap::new();
+    for (id, version, spec) in queued {
+        if let Some(Spec::Width(w)) = Spec::parse(&spec)
+            && versions.get(&id) == Some(&version)
+        {
+            widths.entry(id).or_default().push(w);
+        }
+    }
+    for list in widths.values_mut() {
+        list.sort_unstable();
+        list.dedup();
+    }
+    Ok(widths)
 }
 
 /// The widths an image is offered at: the configured ones narrower than it.

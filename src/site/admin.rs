@@ -15,7 +15,7 @@ use crate::db::schema::{page_revisions, pages as pages_table, users as users_tab
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::media::library as media_library;
-use crate::media::markup::Picture;
+use crate::media::markup;
 use crate::pagination::PageNumber;
 use crate::site::changes;
 use crate::site::views::{AuditPage, Dashboard, RecentChange, SettingsForm, SettingsPage};
@@ -247,8 +247,8 @@ pub async fn update_settings(
     let saved = db::run(&state.pool, move |c| {
         if let Some(id) = settings.social_image_id {
             let file = media_library::find(c, id)?;
-            match file.as_ref().and_then(|f| Picture::of(f, &[])) {
-                Some(picture) => settings.social_image = Some(picture.social),
+            match file.as_ref().and_then(markup::social) {
+                Some(social) => settings.social_image = Some(social),
                 None => return Ok(false),
             }
         }

@@ -328,12 +328,27 @@ async fn post(b: &mut Browser<'_>, fields: Vec<(&'static str, String)>) -> TestR
     b.post("/admin/appearance", &borrowed).await
 }
 
+/// Saves the appearance form: the default colour, font and width, with `fields` besides.
+async fn save_appearance(b: &mut Browser<'_>, fields: &[(&str, &str)]) -> TestResponse {
+    let mut all = vec![
+        ("accent_color", "#1f4e79"),
+        ("font", "sans"),
+        ("content_width", "normal"),
+    ];
+    all.extend_from_slice(fields);
+    b.post("/admin/appearance", &all).await
+}
+
+/// The generated stylesheet's URL in a page.
+fn theme_url(html: &str) -> String {
+    let start = html.find("href=\"/theme/").expect("the theme stylesheet") + 6;
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
 /// The stylesheet the public pages link to.
 async fn stylesheet(app: &TestApp) -> String {
-    let html = app.get("/").await.body;
-    let start = html.find("href=\"/theme/").expect("the theme stylesheet") + 6;
-    let url = &html[start..start + html[start..].find('"').unwrap()];
-    let res = app.get(url).await;
+    let url = theme_url(&app.get("/").await.body);
+    let res = app.get(&url).await;
     assert_eq!(res.status, 200);
     res.body
 }
@@ -348,8 +363,7 @@ async fn the_stylesheet_is_generated_hashed_and_cached(app: TestApp) {
         );
     }
     let html = app.get("/home").await.body;
-    let start = html.find("href=\"/theme/").unwrap() + 6;
-    let first = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let first = theme_url(&html);
     let res = app.get(&first).await;
     assert_eq!(res.header("content-type"), "text/css; charset=utf-8");
     assert_eq!(
@@ -362,21 +376,14 @@ async fn the_stylesheet_is_generated_hashed_and_cached(app: TestApp) {
     );
     let mut admin = app.signed_in("boss@example.com", Role::Admin).await;
     admin.get("/admin/appearance").await;
-    let res = admin
-        .post(
-            "/admin/appearance",
-            &[
-                ("accent_color", "#1f4e79"),
-                ("font", "sans"),
-                ("content_width", "normal"),
-                ("custom_css", ".page-header h1 { letter-spacing: -0.02em; }"),
-            ],
-        )
-        .await;
+    let res = save_appearance(
+        &mut admin,
+        &[("custom_css", ".page-header h1 { letter-spacing: -0.02em; }")],
+    )
+    .await;
     assert_eq!(res.status, 303, "{}", res.body);
     let html = app.get("/home").await.body;
-    let start = html.find("href=\"/theme/").unwrap() + 6;
-    let second = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let second = theme_url(&html);
     assert_ne!(first, second, "the URL follows the settings");
     assert!(
         app.get(&second)
@@ -404,19 +411,15 @@ async fn logo_and_icons_come_from_the_media_library(app: TestApp) {
         uploaded_id(&upload(&mut admin, &[("icon.png", &images::png(600, 600))], "Icon").await);
     work(&app).await;
     admin.get("/admin/appearance").await;
-    let res = admin
-        .post(
-            "/admin/appearance",
-            &[
-                ("accent_color", "#1f4e79"),
-                ("font", "sans"),
-                ("content_width", "normal"),
-                ("logo_id", &logo.to_string()),
-                ("logo_alone", "on"),
-                ("icon_id", &icon.to_string()),
-            ],
-        )
-        .await;
+    let res = save_appearance(
+        &mut admin,
+        &[
+            ("logo_id", &logo.to_string()),
+            ("logo_alone", "on"),
+            ("icon_id", &icon.to_string()),
+        ],
+    )
+    .await;
     assert_eq!(res.status, 303, "{}", res.body);
     let html = app.get("/").await.body;
     assert!(html.contains(&format!(
@@ -463,17 +466,7 @@ async fn logo_and_icons_come_from_the_media_library(app: TestApp) {
     // A document is no logo.
     let doc = uploaded_id(&upload(&mut admin, &[("a.pdf", images::PDF)], "").await);
     admin.get("/admin/appearance").await;
-    let res = admin
-        .post(
-            "/admin/appearance",
-            &[
-                ("accent_color", "#1f4e79"),
-                ("font", "sans"),
-                ("content_width", "normal"),
-                ("logo_id", &doc.to_string()),
-            ],
-        )
-        .await;
+    let res = save_appearance(&mut admin, &[("logo_id", &doc.to_string())]).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("id=\"logo_id-error\""));
 }
@@ -484,18 +477,14 @@ async fn the_announcement_ends_at_its_time(app: TestApp) {
     let set = |until: chrono::NaiveDateTime| until.format("%Y-%m-%dT%H:%M:%S").to_string();
     let soon = set(galley::clock::now() + chrono::Duration::seconds(2));
     admin.get("/admin/appearance").await;
-    let res = admin
-        .post(
-            "/admin/appearance",
-            &[
-                ("accent_color", "#1f4e79"),
-                ("font", "sans"),
-                ("content_width", "normal"),
-                ("announcement", "Closed on Monday."),
-                ("announcement_until", &soon),
-            ],
-        )
-        .await;
+    let res = save_appearance(
+        &mut admin,
+        &[
+            ("announcement", "Closed on Monday."),
+            ("announcement_until", &soon),
+        ],
+    )
+    .await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert!(app.get("/home").await.body.contains("Closed on Monday."));
     assert!(

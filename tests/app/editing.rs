@@ -472,13 +472,7 @@ async fn delete_rules(app: TestApp) {
     );
     // The address taken meanwhile: restoring asks for another slug.
     page("hub", "New hub").create(&app).await;
-    let item = trash
-        .body
-        .split("action=\"/admin/trash/")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .to_owned();
+    let item = crate::common::trash_entry(&trash.body);
     let res = b.post(&format!("/admin/trash/{item}/restore"), &[]).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("another page uses /hub now"));
@@ -515,12 +509,7 @@ async fn delete_rules(app: TestApp) {
     );
     let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     let trash = boss.get("/admin/trash").await.body;
-    let item = trash
-        .split("action=\"/admin/trash/")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .to_owned();
+    let item = crate::common::trash_entry(&trash);
     let res = boss.post(&format!("/admin/trash/{item}/delete"), &[]).await;
     assert_eq!(res.status, 303);
     assert!(
@@ -894,14 +883,7 @@ async fn the_trash_keeps_its_pages_consistent(app: TestApp) {
     })
     .await;
     let trash = b.get("/admin/trash").await.body;
-    let entry = |body: &str| {
-        body.split("action=\"/admin/trash/")
-            .nth(1)
-            .and_then(|s| s.split('/').next())
-            .unwrap()
-            .to_owned()
-    };
-    let item = entry(&trash);
+    let item = crate::common::trash_entry(&trash);
     assert_eq!(
         b.post(&format!("/admin/trash/{item}/restore"), &[])
             .await
@@ -942,7 +924,7 @@ async fn the_trash_keeps_its_pages_consistent(app: TestApp) {
     // Deleting the hub for good takes the post trashed on its own with it.
     let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     let trash = boss.get("/admin/trash").await.body;
-    let hub_entry = entry(&trash);
+    let hub_entry = crate::common::trash_entry(&trash);
     assert_eq!(
         boss.post(&format!("/admin/trash/{hub_entry}/delete"), &[])
             .await

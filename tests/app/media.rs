@@ -602,12 +602,7 @@ async fn only_editors_change_the_library_and_every_change_is_audited(app: TestAp
     assert!(!b.get("/admin/media").await.body.contains("A red dot"));
     let trash = b.get("/admin/trash").await.body;
     assert!(trash.contains("File <strong>A red dot</strong>"));
-    let item = trash
-        .split("action=\"/admin/trash/")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .to_owned();
+    let item = crate::common::trash_entry(&trash);
     let res = b.post(&format!("/admin/trash/{item}/restore"), &[]).await;
     assert_eq!(res.status, 303);
     assert_eq!(
@@ -619,12 +614,7 @@ async fn only_editors_change_the_library_and_every_change_is_audited(app: TestAp
     b.post(&format!("/admin/media/{id}/delete"), &[]).await;
     let mut boss = app.signed_in("boss@example.com", Role::Admin).await;
     let trash = boss.get("/admin/trash").await.body;
-    let item = trash
-        .split("action=\"/admin/trash/")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .to_owned();
+    let item = crate::common::trash_entry(&trash);
     assert_eq!(
         boss.post(&format!("/admin/trash/{item}/delete"), &[])
             .await

@@ -69,12 +69,5 @@ pub async fn appearance_flow(env: &Env) -> Outcome {
     if colour.as_str() != Some("#8a1c4a rgb(138, 28, 74)") {
         return Err(format!("the accent colour is not the one chosen: {colour}").into());
     }
-    for e in env.tools.vnu(&documents)? {
-        problems.push(format!("vnu {e}"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }

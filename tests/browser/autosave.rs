@@ -38,7 +38,7 @@ pub async fn autosave_flow(env: &Env) -> Outcome {
         .await?;
     env.expect_text(".autosave-offer", "A sentence the browser kept for me.")
         .await?;
-    let mut problems = env.axe_violations().await?;
+    let problems = env.axe_violations().await?;
     let path = env.current_path().await?;
     let documents = vec![(path.clone(), env.source_of(&path).await?)];
     c.find(Locator::LinkText("Restore the unsaved changes"))
@@ -54,12 +54,5 @@ pub async fn autosave_flow(env: &Env) -> Outcome {
     if !body.contains("A sentence the browser kept for me.") {
         return Err(format!("the restored form lacks the text: {body:?}").into());
     }
-    for e in env.tools.vnu(&documents)? {
-        problems.push(format!("vnu {e}"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }

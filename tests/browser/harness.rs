@@ -389,6 +389,27 @@ impl Env {
         Ok(html.as_str().unwrap_or_default().to_owned())
     }
 
+    /// The outcome of a checked flow: the Nu HTML Checker over `documents` added to the
+    /// `problems` already found (axe's, say); passing when there are none.
+    pub fn verdict(
+        &self,
+        documents: &[(String, String)],
+        problems: impl IntoIterator<Item = String>,
+    ) -> Outcome {
+        let mut all: std::collections::BTreeSet<String> = problems.into_iter().collect();
+        all.extend(
+            self.tools
+                .vnu(documents)?
+                .into_iter()
+                .map(|e| format!("vnu {e}")),
+        );
+        if all.is_empty() {
+            Ok(())
+        } else {
+            Err(all.into_iter().collect::<Vec<_>>().join("\n").into())
+        }
+    }
+
     /// axe-core's WCAG 2.1 A/AA violations on the current page, as "rule: nodes" lines.
     pub async fn axe_violations(&self) -> Result<Vec<String>, Box<dyn std::error::Error>> {
         let axe = self.tools.axe.as_ref().ok_or("axe-core is not available")?;

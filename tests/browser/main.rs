@@ -429,15 +429,8 @@ async fn standards(env: &Env) -> Outcome {
             problems.insert(format!("axe {signed_out}: {v}"));
         }
     }
-    for e in env.tools.vnu(&documents)? {
-        problems.insert(format!("vnu {e}"));
-    }
     println!("checked {} pages with vnu and axe-core", documents.len());
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.into_iter().collect::<Vec<_>>().join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }
 
 /// The public pages again, in dark mode (Chromium told to prefer it): axe checks the contrast of
@@ -466,15 +459,8 @@ async fn dark_standards(env: &Env) -> Outcome {
             problems.insert(format!("axe (dark) {path}: {v}"));
         }
     }
-    for e in env.tools.vnu(&documents)? {
-        problems.insert(format!("vnu {e}"));
-    }
     println!("checked {} pages in dark mode", documents.len());
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.into_iter().collect::<Vec<_>>().join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }
 
 /// Each checker must fail a page that is wrong in its way: an invalid element for the Nu checker,
@@ -603,12 +589,5 @@ async fn two_factor_flow(env: &Env) -> Outcome {
     .await?;
     env.expect_path("/admin").await?;
     env.expect_text("h1", "Dashboard").await?;
-    for e in env.tools.vnu(&documents)? {
-        problems.push(format!("vnu {e}"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }

@@ -142,12 +142,5 @@ pub async fn media_flow(env: &Env) -> Outcome {
         "/garden-photo".to_owned(),
         env.source_of("/garden-photo").await?,
     ));
-    for e in env.tools.vnu(&documents)? {
-        problems.push(format!("vnu {e}"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n").into())
-    }
+    env.verdict(&documents, problems)
 }

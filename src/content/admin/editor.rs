@@ -64,6 +64,8 @@ struct Editing {
     is_home: bool,
     /// The form shows an autosave slot restored.
     restored: bool,
+    /// When the page was last saved (an autosave older than that is not offered).
+    saved_at: Option<chrono::NaiveDateTime>,
 }
 
 #[derive(Deserialize)]
@@ -103,17 +105,14 @@ async fn render_editor(
     let body = (form.action == "preview").then(|| form.body.clone());
     // A plain view of the editor offers the unsaved changes autosaved since the page was saved.
     let offer = status == StatusCode::OK && form.action.is_empty() && !editing.restored;
-    let user_id = ed.user.id;
+    let (user_id, saved_at) = (ed.user.id, editing.saved_at);
     let (parents, images, preview, slot) = db::run(&state.pool, move |c| {
         let preview = body
             .map(|b| derived::render_preview(c, &b).map(|r| r.html))
             .transpose()?;
         let slot = if offer {
-            let saved = id
-                .map(|pid| pages::find(c, pid).map(|p| p.updated_at))
-                .transpose()?;
             autosave::get(c, user_id, id.unwrap_or(0))?
-                .filter(|(_, at)| saved.is_none_or(|s| *at > s))
+                .filter(|(_, at)| saved_at.is_none_or(|s| *at > s))
         } else {
             None
         };
@@ -152,6 +151,7 @@ pub async fn new_page(
         public_url: None,
         is_home: false,
         restored: form.is_some(),
+        saved_at: None,
     };
     render_editor(
         ed,
@@ -182,6 +182,7 @@ pub async fn edit_page(
         public_url: Some(format!("/{}", page.path)),
         is_home: page.path.is_empty(),
         restored: form.is_some(),
+        saved_at: Some(page.updated_at),
     };
     render_editor(
         ed,
@@ -228,6 +229,7 @@ async fn submit(
         public_url: existing.as_ref().map(|p| format!("/{}", p.path)),
         is_home: existing.as_ref().is_some_and(|p| p.path.is_empty()),
         restored: false,
+        saved_at: existing.as_ref().map(|p| p.updated_at),
     };
     if form.action == "preview" {
         return render_editor(

@@ -310,22 +310,11 @@ pub async fn original(
         Ok::<_, AppError>((file, bytes))
     })
     .await?;
-    let name: String = file
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
+            crate::media::public::attachment(&file.file_name),
         ))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,

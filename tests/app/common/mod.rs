@@ -322,3 +322,12 @@ pub fn unbase32(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The number of the first entry `/admin/trash` lists (from its first form's action).
+pub fn trash_entry(body: &str) -> String {
+    body.split("action=\"/admin/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("an entry in the trash")
+        .to_owned()
+}
