@@ -77,7 +77,7 @@ enum UserCommand {
     /// Add an account; the password is read from standard input when it is not a terminal.
     Add {
         email: String,
-        #[arg(long, value_parser = ["admin", "editor"], default_value = "editor")]
+        #[arg(long, value_parser = ["admin", "editor", "author"], default_value = "editor")]
         role: String,
     },
     /// Set an account's password (read from standard input when it is not a terminal).
@@ -268,7 +268,7 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match cmd {
         UserCommand::Add { email, role } => {
-            let role = Role::parse(&role).ok_or("role must be admin or editor")?;
+            let role = Role::parse(&role).ok_or("role must be admin, editor or author")?;
             let password = read_password()?;
             let (user, _) =
                 management::add_user(&mut conn, &email, &password, role, false, &Actor::cli())

@@ -92,6 +92,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                         .route(web::post().to(content_admin::editor::duplicate_page)),
                 )
                 .service(
+                    web::resource("/pages/{id}/submit")
+                        .route(web::post().to(content_admin::review::submit)),
+                )
+                .service(
+                    web::resource("/pages/{id}/review")
+                        .route(read().to(content_admin::review::show)),
+                )
+                .service(
+                    web::resource("/pages/{id}/approve")
+                        .route(web::post().to(content_admin::review::approve)),
+                )
+                .service(
+                    web::resource("/pages/{id}/request-changes")
+                        .route(web::post().to(content_admin::review::request_changes)),
+                )
+                .service(
+                    web::resource("/pages/{id}/stage/discard")
+                        .route(web::post().to(content_admin::review::discard_stage)),
+                )
+                .service(web::resource("/reviews").route(read().to(content_admin::review::queue)))
+                .service(
                     web::resource("/pages/{id}/revisions")
                         .route(read().to(content_admin::revisions::list_revisions)),
                 )

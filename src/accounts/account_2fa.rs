@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::admin::{account_page, current_sid};
 use crate::accounts::auth::locked_message;
-use crate::accounts::extract::{Editor, two_factor_required};
+use crate::accounts::extract::{Staff, two_factor_required};
 use crate::accounts::reset::{self, Site};
 use crate::accounts::views::{RecoveryCodesPage, TwoFactorSetup};
 use crate::accounts::{password, throttle, totp, two_factor};
@@ -28,7 +28,7 @@ use crate::web::{render, render_status, see_other};
 /// (someone else's, at an unlocked screen) cannot guess either. The errors go next to the named
 /// fields; none: confirmed.
 async fn confirm(
-    me: &Editor,
+    me: &Staff,
     state: &AppState,
     password: (&'static str, &str),
     code: Option<(&'static str, &str)>,
@@ -85,7 +85,7 @@ async fn notify(state: &AppState, email: &str, what: &str) -> Result<(), AppErro
 }
 
 fn setup_page(
-    me: Editor,
+    me: Staff,
     state: &AppState,
     secret: &[u8],
     errors: FieldErrors,
@@ -115,7 +115,7 @@ fn setup_page(
     )
 }
 
-pub async fn setup_form(me: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn setup_form(me: Staff, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if me.user.totp_secret.is_some() {
         flash(&me.session, "success", "Two-factor sign-in is on already.");
         return Ok(see_other("/admin/account"));
@@ -135,7 +135,7 @@ pub struct EnableForm {
 }
 
 pub async fn enable(
-    me: Editor,
+    me: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<EnableForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -195,7 +195,7 @@ pub struct DisableForm {
 }
 
 pub async fn disable(
-    me: Editor,
+    me: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<DisableForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -239,7 +239,7 @@ pub struct RenewForm {
 }
 
 pub async fn renew_codes(
-    me: Editor,
+    me: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<RenewForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -279,7 +279,7 @@ pub struct CodesForm {
 /// The codes the page just showed, as a file: sent back by the page itself (nothing stored
 /// holds them), so only code-shaped words are accepted.
 pub async fn download_codes(
-    _me: Editor,
+    _me: Staff,
     CsrfForm(form): CsrfForm<CodesForm>,
 ) -> Result<HttpResponse, AppError> {
     let codes: Vec<&str> = form.codes.split_whitespace().collect();

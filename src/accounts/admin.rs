@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::auth::new_password_errors;
-use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::extract::{Admin, Staff};
 use crate::accounts::management::{self, Change};
 use crate::accounts::reset::{self, Site};
 use crate::accounts::session_store::SESSION_ID;
@@ -78,7 +78,7 @@ pub async fn create_user(
     }
     let role = Role::parse(&form.role);
     if role.is_none() {
-        errors.add("role", "Choose admin or editor.");
+        errors.add("role", "Choose author, editor or admin.");
     }
     let with_link = form.password.is_empty();
     if let Some(problem) = (!with_link)
@@ -271,7 +271,7 @@ pub fn current_sid(session: &actix_session::Session) -> String {
 
 /// My account, with `errors` next to the fields of whichever form was sent.
 pub async fn account_page(
-    me: Editor,
+    me: Staff,
     state: &AppState,
     errors: FieldErrors,
     status: StatusCode,
@@ -298,7 +298,7 @@ pub async fn account_page(
     )
 }
 
-pub async fn account(me: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn account(me: Staff, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     account_page(me, &state, FieldErrors::default(), StatusCode::OK).await
 }
 
@@ -314,7 +314,7 @@ pub struct ChangePasswordForm {
 
 /// Changes one's own password (the current one is required) and ends one's other sessions.
 pub async fn change_password(
-    me: Editor,
+    me: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -349,7 +349,7 @@ pub async fn change_password(
 }
 
 pub async fn end_session(
-    me: Editor,
+    me: Staff,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     _: CsrfForm<NoFields>,

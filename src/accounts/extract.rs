@@ -1,5 +1,6 @@
-//! The `Editor` and `Admin` extractors: a handler that takes one cannot run without a signed-in,
-//! enabled user of that role.
+//! The `Staff`, `Editor` and `Admin` extractors: a handler that takes one cannot run without a
+//! signed-in, enabled user of that role (or a higher one). Authors get `Staff` handlers only, so a
+//! screen is closed to them unless it was opened on purpose.
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -15,18 +16,30 @@ use crate::state::AppState;
 use crate::web::client::client_ip;
 use crate::web::ctx::{Ctx, UserInfo, flash};
 
-/// A signed-in user who may edit content (editors and admins).
-pub struct Editor {
+/// A signed-in, enabled user of any role: author, editor or admin.
+pub struct Staff {
     pub user: User,
     pub ctx: Ctx,
     pub session: Session,
     pub ip: String,
 }
 
-/// A signed-in admin.
-pub struct Admin(pub Editor);
+/// A signed-in editor or admin (authors are refused: 403).
+pub struct Editor(pub Staff);
 
-impl Editor {
+/// A signed-in admin.
+pub struct Admin(pub Staff);
+
+impl Staff {
+    pub fn role(&self) -> Role {
+        self.user.role()
+    }
+
+    /// Editors and admins: they publish, review and run the site's content.
+    pub fn is_editor(&self) -> bool {
+        self.role() != Role::Author
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: Some(self.user.id),
@@ -48,7 +61,7 @@ fn login_required(req: &HttpRequest) -> AppError {
     AppError::LoginRequired(next)
 }
 
-impl FromRequest for Editor {
+impl FromRequest for Staff {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
@@ -62,7 +75,15 @@ impl FromRequest for Editor {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::Internal("no app state".into()))?;
-            let user = db::run(&state.pool, move |c| users::find(c, uid)).await?;
+            let (user, in_review) = db::run(&state.pool, move |c| {
+                let user = users::find(c, uid)?;
+                let in_review = match &user {
+                    Some(u) if u.role() != Role::Author => review_queue_length(c)?,
+                    _ => 0,
+                };
+                Ok::<_, diesel::result::Error>((user, in_review))
+            })
+            .await?;
             let Some(user) = user.filter(|u| !u.disabled) else {
                 session.purge();
                 return Err(login_required(&req));
@@ -80,9 +101,11 @@ impl FromRequest for Editor {
                 id: user.id,
                 email: user.email.clone(),
                 is_admin: user.role() == Role::Admin,
+                is_editor: user.role() != Role::Author,
+                in_review,
             };
             let ctx = Ctx::for_session(&req, &session, Some(info));
-            Ok(Editor {
+            Ok(Staff {
                 user,
                 ctx,
                 session,
@@ -92,21 +115,51 @@ impl FromRequest for Editor {
     }
 }
 
-impl FromRequest for Admin {
+impl FromRequest for Editor {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let editor = Editor::from_request(req, payload);
+        let staff = Staff::from_request(req, payload);
         Box::pin(async move {
-            let editor = editor.await?;
-            if editor.user.role() == Role::Admin {
-                Ok(Admin(editor))
+            let staff = staff.await?;
+            if staff.is_editor() {
+                Ok(Editor(staff))
             } else {
                 Err(AppError::Forbidden)
             }
         })
     }
+}
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move {
+            let staff = staff.await?;
+            if staff.role() == Role::Admin {
+                Ok(Admin(staff))
+            } else {
+                Err(AppError::Forbidden)
+            }
+        })
+    }
+}
+
+/// The review queue's length, for the navigation of those who review. Read here, from the table
+/// (content, which owns reviews, sits beside accounts and uses these extractors), on an index.
+fn review_queue_length(conn: &mut db::DbConnection) -> diesel::QueryResult<i64> {
+    use crate::db::schema::{page_review_states, pages};
+    use diesel::prelude::*;
+    page_review_states::table
+        .inner_join(pages::table)
+        .filter(page_review_states::state.eq("in_review"))
+        .filter(pages::trash_id.is_null())
+        .count()
+        .get_result(conn)
 }
 
 /// Where two-factor sign-in is set up (and everything under it: the recovery codes).
@@ -117,7 +170,7 @@ pub fn two_factor_required(state: &AppState, user: &User) -> bool {
     let settings = &state.site.current().settings;
     match user.role() {
         Role::Admin => settings.require_2fa_admins,
-        Role::Editor => settings.require_2fa_editors,
+        Role::Editor | Role::Author => settings.require_2fa_editors,
     }
 }
 

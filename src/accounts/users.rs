@@ -25,6 +25,8 @@ pub struct User {
 pub enum Role {
     Admin,
     Editor,
+    /// Writes pages and submits them for review; publishes nothing.
+    Author,
 }
 
 impl Role {
@@ -32,6 +34,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Editor => "editor",
+            Role::Author => "author",
         }
     }
 
@@ -39,6 +42,7 @@ impl Role {
         match s {
             "admin" => Some(Role::Admin),
             "editor" => Some(Role::Editor),
+            "author" => Some(Role::Author),
             _ => None,
         }
     }

@@ -45,7 +45,7 @@ impl InboxQuery {
 }
 
 pub async fn inbox(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -93,7 +93,7 @@ pub async fn export_csv(
 }
 
 pub async fn show(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
@@ -132,7 +132,7 @@ pub struct StatusForm {
 }
 
 pub async fn set_status(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<StatusForm>,

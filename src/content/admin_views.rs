@@ -224,6 +224,17 @@ pub struct PageEdit {
     pub images: Vec<ImageChoice>,
     /// Unsaved changes this user's browser autosaved, newer than the page.
     pub restorable: Option<Restorable>,
+    /// Editors and admins: the form publishes, schedules and deletes (authors only write drafts).
+    pub may_publish: bool,
+    /// The page is published or scheduled: changes can be staged as a draft of changes.
+    pub live: bool,
+    /// The form shows the page's draft of changes, saved at this time.
+    pub staged: Option<String>,
+    /// Where the page's review stands (`content::review`), with its last step.
+    pub review_state: String,
+    pub last_review: Option<crate::content::review::Review>,
+    /// The "Submit for review" message, kept when it was refused.
+    pub submit_message: String,
 }
 
 /// An autosave slot the editor offers to restore: when, and how its text differs.
@@ -274,6 +285,7 @@ pub struct PageRow {
     pub publish_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub author: Option<String>,
+    pub review_state: String,
     /// Nesting level in the tree view (0 when filtered).
     pub depth: usize,
 }
@@ -319,6 +331,8 @@ pub struct RevisionsList {
     pub title: String,
     pub current_version: i32,
     pub revisions: Vec<RevisionSummary>,
+    /// Submissions, approvals and requests for changes, newest first.
+    pub reviews: Vec<crate::content::review::Review>,
 }
 
 #[derive(Template)]

@@ -44,6 +44,8 @@ pub struct Page {
     pub image_json: String,
     /// When the page leaves the site by itself.
     pub unpublish_at: Option<NaiveDateTime>,
+    /// Who created it (authors edit their own drafts).
+    pub owner_id: Option<i32>,
 }
 
 /// What a visitor's page view reads from the database: what the site tree does not hold (the
@@ -242,12 +244,15 @@ pub struct ListedPage {
     pub nav_order: i32,
     pub updated_at: NaiveDateTime,
     pub author: Option<String>,
+    pub owner_id: Option<i32>,
+    /// `''`, `in_review` or `changes_requested` (`content::review`).
+    pub review_state: String,
 }
 
 /// Every page with its author's e-mail, in tree order (parents first, siblings in navigation
 /// order), with each page's depth.
 pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, usize)>> {
-    use crate::db::schema::users;
+    use crate::db::schema::{page_review_states, users};
     type Row = (
         i32,
         Option<i32>,
@@ -258,9 +263,12 @@ pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, u
         i32,
         NaiveDateTime,
         Option<String>,
+        Option<i32>,
+        Option<String>,
     );
     let rows: Vec<Row> = pages::table
         .left_join(users::table)
+        .left_join(page_review_states::table)
         .filter(pages::trash_id.is_null())
         .select((
             pages::id,
@@ -272,12 +280,26 @@ pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, u
             pages::nav_order,
             pages::updated_at,
             users::email.nullable(),
+            pages::owner_id,
+            page_review_states::state.nullable(),
         ))
         .load(conn)?;
     let listed: Vec<ListedPage> = rows
         .into_iter()
         .map(
-            |(id, parent_id, title, path, status, publish_at, nav_order, updated_at, author)| {
+            |(
+                id,
+                parent_id,
+                title,
+                path,
+                status,
+                publish_at,
+                nav_order,
+                updated_at,
+                author,
+                owner_id,
+                review_state,
+            )| {
                 ListedPage {
                     id,
                     parent_id,
@@ -288,6 +310,8 @@ pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, u
                     nav_order,
                     updated_at,
                     author,
+                    owner_id,
+                    review_state: review_state.unwrap_or_default(),
                 }
             },
         )

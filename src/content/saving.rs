@@ -202,6 +202,7 @@ struct NewPage<'a> {
     image_id: Option<i32>,
     image_json: &'a str,
     unpublish_at: Option<NaiveDateTime>,
+    owner_id: Option<i32>,
 }
 
 fn clean_seo_title(s: &Option<String>) -> Option<&str> {
@@ -268,6 +269,7 @@ pub fn create(
                 image_id: input.image_id,
                 image_json: &derived.image_json,
                 unpublish_at: input.unpublish_at.map(trunc_subsecs),
+                owner_id: author_id,
             })
             .execute(conn)?;
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
@@ -311,6 +313,7 @@ pub fn update(
             });
         }
         let path = validate(conn, input, Some(id), derived)?;
+        let goes_live = existing.status() == Status::Draft && input.status != Status::Draft;
         let Derived {
             rendered,
             text,
@@ -346,6 +349,10 @@ pub fn update(
                 pages::body_text.eq(&text.plain),
             ))
             .execute(conn)?;
+        if goes_live {
+            // A draft that goes live has had its review.
+            crate::content::review::close(conn, id)?;
+        }
         let mut moved_to = Vec::new();
         if path != existing.path {
             let mut moves = move_descendants(conn, &existing.path, &path)?;

@@ -10,7 +10,9 @@ use crate::audit::{self, Actor};
 use crate::content::pages::{self, Page};
 use crate::content::redirects;
 use crate::db::DbConnection;
-use crate::db::schema::{pages as pages_table, trash};
+use crate::db::schema::{
+    page_review_states, page_reviews, page_stages, pages as pages_table, trash,
+};
 use crate::slug;
 use crate::snapshot::version::bump_content_version;
 
@@ -268,6 +270,9 @@ pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> 
         // Children before their parents.
         family.sort_by_key(|(_, path)| std::cmp::Reverse(path.matches('/').count()));
         for (pid, _) in family {
+            diesel::delete(page_reviews::table.filter(page_reviews::page_id.eq(pid))).execute(c)?;
+            diesel::delete(page_stages::table.find(pid)).execute(c)?;
+            diesel::delete(page_review_states::table.find(pid)).execute(c)?;
             diesel::delete(pages_table::table.find(pid)).execute(c)?;
         }
         entries.sort_unstable();

@@ -65,6 +65,37 @@ diesel::table! {
         unpublish_at -> Nullable<Timestamp>,
         trash_id -> Nullable<Integer>,
         trashed_path -> Nullable<Text>,
+        owner_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    page_reviews (id) {
+        id -> Integer,
+        page_id -> Integer,
+        version -> Integer,
+        kind -> Text,
+        message -> Text,
+        user_id -> Nullable<Integer>,
+        user_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    page_review_states (page_id) {
+        page_id -> Integer,
+        state -> Text,
+    }
+}
+
+diesel::table! {
+    page_stages (page_id) {
+        page_id -> Integer,
+        form -> Text,
+        base_version -> Integer,
+        user_id -> Nullable<Integer>,
+        saved_at -> Timestamp,
     }
 }
 
@@ -323,6 +354,7 @@ diesel::joinable!(rendition_jobs -> media (media_id));
 diesel::joinable!(media_usages -> media (media_id));
 diesel::joinable!(media_usages -> pages (page_id));
 diesel::joinable!(menu_items -> pages (page_id));
+diesel::joinable!(page_review_states -> pages (page_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -348,4 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     menu_items,
     trash,
     autosaves,
+    page_reviews,
+    page_review_states,
+    page_stages,
 );

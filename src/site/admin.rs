@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::extract::{Admin, Staff};
 use crate::accounts::users;
 use crate::audit;
 use crate::contact::submissions;
 use crate::content::admin_views::ParentOption;
 use crate::content::pages::{self, Status};
+use crate::content::review;
 use crate::db::schema::{page_revisions, pages as pages_table, users as users_table};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -61,13 +62,21 @@ fn recent_changes(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Recent
         .collect())
 }
 
-pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn dashboard(ed: Staff, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let now = ed.ctx.now;
-    let (listed, recent, inbox_new) = db::run(&state.pool, |c| {
-        Ok::<_, AppError>((
+    let (editor, user_id) = (ed.is_editor(), ed.user.id);
+    let (listed, recent, inbox_new, waiting, own) = db::run(&state.pool, move |c| {
+        if !editor {
+            // An author's dashboard: what they wrote and where its review stands.
+            let own = review::of_owner(c, user_id)?;
+            return Ok::<_, AppError>((Vec::new(), Vec::new(), 0, Vec::new(), own));
+        }
+        Ok((
             pages::list_for_admin(c)?,
             recent_changes(c, 10)?,
             submissions::count_new(c)?,
+            review::queue(c)?,
+            Vec::new(),
         ))
     })
     .await?;
@@ -81,6 +90,8 @@ pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpRes
         recent,
         inbox_new,
         notifications_on: state.notifications_on(),
+        waiting,
+        own,
         ctx: Ctx {
             inbox_new,
             ..ed.ctx
@@ -90,7 +101,7 @@ pub async fn dashboard(ed: Editor, state: web::Data<AppState>) -> Result<HttpRes
 }
 
 async fn settings_page(
-    me: crate::accounts::extract::Editor,
+    me: crate::accounts::extract::Staff,
     state: &AppState,
     form: SettingsForm,
     errors: FieldErrors,

@@ -28,7 +28,7 @@ const MAX_ANNOUNCEMENT: usize = 200;
 const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
 async fn page(
-    me: crate::accounts::extract::Editor,
+    me: crate::accounts::extract::Staff,
     state: &AppState,
     form: AppearanceForm,
     errors: FieldErrors,

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, Staff};
 use crate::content::admin_views::ParentOption;
 use crate::content::pages;
 use crate::db;
@@ -38,7 +38,7 @@ fn rows(items: &[MenuItem], titles: &std::collections::HashMap<i32, String>) -> 
 }
 
 async fn page(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     form: ItemForm,
     errors: FieldErrors,
@@ -88,7 +88,10 @@ async fn page(
 }
 
 /// `GET /admin/navigation`.
-pub async fn show(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    Editor(ed): Editor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let form = ItemForm {
         menu: "header".into(),
         kind: "page".into(),
@@ -99,7 +102,7 @@ pub async fn show(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse
 
 /// `POST /admin/navigation/items`: `menu`, `kind`, `page_id` or `url`, `label`.
 pub async fn add(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -133,7 +136,7 @@ pub struct MoveForm {
 /// `POST /admin/navigation/items/{id}/move` with `direction` `up`, `down`, or `to` and a
 /// `position`.
 pub async fn move_item(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<MoveForm>,
@@ -157,7 +160,7 @@ pub async fn move_item(
 
 /// `POST /admin/navigation/take-over`: the in-navigation pages become header items.
 pub async fn take_over(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
@@ -174,7 +177,7 @@ pub async fn take_over(
 
 /// `POST /admin/navigation/items/{id}/delete`.
 pub async fn remove(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     _: CsrfForm<NoFields>,

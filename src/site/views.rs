@@ -28,6 +28,10 @@ pub struct Dashboard {
     pub recent: Vec<RecentChange>,
     pub inbox_new: i64,
     pub notifications_on: bool,
+    /// For editors: the review queue.
+    pub waiting: Vec<crate::content::review::Waiting>,
+    /// For authors: their drafts, each with the last step of its review.
+    pub own: Vec<crate::content::review::Owned>,
 }
 
 #[derive(Deserialize, Default, Clone)]

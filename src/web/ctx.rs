@@ -41,6 +41,10 @@ pub struct UserInfo {
     pub id: i32,
     pub email: String,
     pub is_admin: bool,
+    /// Editors and admins (not authors).
+    pub is_editor: bool,
+    /// Pages waiting for review (counted for editors only).
+    pub in_review: i64,
 }
 
 /// A one-time message shown on the next page (after a redirect).
@@ -97,6 +101,16 @@ impl Ctx {
 
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+
+    /// A signed-in editor or admin (the back office shows authors less).
+    pub fn is_editor(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_editor)
+    }
+
+    /// Pages waiting for review, for the navigation.
+    pub fn in_review(&self) -> i64 {
+        self.user.as_ref().map_or(0, |u| u.in_review)
     }
 
     /// Whether the back-office navigation entry `prefix` holds the current page.

@@ -125,7 +125,7 @@ async fn users_are_added_with_a_password_or_a_one_time_link(app: TestApp) {
     assert_eq!(res.status, 422);
     assert!(
         res.body.contains("Enter an e-mail address")
-            && res.body.contains("Choose admin or editor")
+            && res.body.contains("Choose author, editor or admin")
             && res.body.contains("at least")
     );
 

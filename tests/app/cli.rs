@@ -48,6 +48,14 @@ async fn user_commands(app: TestApp) {
         "passwords are never echoed"
     );
 
+    let out = galley(
+        &app,
+        &["user", "add", "writer@example.com", "--role", "author"],
+        "a long enough secret\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("writer@example.com (author)"));
+
     let user = app
         .with_conn(|c| {
             galley::accounts::users::find_by_email(c, "editor@example.com")

@@ -18,6 +18,7 @@ mod media_pages;
 mod pages;
 mod password_reset;
 mod reliability;
+mod review;
 mod search;
 mod seo;
 mod startup;

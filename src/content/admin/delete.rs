@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, Staff};
 use crate::content::admin_views::*;
 use crate::content::editing;
 use crate::content::pages::{self};
@@ -19,7 +19,7 @@ use crate::web::ctx::flash;
 use crate::web::{render_status, see_other};
 
 async fn delete_view(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     id: i32,
     redirect_to: String,
@@ -49,7 +49,7 @@ async fn delete_view(
 }
 
 pub async fn confirm_delete(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
@@ -71,7 +71,7 @@ pub struct DeleteForm {
 }
 
 pub async fn delete_page(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<DeleteForm>,

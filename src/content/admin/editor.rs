@@ -4,12 +4,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, Staff};
 use crate::content::admin_views::*;
 use crate::content::editing;
-use crate::content::pages::{self};
+use crate::content::pages::{self, Page, Status};
+use crate::content::review::{self, Review};
 use crate::content::revisions;
-use crate::content::{autosave, derived};
+use crate::content::{autosave, derived, permissions, stage};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::media::library as media_library;
@@ -58,14 +59,68 @@ fn image_choices(conn: &mut DbConnection) -> diesel::QueryResult<Vec<ImageChoice
         .collect())
 }
 
-struct Editing {
-    page_id: Option<i32>,
-    public_url: Option<String>,
-    is_home: bool,
+pub(super) struct Editing {
+    pub page_id: Option<i32>,
+    pub public_url: Option<String>,
+    pub is_home: bool,
     /// The form shows an autosave slot restored.
-    restored: bool,
-    /// When the page was last saved (an autosave older than that is not offered).
-    saved_at: Option<chrono::NaiveDateTime>,
+    pub restored: bool,
+    /// When the page (or its draft of changes) was last saved: an older autosave is not offered.
+    pub saved_at: Option<chrono::NaiveDateTime>,
+    /// Published or scheduled.
+    pub live: bool,
+    /// When the draft of changes the form shows was saved.
+    pub staged: Option<chrono::NaiveDateTime>,
+    pub review_state: String,
+    pub last_review: Option<Review>,
+    pub submit_message: String,
+}
+
+impl Editing {
+    fn new_page(restored: bool) -> Editing {
+        Editing {
+            page_id: None,
+            public_url: None,
+            is_home: false,
+            restored,
+            saved_at: None,
+            live: false,
+            staged: None,
+            review_state: String::new(),
+            last_review: None,
+            submit_message: String::new(),
+        }
+    }
+
+    /// The editor of a stored page, with its draft of changes and its review, if any.
+    pub(super) async fn of(
+        state: &AppState,
+        page: &Page,
+    ) -> Result<(Editing, Option<PageForm>), AppError> {
+        let id = page.id;
+        let (staged, last_review, review_state) = db::run(&state.pool, move |c| {
+            Ok::<_, diesel::result::Error>((
+                stage::get(c, id)?,
+                review::latest(c, id)?,
+                review::state_of(c, id)?,
+            ))
+        })
+        .await?;
+        let staged_at = staged.as_ref().map(|s| s.saved_at);
+        let editing = Editing {
+            page_id: Some(id),
+            public_url: Some(format!("/{}", page.path)),
+            is_home: page.path.is_empty(),
+            restored: false,
+            saved_at: Some(staged_at.map_or(page.updated_at, |s| s.max(page.updated_at))),
+            live: page.status() != Status::Draft,
+            staged: staged_at,
+            review_state,
+            last_review,
+            submit_message: String::new(),
+        };
+        Ok((editing, staged.map(|s| s.form)))
+    }
 }
 
 #[derive(Deserialize)]
@@ -92,8 +147,8 @@ async fn restored(
     )
 }
 
-async fn render_editor(
-    ed: Editor,
+pub(super) async fn render_editor(
+    ed: Staff,
     state: &AppState,
     editing: Editing,
     form: PageForm,
@@ -125,6 +180,14 @@ async fn render_editor(
         title: (saved.title != form.title).then_some(saved.title),
     });
     let view = PageEdit {
+        may_publish: ed.is_editor(),
+        live: editing.live,
+        staged: editing
+            .staged
+            .map(|t| t.format("%H:%M on %-d %B %Y (UTC)").to_string()),
+        review_state: editing.review_state,
+        last_review: editing.last_review,
+        submit_message: editing.submit_message,
         ctx: ed.ctx,
         page_id: editing.page_id,
         public_url: editing.public_url,
@@ -141,18 +204,12 @@ async fn render_editor(
 }
 
 pub async fn new_page(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     query: web::Query<EditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let form = restored(&state, ed.user.id, 0, &query).await?;
-    let editing = Editing {
-        page_id: None,
-        public_url: None,
-        is_home: false,
-        restored: form.is_some(),
-        saved_at: None,
-    };
+    let editing = Editing::new_page(form.is_some());
     render_editor(
         ed,
         &state,
@@ -166,7 +223,7 @@ pub async fn new_page(
 }
 
 pub async fn edit_page(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     query: web::Query<EditQuery>,
@@ -176,19 +233,16 @@ pub async fn edit_page(
     if page.in_trash() {
         return Err(AppError::NotFound);
     }
+    permissions::check_edit(&ed.user, &page)?;
     let form = restored(&state, ed.user.id, id, &query).await?;
-    let editing = Editing {
-        page_id: Some(id),
-        public_url: Some(format!("/{}", page.path)),
-        is_home: page.path.is_empty(),
-        restored: form.is_some(),
-        saved_at: Some(page.updated_at),
-    };
+    let (mut editing, staged) = Editing::of(&state, &page).await?;
+    editing.restored = form.is_some();
     render_editor(
         ed,
         &state,
         editing,
-        form.unwrap_or_else(|| PageForm::from_page(&page)),
+        form.or(staged)
+            .unwrap_or_else(|| PageForm::from_page(&page)),
         FieldErrors::default(),
         None,
         StatusCode::OK,
@@ -197,7 +251,7 @@ pub async fn edit_page(
 }
 
 pub async fn create_page(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<PageForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -205,7 +259,7 @@ pub async fn create_page(
 }
 
 pub async fn update_page(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<PageForm>,
@@ -215,7 +269,7 @@ pub async fn update_page(
 
 /// Shared by create and update: preview, validate, save, or re-render with what to fix.
 async fn submit(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     id: Option<i32>,
     form: PageForm,
@@ -224,12 +278,12 @@ async fn submit(
         Some(id) => Some(db::run(&state.pool, move |c| pages::find(c, id)).await?),
         None => None,
     };
-    let editing = Editing {
-        page_id: id,
-        public_url: existing.as_ref().map(|p| format!("/{}", p.path)),
-        is_home: existing.as_ref().is_some_and(|p| p.path.is_empty()),
-        restored: false,
-        saved_at: existing.as_ref().map(|p| p.updated_at),
+    let editing = match &existing {
+        Some(page) => {
+            permissions::check_edit(&ed.user, page)?;
+            Editing::of(&state, page).await?.0
+        }
+        None => Editing::new_page(false),
     };
     if form.action == "preview" {
         return render_editor(
@@ -258,23 +312,34 @@ async fn submit(
             .await;
         }
     };
+    permissions::check_save(&ed.user, existing.as_ref(), &input)?;
     let (actor, note, expected) = (ed.actor(), form.note.clone(), form.expected_version());
-    match db::run(&state.pool, move |c| {
-        editing::save(c, id, &input, expected, &actor, &note)
+    let staging = form.action == "stage";
+    let (staged, stored) = (editing.staged.is_some(), form.clone());
+    match db::run(&state.pool, move |c| match id {
+        Some(id) if staging => stage::put(c, id, &stored, &actor),
+        Some(id) if staged => stage::publish_input(c, id, &input, expected, &actor, &note),
+        _ => editing::save(c, id, &input, expected, &actor, &note),
     })
     .await
     {
         Ok(page) => {
-            state.refresh().await?;
+            if !staging {
+                state.refresh().await?;
+            }
             // Saved: the autosaved copy has served its purpose.
             let (user_id, key) = (ed.user.id, id.unwrap_or(0));
             db::run(&state.pool, move |c| autosave::discard(c, user_id, key)).await?;
-            let verb = if id.is_some() { "Saved" } else { "Created" };
-            flash(
-                &ed.session,
-                "success",
-                format!("{verb} “{}” ({}).", page.title, page.status),
-            );
+            let message = if staging {
+                format!(
+                    "Saved as a draft of changes to “{}”: the live page is unchanged until they are published.",
+                    page.title
+                )
+            } else {
+                let verb = if id.is_some() { "Saved" } else { "Created" };
+                format!("{verb} “{}” ({}).", page.title, page.status)
+            };
+            flash(&ed.session, "success", message);
             Ok(see_other(&format!("/admin/pages/{}/edit", page.id)))
         }
         Err(AppError::Invalid(errors)) => {
@@ -329,7 +394,7 @@ pub struct PreviewForm {
 
 /// `POST /admin/pages/{id}/duplicate`: a draft copy, opened in the editor.
 pub async fn duplicate_page(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     _: CsrfForm<crate::web::csrf::NoFields>,
@@ -354,16 +419,17 @@ pub struct AutosaveQuery {
 /// `POST /admin/pages/autosave?page=N`: the editor's form, as typed, into this user's slot
 /// (the editor's script sends it a few seconds after typing stops). 204.
 pub async fn autosave(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     query: web::Query<AutosaveQuery>,
     CsrfForm(form): CsrfForm<PageForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, key) = (ed.user.id, query.page);
+    if key != 0 {
+        let page = db::run(&state.pool, move |c| pages::find(c, key)).await?;
+        permissions::check_edit(&ed.user, &page)?;
+    }
     db::run(&state.pool, move |c| {
-        if key != 0 {
-            pages::find(c, key)?;
-        }
         autosave::put(c, user_id, key, &form, crate::clock::now())
     })
     .await?;
@@ -372,7 +438,7 @@ pub async fn autosave(
 
 /// `POST /admin/pages/autosave/discard?page=N`: forget the autosaved changes.
 pub async fn discard_autosave(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     query: web::Query<AutosaveQuery>,
     _: CsrfForm<crate::web::csrf::NoFields>,

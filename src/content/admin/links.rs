@@ -13,7 +13,7 @@ use crate::web::render;
 /// The broken-links report: internal links that lead to no published page (or only to a
 /// redirect), with the page that contains each.
 pub async fn broken_links(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (all, redirect_list) = db::run(&state.pool, |c| {

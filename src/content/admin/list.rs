@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, Staff};
 use crate::content::admin_views::*;
 use crate::content::pages::{self, Status};
 use crate::db::{self};
@@ -28,11 +28,15 @@ pub struct ListQuery {
 }
 
 pub async fn list_pages(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let all = db::run(&state.pool, pages::list_for_admin).await?;
+    let mut all = db::run(&state.pool, pages::list_for_admin).await?;
+    if !ed.is_editor() {
+        // An author's list is what they wrote.
+        all.retain(|(p, _)| p.owner_id == Some(ed.user.id));
+    }
     let now = ed.ctx.now;
     let hubs: Vec<ParentOption> = {
         let parents: std::collections::HashSet<i32> =
@@ -54,8 +58,7 @@ pub async fn list_pages(
         let q = q.clone();
         Some(db::run(&state.pool, move |c| search::search(c, &q)).await?)
     };
-    let tree = query.status.is_empty() && hub.is_none() && ranked.is_none();
-    let mut all = all;
+    let tree = query.status.is_empty() && hub.is_none() && ranked.is_none() && ed.is_editor();
     if let Some(ids) = &ranked {
         let rank: std::collections::HashMap<i32, usize> =
             ids.iter().enumerate().map(|(r, id)| (*id, r)).collect();
@@ -76,6 +79,7 @@ pub async fn list_pages(
             publish_at: p.publish_at,
             updated_at: p.updated_at,
             author: p.author,
+            review_state: p.review_state,
         })
         .collect();
     let total = rows.len();
@@ -118,7 +122,7 @@ pub struct BulkForm {
 
 /// `POST /admin/pages/bulk`.
 pub async fn bulk(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<BulkForm>,
 ) -> Result<HttpResponse, AppError> {

@@ -6,5 +6,6 @@ pub mod editor;
 pub mod links;
 pub mod list;
 pub mod redirects;
+pub mod review;
 pub mod revisions;
 pub mod trash;

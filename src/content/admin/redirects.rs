@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::{Editor, Staff};
 use crate::content::admin_views::*;
 use crate::content::editing;
 use crate::content::redirects;
@@ -17,7 +17,7 @@ use crate::web::ctx::flash;
 use crate::web::{render_status, see_other};
 
 async fn redirects_view(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     from: String,
     to: String,
@@ -38,7 +38,7 @@ async fn redirects_view(
 }
 
 pub async fn list_redirects(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     redirects_view(
@@ -61,7 +61,7 @@ pub struct RedirectForm {
 }
 
 pub async fn create_redirect(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<RedirectForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -110,7 +110,7 @@ pub async fn create_redirect(
 }
 
 pub async fn delete_redirect(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     _: CsrfForm<NoFields>,

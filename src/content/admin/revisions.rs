@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::Staff;
 use crate::content::admin_views::*;
 use crate::content::editing;
 use crate::content::pages::{self};
-use crate::content::revisions;
+use crate::content::{permissions, review, revisions};
 use crate::db::{self};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -15,26 +15,32 @@ use crate::web::ctx::flash;
 use crate::web::{render, see_other};
 
 pub async fn list_revisions(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (page, revisions) = db::run(&state.pool, move |c| {
-        Ok::<_, AppError>((pages::find(c, id)?, revisions::list(c, id)?))
+    let (page, revisions, reviews) = db::run(&state.pool, move |c| {
+        Ok::<_, AppError>((
+            pages::find(c, id)?,
+            revisions::list(c, id)?,
+            review::history(c, id)?,
+        ))
     })
     .await?;
+    permissions::check_view(&ed.user, &page)?;
     render(&RevisionsList {
         ctx: ed.ctx,
         page_id: id,
         title: page.title,
         current_version: page.version,
         revisions,
+        reviews,
     })
 }
 
 pub async fn show_revision(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     ids: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
@@ -43,6 +49,7 @@ pub async fn show_revision(
         Ok::<_, AppError>((pages::find(c, id)?, revisions::find(c, id, rev)?))
     })
     .await?;
+    permissions::check_view(&ed.user, &page)?;
     let view = RevisionShow {
         hunks: revisions::diff(&revision.body_md, &page.body_md),
         title_changed: revision.title != page.title,
@@ -58,12 +65,14 @@ pub async fn show_revision(
 
 /// Restores a revision's text (title, summary, body) as a new save, itself a revision.
 pub async fn restore_revision(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     ids: web::Path<(i32, i32)>,
     _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, rev) = ids.into_inner();
+    let page = db::run(&state.pool, move |c| pages::find(c, id)).await?;
+    permissions::check_edit(&ed.user, &page)?;
     let actor = ed.actor();
     let page = db::run(&state.pool, move |c| {
         editing::restore_revision(c, id, rev, &actor)

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::extract::{Admin, Editor, Staff};
 use crate::content::admin_views::TrashPage;
 use crate::content::trash::{self, RestoreError, Restored};
 use crate::db;
@@ -16,7 +16,7 @@ use crate::web::ctx::flash;
 use crate::web::{render_status, see_other};
 
 async fn page(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     failed: Option<(i32, String)>,
     status: StatusCode,
@@ -37,7 +37,10 @@ async fn page(
 }
 
 /// `GET /admin/trash`.
-pub async fn list(ed: Editor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    Editor(ed): Editor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     page(ed, &state, None, StatusCode::OK).await
 }
 
@@ -49,7 +52,7 @@ pub struct RestoreForm {
 
 /// `POST /admin/trash/{id}/restore`, with an optional new `slug`.
 pub async fn restore(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<RestoreForm>,

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::{Admin, Editor};
+use crate::accounts::extract::{Admin, Editor, Staff};
 use crate::db;
 use crate::error::AppError;
 use crate::media::editing::{self, ChangeError};
@@ -32,7 +32,7 @@ struct PageState {
 }
 
 async fn file_view(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     id: i32,
     page: PageState,
@@ -99,7 +99,7 @@ async fn file_view(
 
 /// `GET /admin/media/{id}`.
 pub async fn show(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
@@ -141,7 +141,7 @@ fn percent(s: &str) -> i32 {
 
 /// `POST /admin/media/{id}`: the details and the focal point.
 pub async fn update(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     renderer: web::Data<PageRenderer>,
     id: web::Path<i32>,
@@ -200,7 +200,7 @@ async fn rerender_pages(
 
 /// `POST /admin/media/{id}/replace`: a new file under the same id; pages using it follow.
 pub async fn replace(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     renderer: web::Data<PageRenderer>,
     id: web::Path<i32>,
@@ -208,7 +208,7 @@ pub async fn replace(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let mut files = files_of(&mut upload);
-    let refused = |ed: Editor, state: web::Data<AppState>, message: String| async move {
+    let refused = |ed: Staff, state: web::Data<AppState>, message: String| async move {
         let mut errors = FieldErrors::default();
         errors.add("file", message);
         let page = PageState {
@@ -254,7 +254,7 @@ pub async fn replace(
 
 /// `POST /admin/media/{id}/delete`: refused, with the list, while pages use the file.
 pub async fn delete(
-    ed: Editor,
+    Editor(ed): Editor,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     _: CsrfForm<NoFields>,

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::extract::Editor;
+use crate::accounts::extract::Staff;
 use crate::db;
 use crate::error::AppError;
 use crate::media::editing;
@@ -33,7 +33,7 @@ pub struct ListQuery {
 }
 
 async fn library_view(
-    ed: Editor,
+    ed: Staff,
     state: &AppState,
     query: ListQuery,
     form: UploadForm,
@@ -75,7 +75,7 @@ async fn library_view(
 
 /// `GET /admin/media`.
 pub async fn list(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -102,7 +102,7 @@ fn upload_form(upload: &Upload) -> UploadForm {
 /// `POST /admin/media`: one or more files in `file`, with `alt` (required for images), `title`
 /// (else from the file name), `caption` and `credit`. All are stored, or none.
 pub async fn create(
-    ed: Editor,
+    ed: Staff,
     state: web::Data<AppState>,
     mut upload: Upload,
 ) -> Result<HttpResponse, AppError> {
