@@ -108,7 +108,7 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
 /// `ErrorHandlers` hook: replaces the body of any error response that is not already a page we
 /// rendered (a 422 form, say) with the error page, and logs server errors once, with the path.
 pub fn render_error_page<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
+    mut res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
     let detail = res.response().extensions().get::<ErrorDetail>().cloned();
@@ -118,6 +118,12 @@ pub fn render_error_page<B: MessageBody + 'static>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if detail.is_none() && is_html {
+        // A 404 or 410 of a page may stop being one (a page published, restored): browsers keep
+        // an error page without caching rules as long as they like (Chromium: a 410 for ever).
+        if !res.headers().contains_key(header::CACHE_CONTROL) {
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     if status.is_server_error() {

@@ -183,7 +183,7 @@ impl Galley {
             .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
             .env("GALLEY_BASE_URL", &base)
             .env("GALLEY_DEMO", "true")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("GALLEY_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -315,24 +315,37 @@ impl Env {
     }
 
     pub async fn sign_in(&self) -> Outcome {
+        let (email, password) = (&self.galley.admin_email, &self.galley.admin_password);
+        self.sign_in_as(email, password).await
+    }
+
+    /// Signs in through the form (unless a session is open already).
+    pub async fn sign_in_as(&self, email: &str, password: &str) -> Outcome {
         let c = &self.client;
         c.goto(&self.galley.url("/login")).await?;
         if self.current_path().await? != "/login" {
             return Ok(());
         }
-        c.find(Locator::Id("email"))
-            .await?
-            .send_keys(&self.galley.admin_email)
-            .await?;
+        c.find(Locator::Id("email")).await?.send_keys(email).await?;
         c.find(Locator::Id("password"))
             .await?
-            .send_keys(&self.galley.admin_password)
+            .send_keys(password)
             .await?;
         c.find(Locator::Css("form[action='/login'] button[type='submit']"))
             .await?
             .click()
             .await?;
         self.expect_path("/admin").await
+    }
+
+    /// Signs out with the header's button.
+    pub async fn sign_out(&self) -> Outcome {
+        self.client
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await?
+            .click()
+            .await?;
+        self.expect_path("/login").await
     }
 
     pub async fn current_path(&self) -> Result<String, Box<dyn std::error::Error>> {
@@ -387,6 +400,19 @@ impl Env {
             )
             .await?;
         Ok(html.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The status the server answers `path` with (fetched by the page, without following
+    /// redirects).
+    pub async fn status_of(&self, path: &str) -> Result<u16, Box<dyn std::error::Error>> {
+        let status = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; fetch(arguments[0], {redirect: 'manual'}).then(r => done(r.status), e => done(0));",
+                vec![json!(self.galley.url(path))],
+            )
+            .await?;
+        Ok(status.as_u64().unwrap_or(0) as u16)
     }
 
     /// The outcome of a checked flow: the Nu HTML Checker over `documents` added to the

@@ -12,6 +12,7 @@ mod appearance;
 mod autosave;
 mod harness;
 mod media;
+mod review;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::time::Duration;
@@ -80,6 +81,11 @@ browser_test!(
     an_autosaved_text_survives_closing_the_tab,
     true,
     autosave::autosave_flow
+);
+browser_test!(
+    an_author_submits_an_editor_approves_then_trashes_and_restores,
+    true,
+    review::review_flow
 );
 browser_test!(
     the_checkers_catch_a_broken_page,
