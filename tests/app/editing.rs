@@ -462,7 +462,10 @@ async fn delete_rules(app: TestApp) {
         // 410 without caching rules for ever).
         assert_eq!(res.header("cache-control"), "no-cache");
     }
-    assert_eq!(app.get("/no-such-page").await.header("cache-control"), "no-cache");
+    assert_eq!(
+        app.get("/no-such-page").await.header("cache-control"),
+        "no-cache"
+    );
     assert!(!app.get("/sitemaps/1.xml").await.body.contains("/hub"));
     assert!(!app.get("/search?q=leaf").await.body.contains("Leaf words"));
     assert!(

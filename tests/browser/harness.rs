@@ -183,7 +183,10 @@ impl Galley {
             .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
             .env("GALLEY_BASE_URL", &base)
             .env("GALLEY_DEMO", "true")
-            .env("RUST_LOG", std::env::var("GALLEY_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("GALLEY_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

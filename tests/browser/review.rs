@@ -23,7 +23,10 @@ pub async fn review_flow(env: &Env) -> Outcome {
     // An admin adds the author from the users screen.
     env.sign_in().await?;
     c.goto(&env.galley.url("/admin/users/new")).await?;
-    c.find(Locator::Id("email")).await?.send_keys(AUTHOR).await?;
+    c.find(Locator::Id("email"))
+        .await?
+        .send_keys(AUTHOR)
+        .await?;
     c.find(Locator::Css("input[name='role'][value='author']"))
         .await?
         .click()
@@ -32,10 +35,12 @@ pub async fn review_flow(env: &Env) -> Outcome {
         .await?
         .send_keys(AUTHOR_PASSWORD)
         .await?;
-    c.find(Locator::Css("form[action='/admin/users'] button[type='submit']"))
-        .await?
-        .click()
-        .await?;
+    c.find(Locator::Css(
+        "form[action='/admin/users'] button[type='submit']",
+    ))
+    .await?
+    .click()
+    .await?;
     env.expect_text(".flash", AUTHOR).await?;
     env.sign_out().await?;
 
@@ -73,7 +78,8 @@ pub async fn review_flow(env: &Env) -> Outcome {
         .click()
         .await?;
     env.expect_text(".flash", "Submitted").await?;
-    env.expect_text(".review-state", "waiting for review").await?;
+    env.expect_text(".review-state", "waiting for review")
+        .await?;
     check(&mut documents).await?;
     env.sign_out().await?;
 
@@ -91,7 +97,8 @@ pub async fn review_flow(env: &Env) -> Outcome {
         .click()
         .await?;
     env.expect_text("main", "is the tone right?").await?;
-    env.expect_text(".prose", "Herons wait at the water").await?;
+    env.expect_text(".prose", "Herons wait at the water")
+        .await?;
     check(&mut documents).await?;
     env.screenshot("review-screen").await;
     c.find(Locator::Css("form[action$='/approve'] button"))
@@ -99,7 +106,8 @@ pub async fn review_flow(env: &Env) -> Outcome {
         .click()
         .await?;
     env.expect_text(".flash", "Approved").await?;
-    env.expect_text("main", "Nothing is waiting for review").await?;
+    env.expect_text("main", "Nothing is waiting for review")
+        .await?;
 
     // Live for visitors.
     c.goto(&env.galley.url("/herons")).await?;
