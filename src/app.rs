@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger};
+use actix_web::middleware::{Compress, ErrorHandlers};
 use actix_web::{App, web};
 
 use crate::accounts::session_store::{self, DbSessionStore};
@@ -15,6 +15,7 @@ use crate::db;
 use crate::media::admin::PageRenderer;
 use crate::routes;
 use crate::state::AppState;
+use crate::web::access_log::AccessLog;
 use crate::web::edge::Edge;
 use crate::web::error_page;
 use crate::web::headers::security_headers;
@@ -50,17 +51,45 @@ pub async fn follow_content_changes(state: web::Data<AppState>) {
     }
 }
 
-/// The path as the access log shows it: without the query string, and with one-time tokens
-/// (password links) cut out, so no secret reaches the logs.
-pub fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/account/set-password/") {
-        Some(_) => "/account/set-password/[token]".to_owned(),
-        None => path.to_owned(),
+/// How long the background workers get, once the server has stopped, to finish the message or
+/// the file they are on.
+const WIND_DOWN: Duration = Duration::from_secs(10);
+
+/// After the server stopped: the workers claim nothing more and finish what they hold, then
+/// whatever this instance still holds a lease on is given back, so another instance takes it
+/// over at once rather than when the lease runs out.
+pub async fn wind_down(
+    state: &web::Data<AppState>,
+    mailer: actix_web::rt::task::JoinHandle<()>,
+    renditions: std::thread::JoinHandle<()>,
+) {
+    state.stopping.stop();
+    if actix_web::rt::time::timeout(WIND_DOWN, mailer)
+        .await
+        .is_err()
+    {
+        log::warn!("the outbox worker was still sending when the wind-down time ran out");
+    }
+    let deadline = std::time::Instant::now() + WIND_DOWN;
+    while !renditions.is_finished() && std::time::Instant::now() < deadline {
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let prefix = crate::tokens::lease_prefix();
+    let released = db::run(&state.pool, move |c| {
+        Ok::<_, diesel::result::Error>((
+            crate::outbox::release_held(c, &prefix)?,
+            crate::media::jobs::release_held(c, &prefix)?,
+        ))
+    })
+    .await;
+    match released {
+        Ok((0, 0)) => log::info!("stopped"),
+        Ok((mails, jobs)) => {
+            log::info!("stopped; gave back {mails} message(s) and {jobs} rendition job(s)")
+        }
+        Err(e) => log::warn!("stopped, but giving back the leases failed: {e}"),
     }
 }
-
-/// Where the access log goes (`RUST_LOG=actix_web::middleware::logger=warn` turns it off).
-const ACCESS_LOG_TARGET: &str = "actix_web::middleware::logger";
 
 pub fn build(
     state: web::Data<AppState>,
@@ -75,6 +104,7 @@ pub fn build(
 > {
     let sessions = sessions(&state);
     let deadlines = state.config.body_deadlines();
+    let format = state.config.log_format();
     App::new()
         .app_data(state)
         .app_data(web::PathConfig::default())
@@ -83,31 +113,6 @@ pub fn build(
         .wrap(ErrorHandlers::new().default_handler(error_page::render_error_page))
         .wrap(Compress::default())
         .wrap(security_headers())
-        // The path only: query strings may carry tokens and have no place in logs. Left out
-        // entirely when the log level hides it: the logger formats each request up front.
-        .wrap(Condition::new(
-            log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info),
-            Logger::new("%a \"%{request}xi\" %s %b %Dms")
-                .log_target(ACCESS_LOG_TARGET)
-                .custom_request_replace("request", |req| {
-                    format!("{} {}", req.method(), loggable_path(req.path()))
-                })
-                .exclude("/healthz")
-                .exclude("/readyz"),
-        ))
+        .wrap(AccessLog { format })
         .configure(|cfg| routes::configure(cfg, &sessions))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::loggable_path;
-
-    #[test]
-    fn one_time_tokens_never_reach_the_log() {
-        assert_eq!(
-            loggable_path("/account/set-password/abc123secret"),
-            "/account/set-password/[token]"
-        );
-        assert_eq!(loggable_path("/glossary/slug"), "/glossary/slug");
-    }
 }

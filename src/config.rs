@@ -82,6 +82,27 @@ pub struct Config {
     )]
     pub page_cache_mb: usize,
 
+    /// Seconds the requests in flight get to finish after SIGTERM (or Ctrl-C) before the server
+    /// stops anyway.
+    #[arg(
+        long,
+        env = "GALLEY_SHUTDOWN_GRACE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_grace: u64,
+
+    /// `text`, or `json` for one JSON object a line (request id, route, status, duration for
+    /// each request), for log pipelines.
+    #[arg(
+        long,
+        env = "GALLEY_LOG_FORMAT",
+        default_value = "text",
+        value_parser = ["text", "json"],
+        global = true
+    )]
+    pub log_format: String,
+
     /// Seconds a request body may take to arrive in all; past it the request is answered 408.
     #[arg(long, env = "GALLEY_BODY_TIMEOUT", default_value_t = 30, global = true)]
     pub body_timeout: u64,
@@ -170,6 +191,10 @@ impl Config {
     }
 
     /// The deadlines of a request body.
+    pub fn log_format(&self) -> crate::logging::Format {
+        crate::logging::Format::parse(&self.log_format).unwrap_or(crate::logging::Format::Text)
+    }
+
     pub fn body_deadlines(&self) -> BodyDeadlines {
         BodyDeadlines {
             total: std::time::Duration::from_secs(self.body_timeout.max(1)),
@@ -266,6 +291,8 @@ impl Config {
             media_widths: vec![320, 640, 960, 1280, 1920],
             webp_quality: 80,
             media_cache_mb: 16,
+            shutdown_grace: 30,
+            log_format: "text".into(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod html;
+pub mod logging;
 pub mod mailer;
 pub mod markdown;
 pub mod media;

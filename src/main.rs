@@ -90,66 +90,9 @@ enum UserCommand {
     List,
 }
 
-/// The logger: `env_logger`, except that actix's reports of malformed requests (anyone can send
-/// those, as fast as they like) are demoted from errors to debug lines.
-struct Logger(env_logger::Logger);
-
-impl Logger {
-    /// actix-http reports a request it could not parse as "stream error: ..." (our own faults
-    /// under that target, a failing response body say, keep their level).
-    fn demoted(record: &log::Record) -> bool {
-        record.level() == log::Level::Error
-            && record.target() == "actix_http::h1::dispatcher"
-            && record.args().as_str().map_or_else(
-                || record.args().to_string().starts_with("stream error"),
-                |s| s.starts_with("stream error"),
-            )
-    }
-}
-
-impl log::Log for Logger {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        self.0.enabled(metadata)
-    }
-
-    fn log(&self, record: &log::Record) {
-        if !Logger::demoted(record) {
-            return self.0.log(record);
-        }
-        let metadata = log::Metadata::builder()
-            .level(log::Level::Debug)
-            .target(record.target())
-            .build();
-        if self.0.enabled(&metadata) {
-            self.0.log(
-                &log::Record::builder()
-                    .metadata(metadata)
-                    .args(*record.args())
-                    .module_path(record.module_path())
-                    .file(record.file())
-                    .line(record.line())
-                    .build(),
-            );
-        }
-    }
-
-    fn flush(&self) {
-        self.0.flush();
-    }
-}
-
-fn init_logging() {
-    let logger =
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).build();
-    let max = logger.filter();
-    if log::set_boxed_logger(Box::new(Logger(logger))).is_ok() {
-        log::set_max_level(max);
-    }
-}
-
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    galley::logging::init(cli.config.log_format());
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Migrate => open(&cli.config).map(|_| println!("Database is up to date.")),
@@ -211,9 +154,13 @@ async fn run_server(config: Config) -> Result<(), String> {
     let state = web::Data::new(AppState::new(pool, config)?);
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
-    actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
-    jobs::spawn_worker(state.pool.clone(), state.config.webp_quality)
-        .map_err(|e| format!("cannot start the rendition worker: {e}"))?;
+    let mailer = actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
+    let renditions = jobs::spawn_worker(
+        state.pool.clone(),
+        state.config.webp_quality,
+        state.stopping.clone(),
+    )
+    .map_err(|e| format!("cannot start the rendition worker: {e}"))?;
     if state.mailer.is_none() {
         log::info!("notification e-mails are off: GALLEY_SMTP_URL is not set");
     }
@@ -228,9 +175,13 @@ async fn run_server(config: Config) -> Result<(), String> {
         db::Backend::Sqlite => share.saturating_sub(1).max(1),
         db::Backend::Postgres => share.max(1),
     };
+    let grace = state.config.shutdown_grace;
+    // On SIGTERM (or Ctrl-C) the server stops accepting and gives the requests in flight up to
+    // `grace` seconds; then the background workers wind down (`app::wind_down`).
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
-        .worker_max_blocking_threads(blocking);
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(grace);
     let server = server
         .bind(&bind)
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
@@ -242,7 +193,9 @@ async fn run_server(config: Config) -> Result<(), String> {
         println!("\nFirst admin account created. Keep this password; it will not be shown again.");
         println!("  e-mail:   {email}\n  password: {password}\n");
     }
-    server.run().await.map_err(|e| format!("server error: {e}"))
+    let served = server.run().await;
+    app::wind_down(&state, mailer, renditions).await;
+    served.map_err(|e| format!("server error: {e}"))
 }
 
 /// A password from standard input: prompted twice on a terminal, else the first line.
@@ -326,8 +279,13 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
         report.media_added
     );
     if report.media_added > 0 {
-        let made = jobs::work(&mut conn, media_store::configured(), config.webp_quality)
-            .map_err(|e| e.to_string())?;
+        let made = jobs::work(
+            &mut conn,
+            media_store::configured(),
+            config.webp_quality,
+            &|| false,
+        )
+        .map_err(|e| e.to_string())?;
         println!("Made {made} resized cop(ies) of the images.");
     }
     for (file, reason) in &report.errors {
@@ -413,8 +371,13 @@ fn media(pool: &DbPool, config: &Config, cmd: MediaCommand) -> Result<(), String
             for file in &added {
                 println!("#{} {} {}", file.id, file.original_url(), file.title);
             }
-            let made = jobs::work(&mut conn, media_store::configured(), config.webp_quality)
-                .map_err(|e| e.to_string())?;
+            let made = jobs::work(
+                &mut conn,
+                media_store::configured(),
+                config.webp_quality,
+                &|| false,
+            )
+            .map_err(|e| e.to_string())?;
             println!(
                 "Added {} file(s); made {made} resized cop(ies).",
                 added.len()

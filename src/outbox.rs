@@ -168,6 +168,25 @@ pub fn mark_failed(
     .map(drop)
 }
 
+/// Gives back the messages this instance holds and has not sent (it is stopping), so another
+/// instance can take them at once instead of after the lease.
+pub fn release_held(conn: &mut DbConnection, prefix: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(
+                outbox::lock_token
+                    .like(format!("{}%", crate::db::escape_like(prefix)))
+                    .escape('\\'),
+            )
+            .filter(outbox::sent_at.is_null()),
+    )
+    .set((
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+        outbox::lock_token.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
 /// The notification of a submission, if one was queued.
 pub fn for_submission(conn: &mut DbConnection, submission_id: i32) -> QueryResult<Option<Mail>> {
     outbox::table

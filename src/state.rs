@@ -14,8 +14,41 @@ use crate::mailer::Mailer;
 use crate::sealed::Sealer;
 use crate::snapshot::{SiteCache, settings};
 
+/// Set when the instance is shutting down: background workers finish what they hold and claim
+/// nothing new.
+#[derive(Default, Debug)]
+pub struct Stopping {
+    flag: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stopping {
+    pub fn stop(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves once `stop` is called.
+    pub async fn wait(&self) {
+        loop {
+            // Created before the check: a `stop` in between still wakes it.
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 pub struct AppState {
     pub pool: DbPool,
+    /// Set when the instance shuts down (see `Stopping`).
+    pub stopping: Arc<Stopping>,
     pub config: Arc<Config>,
     pub site: SiteCache,
     /// Signs the session cookie and contact-form tokens; from the database, so every instance
@@ -51,6 +84,7 @@ impl AppState {
         let file_cache_bytes = config.media_cache_mb * 1024 * 1024;
         Ok(AppState {
             pool,
+            stopping: Arc::default(),
             config: Arc::new(config),
             site,
             session_key,

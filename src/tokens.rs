@@ -10,6 +10,23 @@ pub fn random_token() -> String {
     hex(&bytes)
 }
 
+/// This process's name in lease tokens: random, made once.
+pub fn instance() -> &'static str {
+    static INSTANCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    INSTANCE.get_or_init(|| random_token()[..16].to_owned())
+}
+
+/// A token for one lease (an outbox message, rendition jobs): this instance's name, a dot and
+/// random bits, so that the instance can give back everything it holds when it stops.
+pub fn lease_token() -> String {
+    format!("{}.{}", instance(), random_token())
+}
+
+/// What every lease token of this instance starts with (for a `LIKE`).
+pub fn lease_prefix() -> String {
+    format!("{}.", instance())
+}
+
 /// SHA-256, hex-encoded: what the database keeps of a token, so a leaked table grants nothing.
 pub fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("pagination", 1),
     ("stamp", 1),
     ("tokens", 1),
+    ("logging", 1),
     ("sealed", 1),
     // 2
     ("markdown", 2),

@@ -11,7 +11,7 @@ use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mailer::{Email, Mailer};
 use crate::outbox::{self, Mail};
-use crate::state::AppState;
+use crate::state::{AppState, Stopping};
 use crate::tokens;
 
 /// How often the worker looks for due messages.
@@ -23,9 +23,22 @@ pub async fn run_once(
     mailer: &Arc<Mailer>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    run_until(pool, mailer, now, &Stopping::default()).await
+}
+
+/// `run_once`, claiming nothing more once `stopping` is set.
+async fn run_until(
+    pool: &DbPool,
+    mailer: &Arc<Mailer>,
+    now: NaiveDateTime,
+    stopping: &Stopping,
+) -> Result<usize, AppError> {
     let mut sent = 0;
     loop {
-        let worker = tokens::random_token();
+        if stopping.is_set() {
+            return Ok(sent);
+        }
+        let worker = tokens::lease_token();
         let w = worker.clone();
         let Some(mail) = db::run(pool, move |c| outbox::claim_due(c, &w, now)).await? else {
             return Ok(sent);
@@ -70,14 +83,21 @@ fn email(mail: &Mail) -> Email<'_> {
     }
 }
 
-/// The background loop: deliver due notifications, purge old spam.
+/// The background loop: deliver due notifications, purge old spam. Ends when the instance
+/// stops, after the message it is sending, if any.
 pub async fn worker(state: actix_web::web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(POLL_INTERVAL);
     loop {
-        ticker.tick().await;
+        let tick = Box::pin(ticker.tick());
+        let stop = Box::pin(state.stopping.wait());
+        if let futures_util::future::Either::Right(_) =
+            futures_util::future::select(tick, stop).await
+        {
+            return;
+        }
         let now = crate::clock::now();
         if let Some(mailer) = &state.mailer
-            && let Err(e) = run_once(&state.pool, mailer, now).await
+            && let Err(e) = run_until(&state.pool, mailer, now, &state.stopping).await
         {
             log::warn!("outbox: {e}");
         }

@@ -121,15 +121,19 @@ fn claim(
     }))
 }
 
-/// Works through every due job; returns how many renditions were made.
+/// Works through every due job (until `stop` says so); returns how many renditions were made.
 pub fn work(
     conn: &mut DbConnection,
     store: &dyn BlobStore,
     webp_quality: u8,
+    stop: &dyn Fn() -> bool,
 ) -> QueryResult<usize> {
     let mut made = 0;
     loop {
-        let worker = crate::tokens::random_token();
+        if stop() {
+            return Ok(made);
+        }
+        let worker = crate::tokens::lease_token();
         let now = crate::clock::now();
         let Some(Claimed {
             media_id,
@@ -175,16 +179,27 @@ const IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Starts this instance's rendition worker: a thread of its own, as resizing is CPU work that
 /// must not hold up the web workers.
-pub fn spawn_worker(pool: crate::db::DbPool, webp_quality: u8) -> std::io::Result<()> {
+/// It ends when `stopping` is set, after the file it is working on.
+pub fn spawn_worker(
+    pool: crate::db::DbPool,
+    webp_quality: u8,
+    stopping: std::sync::Arc<crate::state::Stopping>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("renditions".into())
         .spawn(move || {
-            loop {
+            let stop = || stopping.is_set();
+            while !stop() {
                 // A panic in a codec ends that batch, not the worker.
                 let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                        work(&mut c, crate::media::store::configured(), webp_quality)
-                            .map_err(|e| e.to_string())
+                        work(
+                            &mut c,
+                            crate::media::store::configured(),
+                            webp_quality,
+                            &stop,
+                        )
+                        .map_err(|e| e.to_string())
                     })
                 }))
                 .unwrap_or_else(|_| Err("making a rendition panicked".into()));
@@ -198,5 +213,21 @@ pub fn spawn_worker(pool: crate::db::DbPool, webp_quality: u8) -> std::io::Resul
                 }
             }
         })
-        .map(drop)
+}
+
+/// Gives back the jobs this instance holds and has not finished (it is stopping): another
+/// instance takes them at once, and the attempt does not count.
+pub fn release_held(conn: &mut DbConnection, prefix: &str) -> QueryResult<usize> {
+    let like = format!("{}%", crate::db::escape_like(prefix));
+    diesel::update(
+        rendition_jobs::table
+            .filter(rendition_jobs::lock_token.like(like).escape('\\'))
+            .filter(rendition_jobs::done_at.is_null()),
+    )
+    .set((
+        rendition_jobs::locked_until.eq(None::<NaiveDateTime>),
+        rendition_jobs::lock_token.eq(None::<String>),
+        rendition_jobs::attempts.eq(rendition_jobs::attempts - 1),
+    ))
+    .execute(conn)
 }

@@ -1,7 +1,8 @@
-//! Cross-cutting HTTP pieces that name no domain: the layout context, the edge (control
-//! characters, body deadlines), form reading and CSRF, conditional responses, the error page,
-//! static assets, security headers, rendering.
+//! Cross-cutting HTTP pieces that name no domain: the request id and access log, the layout
+//! context, the edge (control characters, body deadlines), form reading and CSRF, conditional
+//! responses, the error page, static assets, security headers, rendering.
 
+pub mod access_log;
 pub mod assets;
 pub mod client;
 pub mod conditional;

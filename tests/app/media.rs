@@ -53,7 +53,7 @@ pub async fn find(app: &TestApp, id: i32) -> Media {
 
 /// Makes every queued rendition, as the background worker does.
 pub async fn work(app: &TestApp) -> usize {
-    app.with_conn(|c| jobs::work(c, store::configured(), 80).unwrap())
+    app.with_conn(|c| jobs::work(c, store::configured(), 80, &|| false).unwrap())
         .await
 }
 
