@@ -51,9 +51,12 @@ pub struct PageForm {
     /// The page version the editor started from.
     #[serde(default)]
     pub version: String,
-    /// `save` or `preview`.
+    /// `save`, `stage` (a draft of changes) or `preview`.
     #[serde(default)]
     pub action: String,
+    /// The draft of changes the form was opened from (`stage::mark`); empty for none.
+    #[serde(default)]
+    pub stage: String,
 }
 
 pub const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
@@ -91,6 +94,7 @@ impl PageForm {
             note: String::new(),
             version: p.version.to_string(),
             action: String::new(),
+            stage: String::new(),
         }
     }
 

@@ -3,9 +3,15 @@
 //! schedules, moves or deletes nothing. Handlers ask here before they call the domain, and
 //! answer 403 when the answer is no.
 
+use diesel::prelude::*;
+
 use crate::accounts::users::{Role, User};
 use crate::content::pages::{Page, PageInput, Status};
+use crate::content::redirects;
+use crate::db::DbConnection;
+use crate::db::schema::pages as pages_table;
 use crate::error::AppError;
+use crate::validation::FieldErrors;
 
 /// Whether `user` may open `page` in the editor and save it.
 pub fn may_edit(user: &User, page: &Page) -> bool {
@@ -49,6 +55,55 @@ pub fn check_save(user: &User, before: Option<&Page>, input: &PageInput) -> Resu
     let publishes = input.status != Status::Draft || input.publish_at.is_some();
     if publishes || input.unpublish_at.is_some() {
         return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Where an author's save would put the page: it may not move a page that has pages under it
+/// (they may be live), nor take an address a redirect holds (saving there would drop it).
+pub fn check_author_address(
+    conn: &mut DbConnection,
+    user: &User,
+    before: Option<&Page>,
+    input: &PageInput,
+) -> Result<(), AppError> {
+    if user.role() != Role::Author {
+        return Ok(());
+    }
+    let parent_path = match input.parent_id {
+        Some(pid) => pages_table::table
+            .find(pid)
+            .select(pages_table::path)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let path = match parent_path.as_deref() {
+        Some(p) if !p.is_empty() => format!("{p}/{}", input.slug),
+        _ => input.slug.clone(),
+    };
+    if before.is_some_and(|b| b.path == path) {
+        return Ok(());
+    }
+    if let Some(page) = before {
+        let children: i64 = pages_table::table
+            .filter(pages_table::parent_id.eq(page.id))
+            .count()
+            .get_result(conn)?;
+        if children > 0 {
+            return Err(AppError::Forbidden);
+        }
+    }
+    if redirects::follow(conn, &path)?.is_some() {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "slug",
+            format!(
+                "The address /{path} redirects to another page: choose another slug, or ask an \
+                 editor to remove the redirect."
+            ),
+        );
+        return Err(AppError::Invalid(errors));
     }
     Ok(())
 }

@@ -185,6 +185,17 @@ fn record(
         .map(drop)
 }
 
+/// What an editor looked at when deciding: the page's version and its draft of changes. An
+/// approval carries it, and is refused when the page changed since.
+pub fn mark(conn: &mut DbConnection, page: &Page) -> QueryResult<String> {
+    let staged = stage::get(conn, page.id)?;
+    Ok(format!(
+        "{}-{}",
+        page.version,
+        staged.as_ref().map(stage::mark).unwrap_or_default()
+    ))
+}
+
 /// Whether the page has something to review: a draft, or a draft of changes.
 fn reviewable(conn: &mut DbConnection, page: &Page) -> QueryResult<bool> {
     Ok(page.status() == Status::Draft || stage::exists(conn, page.id)?)
@@ -301,16 +312,24 @@ fn waiting_page(conn: &mut DbConnection, page_id: i32) -> Result<Page, SaveError
 
 /// Approves what the page's review is about: a draft is published (at `publish_at` when that is
 /// still to come), a draft of changes replaces the live version at once.
+/// `reviewed` is the `mark` of what the editor saw: approving something else is refused.
 pub fn approve(
     conn: &mut DbConnection,
     page_id: i32,
     publish_at: Option<NaiveDateTime>,
+    reviewed: &str,
     actor: &Actor,
     site: Option<&Site>,
 ) -> Result<Page, SaveError> {
     crate::db::write(conn, |c| {
         let now = crate::clock::now();
         let page = waiting_page(c, page_id)?;
+        if mark(c, &page)? != reviewed {
+            return Err(invalid(
+                "decision",
+                "The page changed after you opened it: look at it again, then decide.",
+            ));
+        }
         let later = publish_at.filter(|t| *t > now);
         let note = format!("Approved by {}", actor.name);
         let published = if stage::exists(c, page.id)? {

@@ -23,6 +23,9 @@ pub struct DecisionForm {
     pub publish_at: String,
     #[serde(default)]
     pub comment: String,
+    /// What the editor looked at (`review::mark`).
+    #[serde(default)]
+    pub reviewed: String,
 }
 
 #[derive(Template)]
@@ -43,4 +46,8 @@ pub struct ReviewScreen {
     pub history: Vec<Review>,
     pub form: DecisionForm,
     pub errors: FieldErrors,
+    /// `review::mark` of what this screen shows.
+    pub reviewed: String,
+    /// The address, title or status the draft of changes would change, as "what: old → new".
+    pub changes: Vec<String>,
 }

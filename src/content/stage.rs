@@ -35,7 +35,11 @@ pub fn get(conn: &mut DbConnection, page_id: i32) -> QueryResult<Option<Stage>> 
         .first(conn)
         .optional()?;
     Ok(row.and_then(|(json, base_version, user_id, saved_at)| {
-        let form = serde_json::from_str(&json).ok()?;
+        let form = serde_json::from_str(&json)
+            .inspect_err(|e| {
+                log::warn!("the draft of changes of page #{page_id} is unreadable: {e}")
+            })
+            .ok()?;
         Some(Stage {
             form,
             base_version,
@@ -45,13 +49,19 @@ pub fn get(conn: &mut DbConnection, page_id: i32) -> QueryResult<Option<Stage>> 
     }))
 }
 
+/// Which draft of changes this is: a form opened from it says so, and saving it fails (the
+/// conflict rule) when another draft of changes replaced it since.
+pub fn mark(stage: &Stage) -> String {
+    stage.saved_at.and_utc().timestamp_micros().to_string()
+}
+
+fn current_mark(conn: &mut DbConnection, page_id: i32) -> QueryResult<String> {
+    Ok(get(conn, page_id)?.as_ref().map(mark).unwrap_or_default())
+}
+
+/// Whether the page has a (readable) draft of changes.
 pub fn exists(conn: &mut DbConnection, page_id: i32) -> QueryResult<bool> {
-    Ok(page_stages::table
-        .find(page_id)
-        .select(page_stages::page_id)
-        .first::<i32>(conn)
-        .optional()?
-        .is_some())
+    Ok(get(conn, page_id)?.is_some())
 }
 
 /// Keeps `form` as the live page's draft of changes (replacing an earlier one). Checked like a
@@ -76,10 +86,25 @@ pub fn put(
             );
             return Err(SaveError::Invalid(errors));
         }
-        form.to_input(page.path.is_empty())
+        let input = form
+            .to_input(page.path.is_empty())
             .map_err(SaveError::Invalid)?;
+        let goes_offline = input.status == Status::Draft
+            || input
+                .publish_at
+                .is_some_and(|t| t > now && page.publish_at.is_some_and(|p| p <= now))
+            || input.unpublish_at.is_some_and(|t| t <= now);
+        if goes_offline {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "status",
+                "A draft of changes keeps the page online: to unpublish or reschedule it, save \
+                 the page itself.",
+            );
+            return Err(SaveError::Invalid(errors));
+        }
         let base_version = form.expected_version().unwrap_or(page.version);
-        if base_version != page.version {
+        if base_version != page.version || current_mark(c, page_id)? != form.stage {
             return Err(SaveError::Conflict {
                 current_version: page.version,
             });
@@ -126,16 +151,22 @@ pub fn discard(conn: &mut DbConnection, page_id: i32, actor: &Actor) -> QueryRes
 }
 
 /// Saves `input` as the page (the editor's "publish changes") and lets the draft of changes
-/// go, in one transaction.
+/// go, in one transaction. `opened` is the draft of changes the form was opened from
+/// (`mark`): another one in its place is a conflict.
 pub fn publish_input(
     conn: &mut DbConnection,
     page_id: i32,
     input: &PageInput,
     expected: Option<i32>,
+    opened: &str,
     actor: &Actor,
     note: &str,
 ) -> Result<Page, SaveError> {
     crate::db::write(conn, |c| {
+        if current_mark(c, page_id)? != opened {
+            let current_version = pages::find(c, page_id)?.version;
+            return Err(SaveError::Conflict { current_version });
+        }
         let page = editing::save(c, Some(page_id), input, expected, actor, note)?;
         diesel::delete(page_stages::table.find(page_id)).execute(c)?;
         review::close(c, page_id)?;
@@ -153,6 +184,14 @@ pub fn publish(
 ) -> Result<Page, SaveError> {
     let stage = get(conn, page_id)?.ok_or(diesel::result::Error::NotFound)?;
     let page = pages::find(conn, page_id)?;
+    if page.status() == Status::Draft {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "decision",
+            "The page was unpublished after these changes were prepared: open it in the editor.",
+        );
+        return Err(SaveError::Invalid(errors));
+    }
     let mut input = stage
         .form
         .to_input(page.path.is_empty())
@@ -170,6 +209,7 @@ pub fn publish(
         page_id,
         &input,
         Some(stage.base_version),
+        &mark(&stage),
         actor,
         &note,
     )

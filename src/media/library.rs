@@ -108,10 +108,24 @@ pub struct Usage {
 }
 
 pub fn used_by(conn: &mut DbConnection, id: i32) -> QueryResult<Vec<Usage>> {
-    Ok(media_usages::table
+    used_by_as(conn, id, None)
+}
+
+/// `used_by` as an author (`Some(their id)`) may see it: published pages and their own drafts.
+pub fn used_by_as(
+    conn: &mut DbConnection,
+    id: i32,
+    author: Option<i32>,
+) -> QueryResult<Vec<Usage>> {
+    let mut query = media_usages::table
         .inner_join(pages::table)
         .filter(media_usages::media_id.eq(id))
         .filter(pages::trash_id.is_null())
+        .into_boxed();
+    if let Some(me) = author {
+        query = query.filter(pages::status.ne("draft").or(pages::owner_id.eq(me)));
+    }
+    Ok(query
         .order(pages::title.asc())
         .select((pages::id, pages::path, pages::title))
         .load::<(i32, String, String)>(conn)?

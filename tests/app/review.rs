@@ -9,7 +9,7 @@ use galley::db::schema::{audit_log, outbox, page_reviews};
 
 use crate::common::browser::Browser;
 use crate::common::smtp::SmtpSink;
-use crate::common::{TestApp, fixtures::page};
+use crate::common::{TestApp, TestResponse, fixtures::page};
 use crate::db_tests;
 
 db_tests!(
@@ -37,6 +37,27 @@ async fn staff<'a>(app: &'a TestApp, email: &str, role: Role) -> Browser<'a> {
     let mut b = app.signed_in(email, role).await;
     assert_eq!(b.get("/admin").await.status, 200);
     b
+}
+
+/// Approves as an editor does: from the review screen, with what it showed (`reviewed`).
+async fn approve(editor: &mut Browser<'_>, id: i32, publish_at: &str) -> TestResponse {
+    let screen = editor.get(&format!("/admin/pages/{id}/review")).await;
+    let reviewed = hidden(&screen.body, "reviewed");
+    let fields = [("publish_at", publish_at), ("reviewed", reviewed.as_str())];
+    editor
+        .post(&format!("/admin/pages/{id}/approve"), &fields)
+        .await
+}
+
+/// The value of the hidden input `name` in `body` (empty when there is none).
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.find(&marker)
+        .map(|i| {
+            let rest = &body[i + marker.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_owned()
+        })
+        .unwrap_or_default()
 }
 
 async fn find(app: &TestApp, path: &str) -> pages::Page {
@@ -233,6 +254,62 @@ async fn authors_are_refused_everything_but_their_own_drafts(app: TestApp) {
         "not submitted by the refused requests"
     );
 
+    // An author sees no one else's drafts (to put a page under), and has the live preview.
+    let edit = author.get(&format!("/admin/pages/{}/edit", own.id)).await;
+    assert!(
+        !edit.body.contains("Someone else"),
+        "another's draft offered as a parent"
+    );
+    assert!(
+        edit.body.contains("Live page"),
+        "published pages are offered"
+    );
+    let res = author.post("/admin/preview", &[("body", "## Hello")]).await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("Hello"));
+    // An author's draft cannot take an address a redirect holds, nor move pages under it.
+    app.with_conn(|c| {
+        galley::content::editing::add_redirect(
+            c,
+            "old-pricing",
+            "live",
+            &galley::audit::Actor::cli(),
+        )
+        .unwrap()
+    })
+    .await;
+    let v = find(&app, "own").await.version.to_string();
+    let mut taking = draft_form("Own, better", "old-pricing", "Second text.");
+    taking.push(("version", &v));
+    let res = author
+        .post(&format!("/admin/pages/{}", own.id), &taking)
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.body.contains("redirects to another page"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("value=\"old-pricing\""),
+        "the value is kept"
+    );
+    let redirect = app
+        .with_conn(|c| galley::content::redirects::follow(c, "old-pricing").unwrap())
+        .await;
+    assert_eq!(redirect.as_deref(), Some("live"), "the redirect stays");
+    let under = page("under", "Under the draft")
+        .under(&own)
+        .create(&app)
+        .await;
+    let mut moving = draft_form("Own, better", "own-moved", "Second text.");
+    moving.push(("version", &v));
+    let res = author
+        .post(&format!("/admin/pages/{}", own.id), &moving)
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(find(&app, "own/under").await.id, under.id);
+
     // Once an editor published it, the page is no longer the author's to change.
     let mut editor = staff(&app, "ed@example.com", Role::Editor).await;
     let mut f = draft_form("Own, better", "own", "Second text.");
@@ -349,10 +426,7 @@ async fn the_review_cycle_keeps_comments_and_sends_notices(app: TestApp) {
     let dashboard = author.get("/admin").await;
     assert!(dashboard.body.contains("Add an example, please."));
     assert_eq!(
-        editor
-            .post(&format!("/admin/pages/{}/approve", draft.id), &[])
-            .await
-            .status,
+        approve(&mut editor, draft.id, "").await.status,
         422,
         "only what waits can be approved"
     );
@@ -372,23 +446,36 @@ async fn the_review_cycle_keeps_comments_and_sends_notices(app: TestApp) {
         .post(&format!("/admin/pages/{}/submit", draft.id), &[])
         .await;
     assert_eq!(state_of(&app, draft.id).await, review::IN_REVIEW);
-    let res = editor
-        .post(
-            &format!("/admin/pages/{}/approve", draft.id),
-            &[("publish_at", "not a time")],
-        )
-        .await;
+    let res = approve(&mut editor, draft.id, "not a time").await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("id=\"publish_at-error\""));
     let later = (galley::clock::now() + chrono::Duration::days(2))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
+    // What the editor approves is what they saw: a change meanwhile sends them back to look.
+    let screen = editor
+        .get(&format!("/admin/pages/{}/review", draft.id))
+        .await;
+    let seen = hidden(&screen.body, "reviewed");
+    let mut f = draft_form(
+        "Draft proposal",
+        "proposal",
+        "Changed while being reviewed.",
+    );
+    let v = find(&app, "proposal").await.version.to_string();
+    f.push(("version", &v));
+    let res = author.post(&format!("/admin/pages/{}", draft.id), &f).await;
+    assert_eq!(res.status, 303);
     let res = editor
         .post(
             &format!("/admin/pages/{}/approve", draft.id),
-            &[("publish_at", &later)],
+            &[("publish_at", ""), ("reviewed", &seen)],
         )
         .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("changed after you opened it"));
+    assert_eq!(find(&app, "proposal").await.status, "draft");
+    let res = approve(&mut editor, draft.id, &later).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let scheduled = find(&app, "proposal").await;
     assert_eq!(scheduled.status, "scheduled");
@@ -468,11 +555,8 @@ async fn the_review_cycle_keeps_comments_and_sends_notices(app: TestApp) {
     author
         .post(&format!("/admin/pages/{}/submit", second.id), &[])
         .await;
-    let res = editor
-        .post(&format!("/admin/pages/{}/approve", second.id), &[])
-        .await;
+    let res = approve(&mut editor, second.id, "").await;
     assert_eq!(res.status, 303);
-    // no manual refresh
     assert_eq!(app.get("/second").await.status, 200);
     let queue = editor.get("/admin/reviews").await;
     assert!(queue.body.contains("Nothing is waiting for review"));
@@ -501,7 +585,6 @@ async fn staged_changes_keep_the_live_page_until_published(app: TestApp) {
         .post(&format!("/admin/pages/{}", live.id), &staged_form)
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
-    // no manual refresh
 
     // Visitors see the live version everywhere.
     let public = app.get("/guide").await;
@@ -542,18 +625,10 @@ async fn staged_changes_keep_the_live_page_until_published(app: TestApp) {
     let later = (galley::clock::now() + chrono::Duration::days(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let res = editor
-        .post(
-            &format!("/admin/pages/{}/approve", live.id),
-            &[("publish_at", &later)],
-        )
-        .await;
+    let res = approve(&mut editor, live.id, &later).await;
     assert_eq!(res.status, 422, "changes to a live page are not scheduled");
-    let res = editor
-        .post(&format!("/admin/pages/{}/approve", live.id), &[])
-        .await;
+    let res = approve(&mut editor, live.id, "").await;
     assert_eq!(res.status, 303, "{}", res.body);
-    // no manual refresh
     let public = app.get("/guide").await;
     assert!(public.body.contains("giraffes") && public.body.contains("The new guide"));
     assert!(
@@ -634,6 +709,58 @@ async fn a_draft_of_changes_follows_the_conflict_rule_and_can_be_discarded(app: 
     let edit = editor.get(&format!("/admin/pages/{}/edit", live.id)).await;
     assert!(edit.body.contains("Saved directly.") && !edit.body.contains("Staged text."));
     assert_eq!(find(&app, "notes").await.body_md, "Saved directly.");
+    // Two editors: one opened the live page, then the other prepared changes to it. Saving the
+    // form opened before does not drop them, nor does preparing changes over them.
+    let shared = page("shared", "Shared")
+        .body("Live words.")
+        .create(&app)
+        .await;
+    let opened = editor
+        .get(&format!("/admin/pages/{}/edit", shared.id))
+        .await;
+    assert!(opened.body.contains("name=\"stage\" value=\"\""));
+    let v = shared.version.to_string();
+    let path = format!("/admin/pages/{}", shared.id);
+    let fields = |body: &'static str, action: &'static str| {
+        vec![
+            ("title", "Shared"),
+            ("slug", "shared"),
+            ("body", body),
+            ("status", "published"),
+            ("nav_order", "0"),
+            ("action", action),
+        ]
+    };
+    let mut theirs = fields("Their changes.", "stage");
+    theirs.push(("version", &v));
+    theirs.push(("stage", ""));
+    let other_edit = other.get(&format!("/admin/pages/{}/edit", shared.id)).await;
+    assert_eq!(other_edit.status, 200);
+    assert_eq!(other.post(&path, &theirs).await.status, 303);
+    for action in ["save", "stage"] {
+        let mut mine = fields("My direct save.", action);
+        mine.push(("version", &v));
+        mine.push(("stage", ""));
+        let res = editor.post(&path, &mine).await;
+        assert_eq!(res.status, 409, "{action}: {}", res.body);
+        assert!(res.body.contains("My direct save."), "the text is kept");
+    }
+    let kept = app
+        .with_conn(move |c| stage::get(c, shared.id).unwrap().unwrap().form.body)
+        .await;
+    assert_eq!(kept, "Their changes.");
+    assert_eq!(find(&app, "shared").await.body_md, "Live words.");
+    // A draft of changes keeps the page online.
+    let edit = other.get(&format!("/admin/pages/{}/edit", shared.id)).await;
+    let mark = hidden(&edit.body, "stage");
+    assert!(!mark.is_empty());
+    let mut offline = fields("Their changes.", "stage");
+    offline.retain(|(k, _)| *k != "status");
+    offline.extend([("status", "draft"), ("version", &v), ("stage", &mark)]);
+    let res = other.post(&path, &offline).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("keeps the page online"));
+
     // A draft has nothing to stage.
     let draft = page("plain", "Plain").draft().create(&app).await;
     let v = draft.version.to_string();

@@ -22,11 +22,16 @@ use crate::web::ctx::flash;
 use crate::web::{render, render_status, see_other};
 
 /// Pages that can hold `page_id` (all but the home page, itself and its descendants), indented.
+/// An author (`author`) is offered published pages and their own, never others' drafts.
 fn parent_options(
     conn: &mut DbConnection,
     page_id: Option<i32>,
+    author: Option<i32>,
 ) -> diesel::QueryResult<Vec<ParentOption>> {
-    let all = pages::list_for_admin(conn)?;
+    let mut all = pages::list_for_admin(conn)?;
+    if let Some(me) = author {
+        all.retain(|(p, _)| p.status != Status::Draft.as_str() || p.owner_id == Some(me));
+    }
     let own_path = all
         .iter()
         .find(|(p, _)| Some(p.id) == page_id)
@@ -119,7 +124,13 @@ impl Editing {
             last_review,
             submit_message: String::new(),
         };
-        Ok((editing, staged.map(|s| s.form)))
+        Ok((
+            editing,
+            staged.map(|s| PageForm {
+                stage: stage::mark(&s),
+                ..s.form
+            }),
+        ))
     }
 }
 
@@ -161,6 +172,7 @@ pub(super) async fn render_editor(
     // A plain view of the editor offers the unsaved changes autosaved since the page was saved.
     let offer = status == StatusCode::OK && form.action.is_empty() && !editing.restored;
     let (user_id, saved_at) = (ed.user.id, editing.saved_at);
+    let author = (!ed.is_editor()).then_some(ed.user.id);
     let (parents, images, preview, slot) = db::run(&state.pool, move |c| {
         let preview = body
             .map(|b| derived::render_preview(c, &b).map(|r| r.html))
@@ -171,7 +183,8 @@ pub(super) async fn render_editor(
         } else {
             None
         };
-        Ok::<_, diesel::result::Error>((parent_options(c, id)?, image_choices(c)?, preview, slot))
+        let parents = parent_options(c, id, author)?;
+        Ok::<_, diesel::result::Error>((parents, image_choices(c)?, preview, slot))
     })
     .await?;
     let restorable = slot.map(|(saved, at)| Restorable {
@@ -313,12 +326,24 @@ async fn submit(
         }
     };
     permissions::check_save(&ed.user, existing.as_ref(), &input)?;
+    let (user, before, wanted) = (ed.user.clone(), existing.clone(), input.clone());
+    let address = db::run(&state.pool, move |c| {
+        permissions::check_author_address(c, &user, before.as_ref(), &wanted)
+    })
+    .await;
+    if let Err(AppError::Invalid(errors)) = address {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_editor(ed, &state, editing, form, errors, None, status).await;
+    }
+    address?;
     let (actor, note, expected) = (ed.actor(), form.note.clone(), form.expected_version());
     let staging = form.action == "stage";
     let (staged, stored) = (editing.staged.is_some(), form.clone());
     match db::run(&state.pool, move |c| match id {
         Some(id) if staging => stage::put(c, id, &stored, &actor),
-        Some(id) if staged => stage::publish_input(c, id, &input, expected, &actor, &note),
+        Some(id) if staged || !stored.stage.is_empty() => {
+            stage::publish_input(c, id, &input, expected, &stored.stage, &actor, &note)
+        }
         _ => editing::save(c, id, &input, expected, &actor, &note),
     })
     .await
@@ -356,15 +381,29 @@ async fn submit(
         }
         Err(AppError::Conflict(version)) => {
             let page_id = id.unwrap_or_default();
-            let latest = db::run(&state.pool, move |c| revisions::list(c, page_id)).await?;
-            let revision_url = latest
-                .first()
-                .map_or(format!("/admin/pages/{page_id}/revisions"), |r| {
-                    format!("/admin/pages/{page_id}/revisions/{}", r.id)
-                });
+            let (latest, current) = db::run(&state.pool, move |c| {
+                Ok::<_, diesel::result::Error>((
+                    revisions::list(c, page_id)?,
+                    stage::get(c, page_id)?,
+                ))
+            })
+            .await?;
+            let current = current.as_ref().map(stage::mark).unwrap_or_default();
+            // Another draft of changes took the place of the one this form came from: the
+            // editor shows it.
+            let revision_url = if current != form.stage {
+                format!("/admin/pages/{page_id}/edit")
+            } else {
+                latest
+                    .first()
+                    .map_or(format!("/admin/pages/{page_id}/revisions"), |r| {
+                        format!("/admin/pages/{page_id}/revisions/{}", r.id)
+                    })
+            };
             // Saving again from here overwrites the other version, deliberately.
             let form = PageForm {
                 version: version.to_string(),
+                stage: current,
                 ..form
             };
             let conflict = Some(Conflict {
@@ -454,7 +493,7 @@ pub async fn discard_autosave(
 
 /// The live preview: the same renderer as the public page, returned as an HTML fragment.
 pub async fn preview(
-    _: Editor,
+    _: Staff,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<PreviewForm>,
 ) -> Result<HttpResponse, AppError> {

@@ -100,14 +100,15 @@ async fn review_screen(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (page, staged, history, preview, waiting) = db::run(&state.pool, move |c| {
+    let (page, staged, history, preview, waiting, reviewed) = db::run(&state.pool, move |c| {
         let page: Page = pages::find(c, id)?;
         let staged = stage::get(c, id)?;
         let body = staged.as_ref().map_or(&page.body_md, |s| &s.form.body);
         let preview = derived::render_preview(c, body)?.html;
         let waiting = review::state_of(c, id)? == review::IN_REVIEW;
         let history = review::history(c, id)?;
-        Ok::<_, diesel::result::Error>((page.clone(), staged, history, preview, waiting))
+        let reviewed = review::mark(c, &page)?;
+        Ok::<_, diesel::result::Error>((page.clone(), staged, history, preview, waiting, reviewed))
     })
     .await?;
     if page.in_trash() {
@@ -116,6 +117,25 @@ async fn review_screen(
     let hunks = staged
         .as_ref()
         .map(|s| revisions::diff(&page.body_md, &s.form.body))
+        .unwrap_or_default();
+    let changes = staged
+        .as_ref()
+        .map(|s| {
+            let f = &s.form;
+            let mut changes = Vec::new();
+            let mut note = |what: &str, old: &str, new: &str| {
+                if old != new {
+                    changes.push(format!("{what}: {old} → {new}"));
+                }
+            };
+            note("Title", &page.title, &f.title);
+            note("Slug", &page.slug, &f.slug);
+            note("Summary", &page.summary, &f.summary);
+            note("Status", &page.status, &f.status);
+            let parent = page.parent_id.map(|p| p.to_string()).unwrap_or_default();
+            note("Parent page (id)", &parent, f.parent_id.trim());
+            changes
+        })
         .unwrap_or_default();
     let (title, summary) = match &staged {
         Some(s) => (s.form.title.clone(), s.form.summary.clone()),
@@ -134,6 +154,8 @@ async fn review_screen(
         history,
         form,
         errors,
+        reviewed,
+        changes,
     };
     render_status(status, &view)
 }
@@ -185,9 +207,9 @@ pub async fn approve(
             }
         },
     };
-    let (actor, site) = (ed.actor(), Site::for_mail(&state));
+    let (actor, site, reviewed) = (ed.actor(), Site::for_mail(&state), form.reviewed.clone());
     let result = db::run(&state.pool, move |c| {
-        review::approve(c, id, publish_at, &actor, site.as_ref())
+        review::approve(c, id, publish_at, &reviewed, &actor, site.as_ref())
     })
     .await;
     match result {

@@ -38,9 +38,10 @@ async fn file_view(
     page: PageState,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let author = (!ed.is_editor()).then_some(ed.user.id);
     let (file, usages) = db::run(&state.pool, move |c| {
         let file = library::find(c, id)?.ok_or(AppError::NotFound)?;
-        let usages = library::used_by(c, id)?;
+        let usages = library::used_by_as(c, id, author)?;
         Ok::<_, AppError>((file, usages))
     })
     .await?;
