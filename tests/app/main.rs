@@ -17,6 +17,7 @@ mod media;
 mod media_pages;
 mod pages;
 mod password_reset;
+mod process;
 mod reliability;
 mod review;
 mod search;
