@@ -47,10 +47,30 @@ pub enum AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            // The database went away under a pooled connection (restarted, say): the site is
+            // unavailable for a moment, not broken; the pool connects again when it is back.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => AppError::Unavailable(format!(
+                "the database connection failed: {}",
+                info.message()
+            )),
+            Error::BrokenTransactionManager => {
+                AppError::Unavailable("the database connection broke mid-transaction".into())
+            }
             e => AppError::Database(e),
         }
+    }
+}
+
+impl AppError {
+    /// The database cannot be reached just now (the pool timed out, the connection broke).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Pool(_) | AppError::Unavailable(_))
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::accounts::session_store::USER_ID;
+use crate::accounts::session_store::{UNAVAILABLE, USER_ID};
 use crate::accounts::users::{self, Role, User};
 use crate::audit::Actor;
 use crate::db;
@@ -69,6 +69,11 @@ impl FromRequest for Staff {
         let req = req.clone();
         Box::pin(async move {
             let session = req.get_session();
+            if session.contains_key(UNAVAILABLE) {
+                return Err(AppError::Unavailable(
+                    "the session could not be loaded".into(),
+                ));
+            }
             let Some(uid) = session.get::<i32>(USER_ID).ok().flatten() else {
                 return Err(login_required(&req));
             };

@@ -28,6 +28,9 @@ pub const PENDING_USER: &str = "pending_uid";
 pub const PENDING_SINCE: &str = "pending_at";
 /// ... and a hash of the password hash it passed (a reset in between voids it).
 pub const PENDING_PROOF: &str = "pending_proof";
+/// Set in a session the store could not load because the database is away for a moment: the
+/// back office answers 503 (`extract`), and the state is never written back over the real one.
+pub const UNAVAILABLE: &str = "db_unavailable";
 
 type State = HashMap<String, String>;
 
@@ -57,6 +60,16 @@ fn chrono_ttl(ttl: &time::Duration) -> Duration {
     Duration::seconds(ttl.whole_seconds())
 }
 
+/// A failure of the store, as actix-session carries it (it answers those with a 500, so the
+/// database being away is handled before it gets here).
+fn failure(e: crate::error::AppError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn unavailable_state() -> State {
+    State::from([(UNAVAILABLE.to_owned(), "true".to_owned())])
+}
+
 fn key_of(token: String) -> Result<SessionKey, anyhow::Error> {
     SessionKey::try_from(token).map_err(|e| anyhow!("invalid session key: {e}"))
 }
@@ -64,9 +77,14 @@ fn key_of(token: String) -> Result<SessionKey, anyhow::Error> {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key = key.as_ref().to_owned();
-        let row = db::run(&self.pool, move |c| sessions::load(c, &key, now()))
-            .await
-            .map_err(|e| LoadError::Other(anyhow!("{e}")))?;
+        let row = match db::run(&self.pool, move |c| sessions::load(c, &key, now())).await {
+            Ok(row) => row,
+            Err(e) if e.is_unavailable() => {
+                log::warn!("session not loaded: {e}");
+                return Ok(Some(unavailable_state()));
+            }
+            Err(e) => return Err(LoadError::Other(failure(e))),
+        };
         row.map(|r| serde_json::from_str(&r.state))
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))
@@ -76,11 +94,16 @@ impl SessionStore for DbSessionStore {
         let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let token = tokens::random_token();
         let (key, ttl, facts) = (token.clone(), chrono_ttl(ttl), facts(&state));
-        db::run(&self.pool, move |c| {
+        let saved = db::run(&self.pool, move |c| {
             sessions::insert(c, &key, &json, &facts, now(), ttl)
         })
-        .await
-        .map_err(|e| SaveError::Other(anyhow!("{e}")))?;
+        .await;
+        match saved {
+            Ok(()) => {}
+            // A key to nothing: the next request finds no session (signed out), as it would.
+            Err(e) if e.is_unavailable() => log::warn!("session not saved: {e}"),
+            Err(e) => return Err(SaveError::Other(failure(e))),
+        }
         key_of(token).map_err(SaveError::Other)
     }
 
@@ -90,23 +113,35 @@ impl SessionStore for DbSessionStore {
         mut state: State,
         ttl: &time::Duration,
     ) -> Result<SessionKey, UpdateError> {
+        if state.contains_key(UNAVAILABLE) {
+            // Never write the stand-in over the session it stood in for.
+            return Ok(key);
+        }
         let json =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let (k, t, f) = (key.as_ref().to_owned(), chrono_ttl(ttl), facts(&state));
-        let updated = db::run(&self.pool, move |c| {
+        let updated = match db::run(&self.pool, move |c| {
             sessions::update(c, &k, &json, &f, now(), t)
         })
         .await
-        .map_err(|e| UpdateError::Other(anyhow!("{e}")))?;
+        {
+            Ok(updated) => updated,
+            Err(e) if e.is_unavailable() => {
+                log::warn!("session not updated: {e}");
+                return Ok(key);
+            }
+            Err(e) => return Err(UpdateError::Other(failure(e))),
+        };
         if updated {
             return Ok(key);
         }
         // The session was revoked or expired while this request ran: start a new one, signed
         // out, so a revoked session can never come back to life.
         state.remove(USER_ID);
-        self.save(state, ttl)
-            .await
-            .map_err(|e| UpdateError::Other(anyhow!("{e}")))
+        self.save(state, ttl).await.map_err(|e| match e {
+            SaveError::Serialization(e) => UpdateError::Serialization(e),
+            SaveError::Other(e) => UpdateError::Other(e),
+        })
     }
 
     async fn update_ttl(
@@ -115,16 +150,18 @@ impl SessionStore for DbSessionStore {
         ttl: &time::Duration,
     ) -> Result<(), anyhow::Error> {
         let (k, t) = (key.as_ref().to_owned(), chrono_ttl(ttl));
-        db::run(&self.pool, move |c| sessions::touch(c, &k, now(), t))
-            .await
-            .map_err(|e| anyhow!("{e}"))
+        match db::run(&self.pool, move |c| sessions::touch(c, &k, now(), t)).await {
+            Err(e) if !e.is_unavailable() => Err(failure(e)),
+            // Not extended this once: the session lives on.
+            _ => Ok(()),
+        }
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let k = key.as_ref().to_owned();
         db::run(&self.pool, move |c| sessions::delete(c, &k))
             .await
-            .map_err(|e| anyhow!("{e}"))
+            .map_err(failure)
     }
 }
 

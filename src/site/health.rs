@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
-use crate::db;
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
@@ -13,8 +12,22 @@ pub async fn healthz() -> HttpResponse {
         .body("ok\n")
 }
 
+/// How long `/readyz` waits for a connection: a load balancer's check should hear "no" quickly
+/// while the database is away, not after the pool's own timeout.
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match db::run(&state.pool, |c| diesel::sql_query("SELECT 1").execute(c)).await {
+    let pool = state.pool.clone();
+    let checked = web::block(move || {
+        let mut conn = pool.get_timeout(READY_WAIT).map_err(|e| e.to_string())?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut *conn)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match checked {
         Ok(_) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body("ready\n"),

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod http;
 pub mod images;
+pub mod proxy;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
