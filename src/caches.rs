@@ -112,6 +112,8 @@ struct Inner<E> {
 pub struct StampedCache<E> {
     budget: usize,
     inner: RwLock<Inner<E>>,
+    /// Its name in the metrics (`page`, `media`).
+    name: &'static str,
 }
 
 /// Rendered public pages.
@@ -120,7 +122,13 @@ pub type PageCache = StampedCache<Entry>;
 impl<E: Weighed> StampedCache<E> {
     /// A cache holding at most `budget` bytes; 0 disables it.
     pub fn new(budget: usize) -> StampedCache<E> {
+        StampedCache::named(budget, "page")
+    }
+
+    /// `new`, with its name in the metrics.
+    pub fn named(budget: usize, name: &'static str) -> StampedCache<E> {
         StampedCache {
+            name,
             budget,
             inner: RwLock::new(Inner {
                 stamp: None,
@@ -140,10 +148,13 @@ impl<E: Weighed> StampedCache<E> {
             return None;
         }
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        if inner.stamp != Some(stamp) {
-            return None;
-        }
-        inner.entries.get(key).cloned()
+        let found = (inner.stamp == Some(stamp))
+            .then(|| inner.entries.get(key).cloned())
+            .flatten();
+        let outcome = if found.is_some() { "hit" } else { "miss" };
+        metrics::counter!("galley_cache_lookups_total", "cache" => self.name, "outcome" => outcome)
+            .increment(1);
+        found
     }
 
     pub fn put(&self, key: &str, stamp: Stamp, entry: Arc<E>) {
@@ -174,11 +185,17 @@ impl<E: Weighed> StampedCache<E> {
             };
             if let Some(gone) = inner.entries.remove(&key) {
                 inner.bytes -= gone.size();
+                metrics::counter!("galley_cache_evictions_total", "cache" => self.name)
+                    .increment(1);
             }
         }
     }
 
-    /// Bytes held now (for tests and the benchmark).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Bytes held now (for tests, the benchmark and the metrics).
     pub fn bytes(&self) -> usize {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).bytes
     }

@@ -82,6 +82,11 @@ pub struct Config {
     )]
     pub page_cache_mb: usize,
 
+    /// Address and port of the Prometheus metrics listener (`/metrics`), e.g. `127.0.0.1:9090`.
+    /// Unset: no metrics are kept. Never the public port.
+    #[arg(long, env = "GALLEY_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+
     /// Seconds the requests in flight get to finish after SIGTERM (or Ctrl-C) before the server
     /// stops anyway.
     #[arg(
@@ -292,6 +297,7 @@ impl Config {
             webp_quality: 80,
             media_cache_mb: 16,
             shutdown_grace: 30,
+            metrics_bind: None,
             log_format: "text".into(),
         }
     }

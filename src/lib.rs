@@ -26,6 +26,7 @@ pub mod slug;
 pub mod snapshot;
 pub mod stamp;
 pub mod state;
+pub mod telemetry;
 pub mod tokens;
 pub mod validation;
 pub mod web;

@@ -193,7 +193,27 @@ async fn run_server(config: Config) -> Result<(), String> {
         println!("\nFirst admin account created. Keep this password; it will not be shown again.");
         println!("  e-mail:   {email}\n  password: {password}\n");
     }
+    let metrics = match state.config.metrics_bind.clone() {
+        Some(addr) => {
+            let (handle, s) = (galley::telemetry::install(), state.clone());
+            let metrics =
+                HttpServer::new(move || galley::telemetry::app(s.clone(), handle.clone()))
+                    .workers(1)
+                    .disable_signals()
+                    .bind(&addr)
+                    .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?
+                    .run();
+            println!("Metrics at http://{addr}/metrics");
+            let stop = metrics.handle();
+            actix_web::rt::spawn(metrics);
+            Some(stop)
+        }
+        None => None,
+    };
     let served = server.run().await;
+    if let Some(metrics) = metrics {
+        metrics.stop(true).await;
+    }
     app::wind_down(&state, mailer, renditions).await;
     served.map_err(|e| format!("server error: {e}"))
 }

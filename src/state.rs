@@ -92,7 +92,7 @@ impl AppState {
             mailer,
             page_cache,
             search_cache: ResultCache::new(),
-            file_cache: FileCache::new(file_cache_bytes),
+            file_cache: FileCache::named(file_cache_bytes, "media"),
         })
     }
 

@@ -52,6 +52,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("app", 5),
     ("routes", 5),
     ("main", 5),
+    ("telemetry", 5),
 ];
 
 /// `from` names `to` at `at` (`src/web/ctx.rs:14`). An edge from a module to itself says only

@@ -65,6 +65,7 @@ pub fn attempt(
         }
         _ => {
             audit::record(conn, &visitor, "login.failed", &email, now)?;
+            metrics::counter!("galley_sign_in_failures_total", "step" => "password").increment(1);
             Ok(Attempt::Failed)
         }
     }
@@ -90,6 +91,7 @@ fn count(
         Ok(counted) => Ok((account, address, counted)),
         Err(until) => {
             audit::record(conn, who, "login.throttled", &who.name, now)?;
+            metrics::counter!("galley_sign_in_throttled_total").increment(1);
             Err(Attempt::Locked { until })
         }
     })
@@ -162,6 +164,8 @@ pub fn second_step(
     match two_factor::check(conn, user.id, secret.as_deref(), typed, now)? {
         Checked::Wrong => {
             audit::record(conn, &actor, "login.2fa-failed", &user.email, now)?;
+            metrics::counter!("galley_sign_in_failures_total", "step" => "second factor")
+                .increment(1);
             Ok(Attempt::Failed)
         }
         how => {

@@ -47,12 +47,19 @@ async fn run_until(
         let result = actix_web::web::block(move || m.send(&email(&message)))
             .await
             .unwrap_or_else(|e| Err(format!("send task failed: {e}")));
+        let kind = if mail.submission_id.is_some() {
+            "contact"
+        } else {
+            "account"
+        };
         match result {
             Ok(()) => {
+                metrics::counter!("galley_outbox_sent_total", "kind" => kind).increment(1);
                 db::run(pool, move |c| outbox::mark_sent(c, mail.id, &worker, now)).await?;
                 sent += 1;
             }
             Err(error) => {
+                metrics::counter!("galley_outbox_failures_total", "kind" => kind).increment(1);
                 log::warn!(
                     "notification #{} not sent (attempt {}): {error}",
                     mail.id,

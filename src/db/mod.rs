@@ -335,7 +335,13 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(AppError::from)?;
+        let asked = std::time::Instant::now();
+        let conn = pool.get();
+        metrics::histogram!("galley_db_pool_wait_seconds").record(asked.elapsed().as_secs_f64());
+        if conn.is_err() {
+            metrics::counter!("galley_db_pool_timeouts_total").increment(1);
+        }
+        let mut conn = conn.map_err(AppError::from)?;
         f(&mut conn).map_err(Into::into)
     })
     .await

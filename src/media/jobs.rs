@@ -205,7 +205,10 @@ pub fn spawn_worker(
                 .unwrap_or_else(|_| Err("making a rendition panicked".into()));
                 match made {
                     Ok(0) => std::thread::sleep(IDLE),
-                    Ok(n) => log::debug!("made {n} rendition(s)"),
+                    Ok(n) => {
+                        metrics::counter!("galley_renditions_made_total").increment(n as u64);
+                        log::debug!("made {n} rendition(s)");
+                    }
                     Err(e) => {
                         log::warn!("the rendition worker failed: {e}");
                         std::thread::sleep(IDLE);

@@ -65,7 +65,10 @@ pub async fn find(
     let ids = match state.search_cache.get(&key, stamp) {
         Some(ids) => ids,
         None => {
+            let asked = std::time::Instant::now();
             let ids = Arc::new(db::run(&state.pool, move |c| search::search(c, &query)).await?);
+            metrics::histogram!("galley_search_duration_seconds")
+                .record(asked.elapsed().as_secs_f64());
             state.search_cache.put(key, stamp, Arc::clone(&ids));
             ids
         }

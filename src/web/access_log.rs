@@ -19,6 +19,9 @@ use crate::logging::{ACCESS, Format};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Whether requests are counted (a Prometheus recorder is installed: `GALLEY_METRICS_BIND`).
+pub static METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// This request's id, in the request's extensions for whoever wants to log it.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub Arc<str>);
@@ -99,6 +102,7 @@ where
         };
         req.extensions_mut().insert(RequestId(id.clone()));
         let probe = matches!(req.path(), "/healthz" | "/readyz");
+        let measured = METRICS.load(Ordering::Relaxed) && !probe;
         let logged = (self.enabled && !probe).then(|| {
             let client = req
                 .peer_addr()
@@ -113,13 +117,29 @@ where
             if let Ok(value) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(X_REQUEST_ID, value);
             }
+            if logged.is_none() && !measured {
+                return Ok(res);
+            }
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "page".to_owned());
+            let status = res.status().as_u16();
+            let elapsed = start.elapsed().as_secs_f64();
+            if measured {
+                let method = res.request().method().as_str().to_owned();
+                metrics::counter!(
+                    "galley_http_requests_total",
+                    "method" => method,
+                    "route" => route.clone(),
+                    "status" => status.to_string()
+                )
+                .increment(1);
+                metrics::histogram!("galley_http_request_duration_seconds", "route" => route.clone())
+                    .record(elapsed);
+            }
             if let Some((method, path, client)) = logged {
-                let route = res
-                    .request()
-                    .match_pattern()
-                    .unwrap_or_else(|| "page".to_owned());
-                let status = res.status().as_u16();
-                let ms = start.elapsed().as_secs_f64() * 1000.0;
+                let ms = elapsed * 1000.0;
                 match format {
                     Format::Text => log::info!(
                         target: ACCESS,

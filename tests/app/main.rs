@@ -15,6 +15,7 @@ mod import_export;
 mod links;
 mod media;
 mod media_pages;
+mod metrics;
 mod outage;
 mod pages;
 mod password_reset;

@@ -185,8 +185,9 @@ async fn sigterm_answers_what_is_in_flight_and_sends_nothing_twice(app: TestApp)
 }
 
 async fn json_logs_carry_the_request_id_route_status_and_duration(app: TestApp) {
-    let port = free_port();
+    let (port, metrics_port) = (free_port(), free_port());
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let metrics: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_galley"))
         .arg("serve")
         .env("DATABASE_URL", app.db.url())
@@ -197,6 +198,7 @@ async fn json_logs_carry_the_request_id_route_status_and_duration(app: TestApp) 
             app.config.secret_key.as_deref().unwrap_or_default(),
         )
         .env("GALLEY_LOG_FORMAT", "json")
+        .env("GALLEY_METRICS_BIND", metrics.to_string())
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -206,6 +208,16 @@ async fn json_logs_carry_the_request_id_route_status_and_duration(app: TestApp) 
     let reply = http::send(addr, "GET", "/contact", &[("X-Request-Id", "trace-42")], "");
     assert_eq!(reply.map(|r| r.status), Some(200));
     http::send(addr, "GET", "/no/such/page?secret=1", &[], "");
+    // The metrics listen apart; the public port has no /metrics.
+    let scraped = http::send(metrics, "GET", "/metrics", &[], "").expect("a scrape");
+    assert_eq!(scraped.status, 200);
+    assert!(
+        scraped
+            .body
+            .contains("galley_http_requests_total{method=\"GET\",route=\"/contact\"")
+    );
+    let public = http::send(addr, "GET", "/metrics", &[], "").expect("an answer");
+    assert_eq!(public.status, 404);
     sigterm(&server);
     assert!(wait_exit(&mut server, Duration::from_secs(20)).success());
     let mut stderr = String::new();
