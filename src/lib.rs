@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod archive;
 pub mod audit;
 pub mod caches;
 pub mod clock;

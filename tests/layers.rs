@@ -38,6 +38,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("caches", 2),
     ("snapshot", 2),
     ("state", 2),
+    ("archive", 2),
     // 3: HTTP pieces that know no domain.
     ("web", 3),
     // 4: the domains.

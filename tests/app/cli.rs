@@ -9,7 +9,8 @@ use crate::db_tests;
 db_tests!(
     user_commands,
     import_command_reports_bad_files_and_exits_non_zero,
-    command_line_writes_are_audited
+    command_line_writes_are_audited,
+    backup_and_restore_commands,
 );
 
 fn galley(app: &TestApp, args: &[&str], stdin: &str) -> Output {
@@ -198,4 +199,61 @@ async fn command_line_writes_are_audited(app: TestApp) {
         ],
         "{entries:?}"
     );
+}
+
+/// `galley backup FILE` and `galley restore FILE` (refusing a database that holds a site
+/// unless `--force`); on SQLite, `galley backup --sqlite FILE` too.
+async fn backup_and_restore_commands(app: TestApp) {
+    crate::common::fixtures::page("kept", "Kept")
+        .create(&app)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.galley");
+    let file_arg = file.to_string_lossy().into_owned();
+    let out = galley(&app, &["backup", &file_arg], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("pages"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Wrote"));
+    let out = galley(&app, &["restore", &file_arg], "");
+    assert!(
+        !out.status.success(),
+        "a database that holds a site is refused"
+    );
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = galley(&app, &["restore", &file_arg, "--force"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Restored"));
+    let truncated = dir.path().join("cut.galley");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let out = galley(
+        &app,
+        &["restore", &truncated.to_string_lossy(), "--force"],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("nothing was restored"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        app.get("/kept").await.status,
+        200,
+        "the site is as it was after a refused restore"
+    );
+    let copy = dir.path().join("copy.db");
+    let out = galley(&app, &["backup", "--sqlite", &copy.to_string_lossy()], "");
+    if app.db.url().starts_with("postgres") {
+        assert!(!out.status.success(), "--sqlite is for SQLite");
+    } else {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let pool = galley::db::connect(&copy.to_string_lossy(), 1).unwrap();
+        let pages = galley::archive::columns::count(&mut pool.get().unwrap(), "pages").unwrap();
+        assert_eq!(pages, 1, "the copy holds the site");
+    }
 }

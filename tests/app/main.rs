@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod appearance;
+mod archive;
 mod auth;
 mod caching;
 mod cli;

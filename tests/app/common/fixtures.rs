@@ -75,6 +75,11 @@ impl PageBuilder {
         self.input.publish_at = Some(at);
         self
     }
+    /// The page as input, for saving it some other way.
+    pub fn input(self) -> PageInput {
+        self.input
+    }
+
     pub async fn create(self, app: &TestApp) -> Page {
         let input = self.input;
         app.with_conn_then_refresh(move |c| {

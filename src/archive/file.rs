@@ -1,0 +1,101 @@
+//! Archives as files: gzip-compressed, written to a `.partial` name and renamed when complete (so
+//! a file with the archive's name is always whole), progress on standard error; and SQLite's own
+//! copy (`VACUUM INTO`) for the fastest same-backend backup.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use diesel::prelude::*;
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+
+use crate::archive::{ArchiveError, Manifest, dump, load};
+use crate::db::DbConnection;
+
+/// Progress on a terminal: one line that counts up (elsewhere nothing: the command prints a
+/// line per part when it is done).
+pub fn reporter() -> impl FnMut(&str, u64) {
+    let terminal = std::io::stderr().is_terminal();
+    move |part: &str, rows: u64| {
+        if terminal {
+            eprint!("\r\x1b[2K{part}: {rows} rows");
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
+
+/// The manifest as plain lines, a part each.
+pub fn summary(manifest: &Manifest) -> String {
+    manifest
+        .parts
+        .iter()
+        .map(|p| {
+            format!(
+                "  {:<20} {:>8} rows  sha256 {}\n",
+                p.name,
+                p.rows,
+                &p.sha256[..16]
+            )
+        })
+        .collect()
+}
+
+/// Writes the site to `path` (gzip); returns its manifest.
+pub fn backup_to(
+    conn: &mut DbConnection,
+    path: &Path,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Manifest, ArchiveError> {
+    let partial = path.with_extension("partial");
+    let written = (|| {
+        let file = File::create(&partial)?;
+        let mut gz = GzEncoder::new(BufWriter::new(file), Compression::fast());
+        let manifest = dump::backup(conn, &mut gz, progress)?;
+        let mut inner = gz.finish()?;
+        inner.flush()?;
+        inner.get_ref().sync_all()?;
+        Ok::<_, ArchiveError>(manifest)
+    })();
+    match written {
+        Ok(manifest) => {
+            std::fs::rename(&partial, path)?;
+            Ok(manifest)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// Restores the site from `path` (see `load::restore`).
+pub fn restore_from(
+    conn: &mut DbConnection,
+    path: &Path,
+    force: bool,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Manifest, ArchiveError> {
+    let file = File::open(path)?;
+    let mut input = BufReader::new(GzDecoder::new(BufReader::new(file)));
+    load::restore(conn, &mut input, force, progress)
+}
+
+/// SQLite's own consistent copy of the database file, to `path` (which must not exist).
+pub fn sqlite_copy(conn: &mut DbConnection, path: &Path) -> Result<(), ArchiveError> {
+    let DbConnection::Sqlite(c) = conn else {
+        return Err(ArchiveError::Refused(
+            "--sqlite copies an SQLite database; this one is PostgreSQL".into(),
+        ));
+    };
+    if path.exists() {
+        return Err(ArchiveError::Refused(format!(
+            "{} exists already",
+            path.display()
+        )));
+    }
+    let target = path.to_string_lossy().replace('\'', "''");
+    diesel::sql_query(format!("VACUUM INTO '{target}'")).execute(c)?;
+    Ok(())
+}

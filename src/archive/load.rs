@@ -1,0 +1,252 @@
+//! Reading an archive back: into an empty database of either backend (or any, with `force`), in
+//! one transaction, every part checked against its row count and checksum and the manifest at the
+//! end; anything wrong rolls the whole restore back and names the part that failed. Stored HTML
+//! comes along, so nothing is rendered again.
+
+use std::io::BufRead;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::archive::columns::{self, Column, Kind, quoted};
+use crate::archive::{ArchiveError, FORMAT, Manifest, PARTS, PartSummary, Progress, SERIAL};
+use crate::db::DbConnection;
+
+/// The archive's lines, each with the part it belongs to (for saying where it broke).
+struct Lines<'a> {
+    input: &'a mut dyn BufRead,
+    part: String,
+}
+
+impl Lines<'_> {
+    /// The next line; `None` at the end of the archive.
+    fn next(&mut self) -> Result<Option<String>, ArchiveError> {
+        let mut line = String::new();
+        match self.input.read_line(&mut line) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(line.trim_end_matches('\n').to_owned())),
+            Err(e) => Err(ArchiveError::damaged(&self.part, e.to_string())),
+        }
+    }
+
+    fn json(&mut self, what: &str) -> Result<Value, ArchiveError> {
+        let line = self
+            .next()?
+            .ok_or_else(|| ArchiveError::damaged(&self.part, format!("truncated before {what}")))?;
+        serde_json::from_str(&line).map_err(|e| ArchiveError::damaged(&self.part, e.to_string()))
+    }
+}
+
+fn placeholder(conn: &DbConnection, kind: Kind, i: usize) -> String {
+    match (conn, kind) {
+        (DbConnection::Sqlite(_), Kind::Bytes) => "unhex(?)".into(),
+        (DbConnection::Sqlite(_), _) => "?".into(),
+        (DbConnection::Postgres(_), Kind::Int) => format!("${i}::bigint"),
+        (DbConnection::Postgres(_), Kind::Real) => format!("${i}::double precision"),
+        (DbConnection::Postgres(_), Kind::Bool) => format!("${i}::boolean"),
+        (DbConnection::Postgres(_), Kind::Timestamp) => format!("${i}::timestamp"),
+        (DbConnection::Postgres(_), Kind::Bytes) => format!("decode(${i}, 'hex')"),
+        (DbConnection::Postgres(_), Kind::Text) => format!("${i}"),
+    }
+}
+
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_owned()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn insert(conn: &mut DbConnection, sql: &str, values: Vec<Option<String>>) -> QueryResult<usize> {
+    crate::with_backend!(conn, |c| {
+        let mut q = diesel::sql_query(sql).into_boxed();
+        for v in values {
+            q = q.bind::<Nullable<Text>, _>(v);
+        }
+        q.execute(c)
+    })
+}
+
+/// Reads one part into its table; returns what its end line vouched for.
+fn read_part(
+    conn: &mut DbConnection,
+    lines: &mut Lines,
+    expected: &str,
+    progress: Progress,
+) -> Result<PartSummary, ArchiveError> {
+    lines.part = expected.to_owned();
+    let head = lines.json("the part")?;
+    if head["part"] != expected {
+        return Err(ArchiveError::damaged(
+            expected,
+            "the part is missing or out of order",
+        ));
+    }
+    let names: Vec<String> = serde_json::from_value(head["columns"].clone())
+        .map_err(|e| ArchiveError::damaged(expected, e.to_string()))?;
+    let here = columns::of(conn, expected)?;
+    let columns: Vec<&Column> = names
+        .iter()
+        .map(|n| {
+            here.iter().find(|c| c.name == *n).ok_or_else(|| {
+                ArchiveError::Refused(format!("{expected}.{n} does not exist in this database"))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let sql = format!(
+        "INSERT INTO {expected} ({}) VALUES ({})",
+        names
+            .iter()
+            .map(|n| quoted(n))
+            .collect::<Vec<_>>()
+            .join(", "),
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| placeholder(conn, c.kind, i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let (mut rows, mut hash) = (0u64, Sha256::new());
+    loop {
+        let line = lines
+            .next()?
+            .ok_or_else(|| ArchiveError::damaged(expected, "truncated: the part never ends"))?;
+        if line.starts_with('{') {
+            let end: Value = serde_json::from_str(&line)
+                .map_err(|e| ArchiveError::damaged(expected, e.to_string()))?;
+            let sha256 = crate::tokens::hex(&hash.finalize());
+            let vouched = (end["end"] == expected
+                && end["rows"].as_u64() == Some(rows)
+                && end["sha256"].as_str() == Some(sha256.as_str()))
+            .then_some(PartSummary {
+                name: expected.to_owned(),
+                rows,
+                sha256,
+            });
+            return vouched.ok_or_else(|| {
+                ArchiveError::damaged(expected, "its rows do not match its count and checksum")
+            });
+        }
+        hash.update(line.as_bytes());
+        hash.update(b"\n");
+        let values: Vec<Value> = serde_json::from_str(&line)
+            .map_err(|e| ArchiveError::damaged(expected, format!("row {}: {e}", rows + 1)))?;
+        if values.len() != names.len() {
+            return Err(ArchiveError::damaged(
+                expected,
+                format!(
+                    "row {} has {} values for {} columns",
+                    rows + 1,
+                    values.len(),
+                    names.len()
+                ),
+            ));
+        }
+        insert(conn, &sql, values.iter().map(as_text).collect())?;
+        rows += 1;
+        if rows.is_multiple_of(1000) {
+            progress(expected, rows);
+        }
+    }
+}
+
+/// Whether the database holds a site already (accounts, pages or files).
+fn holds_a_site(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    let (users, pages, media) = (
+        columns::count(conn, "users")?,
+        columns::count(conn, "pages")?,
+        columns::count(conn, "media")?,
+    );
+    Ok((users + pages + media > 0)
+        .then(|| format!("{users} account(s), {pages} page(s), {media} file(s)")))
+}
+
+/// Moves PostgreSQL's id sequences past the restored ids (SQLite keeps its own count).
+fn restore_sequences(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgres(c) = conn {
+        for table in SERIAL {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Restores the archive read from `input` (already decompressed).
+pub fn restore(
+    conn: &mut DbConnection,
+    input: &mut dyn BufRead,
+    force: bool,
+    progress: Progress,
+) -> Result<Manifest, ArchiveError> {
+    let mut lines = Lines {
+        input,
+        part: "the header".into(),
+    };
+    let header = lines.json("the header")?;
+    if header["galley_archive"].as_u64() != Some(u64::from(FORMAT)) {
+        return Err(ArchiveError::damaged(
+            "the header",
+            "not a galley archive of this format",
+        ));
+    }
+    let schema = columns::schema_version(conn)?;
+    if header["schema_version"].as_str() != Some(schema.as_str()) {
+        return Err(ArchiveError::Refused(format!(
+            "the archive is of schema {}, this database of {schema}: restore it with the galley \
+             version that made it (or upgrade that one's database first)",
+            header["schema_version"]
+        )));
+    }
+    if !force && let Some(held) = holds_a_site(conn)? {
+        return Err(ArchiveError::Refused(format!(
+            "the database is not empty ({held}): restore into an empty one, or pass --force to \
+             replace everything in it"
+        )));
+    }
+    crate::db::write(conn, |c| {
+        if let DbConnection::Sqlite(s) = c {
+            diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(s)?;
+        }
+        for table in ["sessions", "login_throttle"]
+            .into_iter()
+            .chain(PARTS.iter().rev().map(|p| p.table))
+        {
+            crate::with_backend!(c, |b| diesel::sql_query(format!("DELETE FROM {table}"))
+                .execute(b))?;
+        }
+        let mut parts = Vec::with_capacity(PARTS.len());
+        for part in PARTS {
+            parts.push(read_part(c, &mut lines, part.table, progress)?);
+            progress(part.table, parts.last().map_or(0, |p| p.rows));
+        }
+        lines.part = "the manifest".into();
+        let trailer = lines.json("the manifest")?;
+        let manifest: Manifest = serde_json::from_value(trailer["manifest"].clone())
+            .map_err(|e| ArchiveError::damaged("the manifest", e.to_string()))?;
+        if manifest.parts != parts {
+            return Err(ArchiveError::damaged(
+                "the manifest",
+                "it disagrees with the parts",
+            ));
+        }
+        for part in &parts {
+            if columns::count(c, &part.name)? as u64 != part.rows {
+                return Err(ArchiveError::damaged(
+                    &part.name,
+                    "not every row was stored",
+                ));
+            }
+        }
+        restore_sequences(c)?;
+        Ok(manifest)
+    })
+}
