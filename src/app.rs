@@ -76,6 +76,7 @@ pub async fn wind_down(
     }
     let prefix = crate::tokens::lease_prefix();
     let released = db::run(&state.pool, move |c| {
+        crate::archive::schedule::release_held(c, &prefix)?;
         Ok::<_, diesel::result::Error>((
             crate::outbox::release_held(c, &prefix)?,
             crate::media::jobs::release_held(c, &prefix)?,

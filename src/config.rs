@@ -82,6 +82,18 @@ pub struct Config {
     )]
     pub page_cache_mb: usize,
 
+    /// A folder for scheduled backups (archives as `galley backup` writes them). Unset: none.
+    #[arg(long, env = "GALLEY_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+
+    /// How often a scheduled backup is made: `6h`, `30m`, `1d`, `90s`.
+    #[arg(long, env = "GALLEY_BACKUP_EVERY", default_value = "6h", global = true)]
+    pub backup_every: String,
+
+    /// How many scheduled backups are kept (the oldest go first).
+    #[arg(long, env = "GALLEY_BACKUP_KEEP", default_value_t = 7, global = true)]
+    pub backup_keep: usize,
+
     /// Address and port of the Prometheus metrics listener (`/metrics`), e.g. `127.0.0.1:9090`.
     /// Unset: no metrics are kept. Never the public port.
     #[arg(long, env = "GALLEY_METRICS_BIND", global = true)]
@@ -298,6 +310,9 @@ impl Config {
             media_cache_mb: 16,
             shutdown_grace: 30,
             metrics_bind: None,
+            backup_dir: None,
+            backup_every: "6h".into(),
+            backup_keep: 7,
             log_format: "text".into(),
         }
     }

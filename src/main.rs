@@ -183,6 +183,14 @@ async fn run_server(config: Config) -> Result<(), String> {
         state.stopping.clone(),
     )
     .map_err(|e| format!("cannot start the rendition worker: {e}"))?;
+    if let Some(dir) = state.config.backup_dir.clone() {
+        use galley::archive::schedule;
+        let every = schedule::parse_every(&state.config.backup_every)
+            .ok_or("GALLEY_BACKUP_EVERY: write it like 6h, 30m, 1d or 90s")?;
+        let keep = state.config.backup_keep;
+        schedule::spawn(state.pool.clone(), dir, every, keep, state.stopping.clone())
+            .map_err(|e| format!("cannot start the backup scheduler: {e}"))?;
+    }
     if state.mailer.is_none() {
         log::info!("notification e-mails are off: GALLEY_SMTP_URL is not set");
     }

@@ -9,6 +9,7 @@ pub mod columns;
 pub mod dump;
 pub mod file;
 pub mod load;
+pub mod schedule;
 
 /// The archive format's version (the header's `galley_archive`).
 pub const FORMAT: u32 = 1;

@@ -83,6 +83,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     page_review_states (page_id) {
         page_id -> Integer,
         state -> Text,
@@ -383,4 +392,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_reviews,
     page_review_states,
     page_stages,
+    leases,
 );

@@ -22,6 +22,7 @@ db_tests!(
     a_restored_site_is_the_same_site_on_either_backend,
     a_backup_taken_during_writes_restores_consistent,
     a_damaged_archive_is_refused_and_nothing_is_written,
+    scheduled_backups_run_once_across_instances_and_keep_the_newest,
 );
 
 /// A new database of the backend `like` is on (or the other one), migrated and empty.
@@ -351,4 +352,84 @@ async fn a_damaged_archive_is_refused_and_nothing_is_written(app: TestApp) {
     assert!(err.to_string().contains("not empty"), "{err}");
     archive::restore_from(&mut pool.get().unwrap(), &good, true, &mut |_, _| {})
         .expect("with --force");
+}
+
+async fn scheduled_backups_run_once_across_instances_and_keep_the_newest(app: TestApp) {
+    use galley::archive::schedule;
+    page("scheduled", "Scheduled").create(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let every = std::time::Duration::from_secs(3600);
+    let t0 = galley::clock::now();
+    // Two instances check at the same moment: one of them makes the backup.
+    let made: Vec<Option<PathBuf>> = ["a", "b"]
+        .map(|name| {
+            let (url, dir) = (app.db.url().to_owned(), dir.path().to_owned());
+            std::thread::spawn(move || {
+                let pool = galley::db::connect(&url, 1).unwrap();
+                let holder = format!("instance-{name}.lease");
+                schedule::tick(&mut pool.get().unwrap(), &dir, every, 2, &holder, t0).unwrap()
+            })
+        })
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(made.iter().filter(|m| m.is_some()).count(), 1, "{made:?}");
+    assert_eq!(schedule::archives(dir.path()).unwrap().len(), 1);
+    let pool = galley::db::connect(app.db.url(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let minutes = |m: i64| t0 + chrono::Duration::minutes(m);
+    assert_eq!(
+        schedule::tick(
+            &mut conn,
+            dir.path(),
+            every,
+            2,
+            "instance-a.lease",
+            minutes(30)
+        )
+        .unwrap(),
+        None,
+        "not due yet"
+    );
+    // Another instance holds the lease (it is making one): nobody else starts.
+    assert!(
+        schedule::claim(
+            &mut conn,
+            "instance-b.lease",
+            chrono::Duration::hours(1),
+            minutes(60)
+        )
+        .unwrap()
+    );
+    assert_eq!(
+        schedule::tick(
+            &mut conn,
+            dir.path(),
+            every,
+            2,
+            "instance-a.lease",
+            minutes(61)
+        )
+        .unwrap(),
+        None
+    );
+    schedule::release(&mut conn, "instance-b.lease", None).unwrap();
+    for m in [61, 122, 183] {
+        let made = schedule::tick(
+            &mut conn,
+            dir.path(),
+            every,
+            2,
+            "instance-a.lease",
+            minutes(m),
+        );
+        assert!(made.unwrap().is_some(), "due at +{m} min");
+    }
+    let kept = schedule::archives(dir.path()).unwrap();
+    assert_eq!(kept.len(), 2, "the newest two are kept: {kept:?}");
+    drop(conn);
+    let Some(db) = empty_db(backend_of(&app)) else {
+        return;
+    };
+    restore(&db, kept.last().unwrap(), false).expect("the newest restores");
 }
