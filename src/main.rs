@@ -118,12 +118,10 @@ fn main() -> ExitCode {
         }
         Command::Export { dir } => open(&cli.config).and_then(|pool| export(&pool, &dir)),
         Command::Media(cmd) => open(&cli.config).and_then(|pool| media(&pool, &cli.config, cmd)),
-        Command::Backup { file, sqlite } => {
-            open(&cli.config).and_then(|pool| backup(&pool, &file, sqlite))
-        }
-        Command::Restore { file, force } => {
-            open(&cli.config).and_then(|pool| restore(&pool, &file, force))
-        }
+        Command::Backup { file, sqlite } => open(&cli.config)
+            .and_then(|pool| galley::archive::file::backup_command(&pool, &file, sqlite)),
+        Command::Restore { file, force } => open(&cli.config)
+            .and_then(|pool| galley::archive::file::restore_command(&pool, &file, force)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -248,47 +246,6 @@ async fn run_server(config: Config) -> Result<(), String> {
     served.map_err(|e| format!("server error: {e}"))
 }
 
-fn backup(pool: &DbPool, file: &std::path::Path, sqlite: bool) -> Result<(), String> {
-    use galley::archive::file as archive;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let started = std::time::Instant::now();
-    if sqlite {
-        archive::sqlite_copy(&mut conn, file).map_err(|e| e.to_string())?;
-        println!("Copied the SQLite database to {}.", file.display());
-        return Ok(());
-    }
-    let manifest =
-        archive::backup_to(&mut conn, file, &mut archive::reporter()).map_err(|e| e.to_string())?;
-    let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
-    eprintln!();
-    print!("{}", archive::summary(&manifest));
-    println!(
-        "Wrote {} ({} tables, {rows} rows) in {:.1} s.",
-        file.display(),
-        manifest.parts.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-fn restore(pool: &DbPool, file: &std::path::Path, force: bool) -> Result<(), String> {
-    use galley::archive::file as archive;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let started = std::time::Instant::now();
-    let manifest = archive::restore_from(&mut conn, file, force, &mut archive::reporter())
-        .map_err(|e| format!("nothing was restored: {e}"))?;
-    let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
-    eprintln!();
-    print!("{}", archive::summary(&manifest));
-    println!(
-        "Restored {} ({} tables, {rows} rows, checked) in {:.1} s.",
-        file.display(),
-        manifest.parts.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
 /// A password from standard input: prompted twice on a terminal, else the first line.
 fn read_password() -> Result<String, String> {
     if std::io::stdin().is_terminal() {
@@ -353,6 +310,12 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 
 fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    if let galley::db::DbConnection::Sqlite(c) = &mut *conn {
+        // A bulk write: a page cache of 64 MiB instead of the server's small one.
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("PRAGMA cache_size = -65536")
+            .map_err(|e| e.to_string())?;
+    }
     let widths = config.rendition_widths();
     let folder = galley::media::transfer::Folder {
         root: dir,

@@ -68,11 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 )
                 .service(
                     web::resource("/pages/autosave")
-                        .route(web::post().to(content_admin::editor::autosave)),
+                        .route(web::post().to(content_admin::autosave::autosave)),
                 )
                 .service(
                     web::resource("/pages/autosave/discard")
-                        .route(web::post().to(content_admin::editor::discard_autosave)),
+                        .route(web::post().to(content_admin::autosave::discard_autosave)),
                 )
                 .service(
                     web::resource("/pages/{id}")

@@ -99,3 +99,51 @@ pub fn sqlite_copy(conn: &mut DbConnection, path: &Path) -> Result<(), ArchiveEr
     diesel::sql_query(format!("VACUUM INTO '{target}'")).execute(c)?;
     Ok(())
 }
+
+/// `galley backup FILE [--sqlite]`.
+pub fn backup_command(
+    pool: &crate::db::DbPool,
+    file: &std::path::Path,
+    sqlite: bool,
+) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    if sqlite {
+        sqlite_copy(&mut conn, file).map_err(|e| e.to_string())?;
+        println!("Copied the SQLite database to {}.", file.display());
+        return Ok(());
+    }
+    let manifest = backup_to(&mut conn, file, &mut reporter()).map_err(|e| e.to_string())?;
+    let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
+    eprintln!();
+    print!("{}", summary(&manifest));
+    println!(
+        "Wrote {} ({} tables, {rows} rows) in {:.1} s.",
+        file.display(),
+        manifest.parts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `galley restore FILE [--force]`.
+pub fn restore_command(
+    pool: &crate::db::DbPool,
+    file: &std::path::Path,
+    force: bool,
+) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let manifest = restore_from(&mut conn, file, force, &mut reporter())
+        .map_err(|e| format!("nothing was restored: {e}"))?;
+    let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
+    eprintln!();
+    print!("{}", summary(&manifest));
+    println!(
+        "Restored {} ({} tables, {rows} rows, checked) in {:.1} s.",
+        file.display(),
+        manifest.parts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -65,11 +65,7 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
 
 /// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
 pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
-    let ids: Vec<i32> = search::related_by_title(conn, title, RELATED_KEPT as i64 + 1)?
-        .into_iter()
-        .filter(|id| *id != page_id)
-        .take(RELATED_KEPT)
-        .collect();
+    let ids = related_ids(conn, page_id, title)?;
     let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
     diesel::update(pages::table.find(page_id))
         .set(pages::related_json.eq(json))
@@ -78,17 +74,55 @@ pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> Qu
 }
 
 /// Recomputes every page's backlinks and related pages (after a renderer change re-derived the
-/// links of every page).
+/// links of every page, or an import deferred them): the backlinks from one read of every link,
+/// and only the pages whose lists changed are written.
 pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
-    let all: Vec<(i32, String, String)> = pages::table
-        .select((pages::id, pages::title, pages::path))
+    let all: Vec<(i32, String, String, String, String)> = pages::table
+        .select((
+            pages::id,
+            pages::title,
+            pages::path,
+            pages::backlinks_json,
+            pages::related_json,
+        ))
         .load(conn)?;
-    let paths: Vec<String> = all.iter().map(|(_, _, p)| p.clone()).collect();
-    refresh_backlinks(conn, &paths)?;
-    for (id, title, _) in &all {
-        refresh_related(conn, *id, title)?;
+    let mut linking: std::collections::HashMap<String, Vec<(String, i32)>> = Default::default();
+    let links: Vec<(String, i32, String)> = page_links::table
+        .inner_join(pages::table)
+        .select((page_links::to_path, pages::id, pages::title))
+        .load(conn)?;
+    for (to, from_id, from_title) in links {
+        linking.entry(to).or_default().push((from_title, from_id));
+    }
+    for (id, title, path, backlinks, related) in &all {
+        let mut from = linking.remove(path).unwrap_or_default();
+        from.sort();
+        let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
+        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+        if json != *backlinks {
+            diesel::update(pages::table.find(*id))
+                .set(pages::backlinks_json.eq(json))
+                .execute(conn)?;
+        }
+        let ids = related_ids(conn, *id, title)?;
+        let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+        if json != *related {
+            diesel::update(pages::table.find(*id))
+                .set(pages::related_json.eq(json))
+                .execute(conn)?;
+        }
     }
     Ok(())
+}
+
+fn related_ids(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<Vec<i32>> {
+    Ok(
+        search::related_by_title(conn, title, RELATED_KEPT as i64 + 1)?
+            .into_iter()
+            .filter(|id| *id != page_id)
+            .take(RELATED_KEPT)
+            .collect(),
+    )
 }
 
 /// Every internal link: the page it is on (id, title) and where it points. Pages in the trash

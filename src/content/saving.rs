@@ -222,6 +222,15 @@ fn derive_again_if_stale(
     Derived::of(conn, input.title.trim(), &input.body_md, input.image_id).map(Some)
 }
 
+/// What a save derives from the links of the page beyond its own: the backlinks of the pages
+/// it links and its related pages now (`Now`), or later, for the whole site at once
+/// (`links::rebuild_derived`, after an import).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Now,
+    Later,
+}
+
 /// Creates a page; Markdown is rendered here, once. Records the first revision.
 pub fn create(
     conn: &mut DbConnection,
@@ -229,6 +238,18 @@ pub fn create(
     author_id: Option<i32>,
     note: &str,
     now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    create_with(conn, input, author_id, note, now, Links::Now)
+}
+
+/// `create`, deriving the other pages' links `now` or later.
+pub fn create_with(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    author_id: Option<i32>,
+    note: &str,
+    now: NaiveDateTime,
+    links: Links,
 ) -> Result<Page, SaveError> {
     let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
@@ -275,7 +296,13 @@ pub fn create(
         let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
         media_library::record_usages(conn, page.id, &derived.media)?;
         redirects::remove_from(conn, &path)?;
-        derive_links(conn, &page, &rendered.links, std::slice::from_ref(&path))?;
+        derive_links(
+            conn,
+            &page,
+            &rendered.links,
+            std::slice::from_ref(&path),
+            links,
+        )?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
         Ok(page)
@@ -293,6 +320,30 @@ pub fn update(
     author_id: Option<i32>,
     note: &str,
     now: NaiveDateTime,
+) -> Result<Page, SaveError> {
+    update_with(
+        conn,
+        id,
+        input,
+        expected_version,
+        author_id,
+        note,
+        now,
+        Links::Now,
+    )
+}
+
+/// `update`, deriving the other pages' links `now` or later.
+#[allow(clippy::too_many_arguments)]
+pub fn update_with(
+    conn: &mut DbConnection,
+    id: i32,
+    input: &PageInput,
+    expected_version: Option<i32>,
+    author_id: Option<i32>,
+    note: &str,
+    now: NaiveDateTime,
+    links: Links,
 ) -> Result<Page, SaveError> {
     let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
     crate::db::write(conn, |conn| {
@@ -364,7 +415,7 @@ pub fn update(
         }
         let page = find(conn, id)?;
         media_library::record_usages(conn, page.id, &derived.media)?;
-        derive_links(conn, &page, &rendered.links, &moved_to)?;
+        derive_links(conn, &page, &rendered.links, &moved_to, links)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
         Ok(page)
@@ -392,8 +443,12 @@ fn derive_links(
     page: &Page,
     links: &[String],
     new_paths: &[String],
+    when: Links,
 ) -> QueryResult<()> {
     let mut affected = crate::content::links::record(conn, page.id, links)?;
+    if when == Links::Later {
+        return Ok(());
+    }
     affected.extend(new_paths.iter().cloned());
     crate::content::links::refresh_backlinks(conn, &affected)?;
     crate::content::links::refresh_related(conn, page.id, &page.title)

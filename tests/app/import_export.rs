@@ -11,7 +11,8 @@ use crate::db_tests;
 db_tests!(
     import_export_import_round_trip,
     import_is_idempotent_and_updates,
-    malformed_files_are_reported_and_the_rest_imported
+    malformed_files_are_reported_and_the_rest_imported,
+    a_batched_import_stores_what_page_by_page_saves_store,
 );
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -234,4 +235,128 @@ async fn malformed_files_are_reported_and_the_rest_imported(app: TestApp) {
         );
     }
     assert_eq!(app.get("/good").await.status, 200);
+}
+
+/// The import writes in batches and derives backlinks and related pages once, at the end; what
+/// it stores is what saving the same pages one by one stores (related pages as a rebuild over
+/// the whole site gives them: one by one, an early page cannot know the pages after it).
+async fn a_batched_import_stores_what_page_by_page_saves_store(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "_index.md",
+        "+++\ntitle = \"Home\"\n+++\nSee [the guide](/guide).\n",
+    );
+    write(
+        dir.path(),
+        "guide/_index.md",
+        "+++\ntitle = \"Guide\"\n+++\n## Start\n\nRead [setup](/guide/setup-0).\n",
+    );
+    for i in 0..600 {
+        let text = format!(
+            "+++\ntitle = \"Setup step {i}\"\nsummary = \"Step {i}.\"\n+++\n## Part {i}\n\nBack to [the guide](/guide), on to [the next](/guide/setup-{}).\n",
+            i + 1
+        );
+        write(dir.path(), &format!("guide/setup-{i}.md"), &text);
+    }
+    let report = import_dir(&app, dir.path().to_owned()).await;
+    assert_eq!(
+        (report.created, report.errors.len()),
+        (602, 0),
+        "{:?}",
+        report.errors
+    );
+
+    // The same pages saved one by one, on another database of the same backend.
+    let other = TestApp::start(app.db.sibling(), false).await;
+    let imported = app.with_conn(|c| pages::all(c).unwrap()).await;
+    let inputs: Vec<(String, pages::PageInput)> = imported
+        .iter()
+        .map(|p| (p.path.clone(), p.to_input()))
+        .collect();
+    let mut ordered = inputs.clone();
+    ordered.sort_by_key(|(path, _)| {
+        (
+            path.matches('/').count() + usize::from(!path.is_empty()),
+            path.clone(),
+        )
+    });
+    for (path, input) in ordered {
+        let parent = path.rsplit_once('/').map(|(p, _)| p.to_owned());
+        other
+            .with_conn(move |c| {
+                let parent_id = parent.map(|p| pages::find_by_path(c, &p).unwrap().unwrap().id);
+                let input = pages::PageInput { parent_id, ..input };
+                galley::content::saving::create(c, &input, None, "Imported", galley::clock::now())
+                    .unwrap();
+            })
+            .await;
+    }
+    other
+        .with_conn(|c| galley::db::write(c, galley::content::links::rebuild_derived).unwrap())
+        .await;
+    let one_by_one = other.with_conn(|c| pages::all(c).unwrap()).await;
+    assert_eq!(imported.len(), one_by_one.len());
+    let path_of = |all: &[pages::Page], json: &str| -> Vec<String> {
+        let ids: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+        ids.iter()
+            .map(|v| v.get("id").unwrap_or(v).as_i64().unwrap() as i32)
+            .map(|id| all.iter().find(|p| p.id == id).unwrap().path.clone())
+            .collect()
+    };
+    let derived = |all: &[pages::Page], p: &pages::Page| {
+        let public = all.iter().find(|q| q.id == p.id).unwrap();
+        (
+            public.path.clone(),
+            public.body_html.clone(),
+            public.toc_html.clone(),
+            public.faq_json.clone(),
+            public.renderer_version,
+            public.version,
+        )
+    };
+    for (a, b) in imported.iter().zip(&one_by_one) {
+        assert_eq!(derived(&imported, a), derived(&one_by_one, b));
+    }
+    let links = async |app: &TestApp| {
+        app.with_conn(|c| {
+            use diesel::prelude::*;
+            use galley::db::schema::pages as t;
+            t::table
+                .order(t::path)
+                .select((
+                    t::path,
+                    t::backlinks_json,
+                    t::related_json,
+                    t::search_title,
+                    t::search_body,
+                ))
+                .load::<(String, String, String, String, String)>(c)
+                .unwrap()
+        })
+        .await
+    };
+    let (mine, theirs) = (links(&app).await, links(&other).await);
+    for (a, b) in mine.iter().zip(&theirs) {
+        assert_eq!(a.0, b.0);
+        assert_eq!(
+            path_of(&imported, &a.1),
+            path_of(&one_by_one, &b.1),
+            "backlinks of /{}",
+            a.0
+        );
+        assert_eq!(
+            path_of(&imported, &a.2),
+            path_of(&one_by_one, &b.2),
+            "related of /{}",
+            a.0
+        );
+        assert_eq!((&a.3, &a.4), (&b.3, &b.4), "search text of /{}", a.0);
+    }
+    let guide = mine.iter().find(|r| r.0 == "guide").unwrap();
+    assert_eq!(
+        path_of(&imported, &guide.1).len(),
+        601,
+        "every step links back"
+    );
 }
