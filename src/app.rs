@@ -53,7 +53,7 @@ pub async fn follow_content_changes(state: web::Data<AppState>) {
 
 /// How long the background workers get, once the server has stopped, to finish the message or
 /// the file they are on.
-const WIND_DOWN: Duration = Duration::from_secs(10);
+const WIND_DOWN: Duration = Duration::from_secs(20);
 
 /// After the server stopped: the workers claim nothing more and finish what they hold, then
 /// whatever this instance still holds a lease on is given back, so another instance takes it
@@ -64,10 +64,11 @@ pub async fn wind_down(
     renditions: std::thread::JoinHandle<()>,
 ) {
     state.stopping.stop();
-    if actix_web::rt::time::timeout(WIND_DOWN, mailer)
+    // A message being sent keeps its lease (until it runs out) rather than be sent twice.
+    let mailer_done = actix_web::rt::time::timeout(WIND_DOWN, mailer)
         .await
-        .is_err()
-    {
+        .is_ok();
+    if !mailer_done {
         log::warn!("the outbox worker was still sending when the wind-down time ran out");
     }
     let deadline = std::time::Instant::now() + WIND_DOWN;
@@ -77,10 +78,12 @@ pub async fn wind_down(
     let prefix = crate::tokens::lease_prefix();
     let released = db::run(&state.pool, move |c| {
         crate::archive::schedule::release_held(c, &prefix)?;
-        Ok::<_, diesel::result::Error>((
-            crate::outbox::release_held(c, &prefix)?,
-            crate::media::jobs::release_held(c, &prefix)?,
-        ))
+        let mails = if mailer_done {
+            crate::outbox::release_held(c, &prefix)?
+        } else {
+            0
+        };
+        Ok::<_, diesel::result::Error>((mails, crate::media::jobs::release_held(c, &prefix)?))
     })
     .await;
     match released {

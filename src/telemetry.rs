@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::caches::{StampedCache, Weighed};
+use crate::db::DbConnection;
 use crate::db::schema::outbox;
-use crate::db::{self, DbConnection};
 use crate::state::AppState;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -116,7 +116,19 @@ async fn scrape(state: web::Data<AppState>, handle: web::Data<PrometheusHandle>)
     metrics::gauge!("galley_db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("galley_db_pool_connections", "state" => "in_use").set(in_use);
     metrics::gauge!("galley_process_resident_memory_bytes").set(resident_bytes() as f64);
-    match db::run(&state.pool, queue).await {
+    // A short wait for a connection: while the database is away the scrape still answers, in
+    // time, with `galley_database_up 0`.
+    let pool = state.pool.clone();
+    let read = web::block(move || {
+        let mut conn = pool
+            .get_timeout(std::time::Duration::from_secs(2))
+            .map_err(|e| e.to_string())?;
+        queue(&mut conn).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match read {
         Ok(q) => {
             metrics::gauge!("galley_outbox_waiting").set(q.waiting as f64);
             for (contact, n) in q.given_up {

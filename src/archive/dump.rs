@@ -28,7 +28,10 @@ fn select_expr(conn: &DbConnection, column: &Column) -> String {
         (DbConnection::Postgres(_), Kind::Bool) => {
             format!("CASE WHEN {q} THEN 1 WHEN NOT {q} THEN 0 END")
         }
-        (DbConnection::Postgres(_), Kind::Timestamp) => format!("{q}::text"),
+        // Not `::text`, which follows the session's DateStyle.
+        (DbConnection::Postgres(_), Kind::Timestamp) => {
+            format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
+        }
         (DbConnection::Postgres(_), Kind::Bytes) => format!("encode({q}, 'hex')"),
         (DbConnection::Postgres(_), _) => q,
     }
@@ -78,8 +81,8 @@ fn write_part(
         .map(|c| select_expr(conn, c))
         .collect::<Vec<_>>()
         .join(", ");
-    // Files are large: a few rows at a time, so memory stays flat whatever the library holds.
-    let size = if part.table == "blobs" { 8 } else { 500 };
+    // Files are large: one at a time, so memory holds at most the largest of them.
+    let size = if part.table == "blobs" { 1 } else { 500 };
     let (mut rows, mut hash) = (0u64, Sha256::new());
     loop {
         let got = batch(conn, part, &exprs, size, rows as i64)?;

@@ -111,6 +111,15 @@ fn read_part(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // A page may be stored before its parent (a page in the trash keeps pointing at a hub moved
+    // deeper since) and PostgreSQL checks the key at once: parents are set after the part.
+    let deferred = (expected == "pages")
+        .then(|| {
+            let at = |n: &str| names.iter().position(|c| c == n);
+            at("id").zip(at("parent_id"))
+        })
+        .flatten();
+    let mut parents: Vec<(String, String)> = Vec::new();
     let (mut rows, mut hash) = (0u64, Sha256::new());
     loop {
         let line = lines
@@ -128,9 +137,11 @@ fn read_part(
                 rows,
                 sha256,
             });
-            return vouched.ok_or_else(|| {
+            let vouched = vouched.ok_or_else(|| {
                 ArchiveError::damaged(expected, "its rows do not match its count and checksum")
-            });
+            })?;
+            set_parents(conn, &parents)?;
+            return Ok(vouched);
         }
         hash.update(line.as_bytes());
         hash.update(b"\n");
@@ -147,12 +158,44 @@ fn read_part(
                 ),
             ));
         }
-        insert(conn, &sql, values.iter().map(as_text).collect())?;
+        let mut values: Vec<Option<String>> = values.iter().map(as_text).collect();
+        if let Some((id, parent)) = deferred
+            && let (Some(id), Some(parent)) = (values[id].clone(), values[parent].take())
+        {
+            parents.push((id, parent));
+        }
+        insert(conn, &sql, values)?;
         rows += 1;
         if rows.is_multiple_of(1000) {
             progress(expected, rows);
         }
     }
+}
+
+fn set_parents(conn: &mut DbConnection, parents: &[(String, String)]) -> QueryResult<()> {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => "UPDATE pages SET parent_id = ? WHERE id = ?",
+        DbConnection::Postgres(_) => {
+            "UPDATE pages SET parent_id = $1::bigint WHERE id = $2::bigint"
+        }
+    };
+    for (id, parent) in parents {
+        insert(conn, sql, vec![Some(parent.clone()), Some(id.clone())])?;
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    content_version: i64,
+}
+
+fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    let q = "SELECT content_version FROM site_state WHERE id = 1";
+    let v: Option<Version> =
+        crate::with_backend!(conn, |c| diesel::sql_query(q).get_result(c).optional())?;
+    Ok(v.map_or(0, |v| v.content_version))
 }
 
 /// Whether the database holds a site already (accounts, pages or files).
@@ -213,6 +256,8 @@ pub fn restore(
         )));
     }
     crate::db::write(conn, |c| {
+        // Versions only go forward: caches and ETags made from the old content must not match.
+        let version_before = content_version(c)?;
         if let DbConnection::Sqlite(s) = c {
             diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(s)?;
         }
@@ -247,6 +292,11 @@ pub fn restore(
             }
         }
         restore_sequences(c)?;
+        let version = content_version(c)?.max(version_before) + 1;
+        crate::with_backend!(c, |b| diesel::sql_query(format!(
+            "UPDATE site_state SET content_version = {version} WHERE id = 1"
+        ))
+        .execute(b))?;
         Ok(manifest)
     })
 }

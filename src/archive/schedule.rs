@@ -16,6 +16,8 @@ const LEASE: &str = "backup";
 /// How long a backup may take before another instance may take the lease over.
 const HOLD: Duration = Duration::hours(2);
 const PREFIX: &str = "galley-";
+/// How soon a failed backup is tried again.
+const RETRY: Duration = Duration::minutes(15);
 const SUFFIX: &str = ".galley";
 
 /// `6h`, `30m`, `1d`, `90s` (or plain seconds).
@@ -132,10 +134,16 @@ pub fn tick(
         now.format("%Y%m%d-%H%M%S%.6f")
     ));
     let made = backup_to(conn, &path, &mut |_, _| {}).map_err(|e| e.to_string());
-    release(conn, holder, made.is_ok().then_some(now)).map_err(|e| e.to_string())?;
+    // A failed backup (a full disk, say) is tried again in a while, not every minute.
+    let recorded = match made {
+        Ok(_) => now,
+        Err(_) => now - every + RETRY.min(every),
+    };
+    release(conn, holder, Some(recorded)).map_err(|e| e.to_string())?;
     made?;
     let all = archives(dir).map_err(|e| e.to_string())?;
-    for old in all.iter().take(all.len().saturating_sub(keep.max(1))) {
+    let extra = all.len().saturating_sub(keep.max(1));
+    for old in all.iter().filter(|p| **p != path).take(extra) {
         std::fs::remove_file(old).map_err(|e| format!("{}: {e}", old.display()))?;
     }
     Ok(Some(path))

@@ -222,10 +222,12 @@ pub fn spawn_worker(
 /// instance takes them at once, and the attempt does not count.
 pub fn release_held(conn: &mut DbConnection, prefix: &str) -> QueryResult<usize> {
     let like = format!("{}%", crate::db::escape_like(prefix));
+    // Held now: a failed attempt keeps its token but no lease, and keeps its count.
     diesel::update(
         rendition_jobs::table
             .filter(rendition_jobs::lock_token.like(like).escape('\\'))
-            .filter(rendition_jobs::done_at.is_null()),
+            .filter(rendition_jobs::done_at.is_null())
+            .filter(rendition_jobs::locked_until.gt(crate::clock::now())),
     )
     .set((
         rendition_jobs::locked_until.eq(None::<NaiveDateTime>),

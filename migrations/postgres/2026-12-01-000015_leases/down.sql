@@ -1,1 +1,2 @@
+DROP INDEX pages_title_search_idx;
 DROP TABLE leases;
