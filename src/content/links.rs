@@ -94,23 +94,29 @@ pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
     for (to, from_id, from_title) in links {
         linking.entry(to).or_default().push((from_title, from_id));
     }
-    for (id, title, path, backlinks, related) in &all {
-        let mut from = linking.remove(path).unwrap_or_default();
-        from.sort();
-        let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
-        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
-        if json != *backlinks {
-            diesel::update(pages::table.find(*id))
-                .set(pages::backlinks_json.eq(json))
-                .execute(conn)?;
-        }
-        let ids = related_ids(conn, *id, title)?;
-        let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-        if json != *related {
-            diesel::update(pages::table.find(*id))
-                .set(pages::related_json.eq(json))
-                .execute(conn)?;
-        }
+    // In transactions of a few hundred pages: not one commit per page, nor one lock for all.
+    for chunk in all.chunks(500) {
+        crate::db::write(conn, |conn| {
+            for (id, title, path, backlinks, related) in chunk {
+                let mut from = linking.remove(path).unwrap_or_default();
+                from.sort();
+                let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
+                let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+                if json != *backlinks {
+                    diesel::update(pages::table.find(*id))
+                        .set(pages::backlinks_json.eq(json))
+                        .execute(conn)?;
+                }
+                let ids = related_ids(conn, *id, title)?;
+                let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+                if json != *related {
+                    diesel::update(pages::table.find(*id))
+                        .set(pages::related_json.eq(json))
+                        .execute(conn)?;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
     }
     Ok(())
 }
