@@ -300,6 +300,18 @@ def main():
     search_p95 = search["p95_ms"] if search else None
     print(f"import:        {fmt(meta.get('import_s'), '.2f')} s  "
           f"({meta.get('pages')} pages)")
+    if meta.get("pg_import_s") is not None:
+        print(f"import (PG):   {fmt(meta.get('pg_import_s'), '.2f')} s  "
+              f"(peak RSS {fmt(meta.get('pg_import_peak_rss_mb'), '.1f')} MB)")
+    if meta.get("backup_s") is not None:
+        print(f"backup:        {fmt(meta.get('backup_s'), '.2f')} s, "
+              f"{fmt(meta.get('backup_mb'), '.1f')} MB, "
+              f"peak RSS {fmt(meta.get('backup_peak_rss_mb'), '.1f')} MB")
+        print(f"restore:       {fmt(meta.get('restore_s'), '.2f')} s on SQLite, "
+              f"peak RSS {fmt(meta.get('restore_peak_rss_mb'), '.1f')} MB"
+              + (f"; {fmt(meta.get('pg_restore_s'), '.2f')} s on PostgreSQL, "
+                 f"peak RSS {fmt(meta.get('pg_restore_peak_rss_mb'), '.1f')} MB"
+                 if meta.get("pg_restore_s") is not None else ""))
     print(f"start-up:      {fmt(meta.get('startup_ms'), '.1f')} ms fresh database, "
           f"{fmt(meta.get('restart_ms'), '.1f')} ms restart")
     print(f"search p95:    {fmt(search_p95, '.2f')} ms"
@@ -364,6 +376,10 @@ def main():
     result = {
         "meta": meta,
         "import_s": meta.get("import_s"),
+        "pg_import_s": meta.get("pg_import_s"),
+        "backup_s": meta.get("backup_s"),
+        "restore_s": meta.get("restore_s"),
+        "pg_restore_s": meta.get("pg_restore_s"),
         "startup_ms": meta.get("startup_ms"),
         "restart_ms": meta.get("restart_ms"),
         "search_p95_ms": search_p95,

@@ -19,6 +19,9 @@
 #                   (default 200; 0 skips it)
 #   BENCH_SEED      seed of the generated site (default 42)
 #   BENCH_IMAGE     1 (default): the image upload and the image scenarios; 0 skips them
+#   BENCH_POSTGRES_URL  a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres):
+#                   the import and a restore are also timed there, in a database made and
+#                   dropped for the run (default: unset, SQLite only)
 #   BENCH_KEEP=1    keep the temporary directories (site, database, logs, wrk output)
 #   BENCH_STRICT=1  exit 3 when a target fails (default: report only)
 #
@@ -226,12 +229,13 @@ pillow() { # ARGS...: python3 with Pillow importable, at most 10 minutes
     fi
 }
 
+# GNU time gives the peak RSS of the backup, the restore and the image upload.
+ensure_tool "$GNU_TIME" time
+if ! "$GNU_TIME" -v -o "$work/time-check.txt" true 2>/dev/null ||
+    ! grep -q '^[[:space:]]*Maximum resident set size' "$work/time-check.txt"; then
+    die "$GNU_TIME is not GNU time (-v, -o)"
+fi
 if ((IMAGE)); then
-    ensure_tool "$GNU_TIME" time
-    if ! "$GNU_TIME" -v -o "$work/time-check.txt" true 2>/dev/null ||
-        ! grep -q '^[[:space:]]*Maximum resident set size' "$work/time-check.txt"; then
-        die "$GNU_TIME is not GNU time (-v, -o)"
-    fi
     if ! python3 -c 'import PIL' 2>/dev/null; then
         log "installing Pillow with pip into $work/pylib (for this run only)"
         timeout 600 python3 -m pip install --quiet --disable-pip-version-check \
@@ -304,6 +308,50 @@ grep -vi password "$work/import.log" | sed "s|$site|<site>|" >&2
 import_s=$(awk -v ms="$import_ms" 'BEGIN { printf "%.2f", ms / 1000 }')
 meta import_s "$import_s"
 log "import took $import_s s"
+
+# --- backup, restore, and PostgreSQL -----------------------------------------------------------
+
+# name cmd...: runs cmd under GNU time; records <name>_s and <name>_peak_rss_mb
+timed() {
+    local name=$1 t0 s kb mb
+    shift
+    t0=$(now_ns)
+    "$GNU_TIME" -v -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1 ||
+        { grep -vi password "$work/$name.log" | tail -n 20 >&2; die "$name failed"; }
+    s=$(awk -v ms="$(ms_since "$t0")" 'BEGIN { printf "%.2f", ms / 1000 }')
+    kb=$(awk -F': ' '{ sub(/^[ \t]+/, "") } $1 == "Maximum resident set size (kbytes)" { print $2 }' \
+        "$work/$name.time")
+    mb=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')
+    meta "${name}_s" "$s"
+    meta "${name}_peak_rss_mb" "$mb"
+    log "$name: $s s, peak RSS $mb MB"
+}
+
+log "backing the imported site up, and restoring it into a fresh SQLite file"
+timed backup env -u DATABASE_URL GALLEY_DATA_DIR="$work/data" RUST_LOG=warn \
+    timeout 1800 "$BIN" backup "$work/site.galley"
+meta backup_mb "$(awk -v b="$(stat -c %s "$work/site.galley")" 'BEGIN { printf "%.1f", b / 1048576 }')"
+mkdir -p "$work/restored"
+timed restore env DATABASE_URL="$work/restored/galley.db" GALLEY_DEMO=false RUST_LOG=warn \
+    timeout 1800 "$BIN" restore "$work/site.galley"
+if [[ -n ${BENCH_POSTGRES_URL:-} ]]; then
+    ensure_tool psql postgresql-client
+    pg_db="galley_bench_$$"
+    pg_url=$(sed -E "s|/[^/?]*(\?.*)?$|/$pg_db\1|" <<<"$BENCH_POSTGRES_URL")
+    pg_fresh() {
+        psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1
+        psql "$BENCH_POSTGRES_URL" -qc "CREATE DATABASE $pg_db" >/dev/null || die "cannot create $pg_db"
+    }
+    log "importing into PostgreSQL"
+    pg_fresh
+    timed pg_import env DATABASE_URL="$pg_url" GALLEY_DEMO=false RUST_LOG=warn \
+        timeout 3600 "$BIN" import "$site"
+    log "restoring the archive into PostgreSQL"
+    pg_fresh
+    timed pg_restore env DATABASE_URL="$pg_url" GALLEY_DEMO=false RUST_LOG=warn \
+        timeout 1800 "$BIN" restore "$work/site.galley"
+    psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1
+fi
 
 # --- image upload ------------------------------------------------------------------------------
 
