@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::caches::{StampedCache, Weighed};
-use crate::db::DbConnection;
 use crate::db::schema::outbox;
+use crate::db::{self, DbConnection};
 use crate::state::AppState;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -118,16 +118,7 @@ async fn scrape(state: web::Data<AppState>, handle: web::Data<PrometheusHandle>)
     metrics::gauge!("galley_process_resident_memory_bytes").set(resident_bytes() as f64);
     // A short wait for a connection: while the database is away the scrape still answers, in
     // time, with `galley_database_up 0`.
-    let pool = state.pool.clone();
-    let read = web::block(move || {
-        let mut conn = pool
-            .get_timeout(std::time::Duration::from_secs(2))
-            .map_err(|e| e.to_string())?;
-        queue(&mut conn).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
+    let read = db::run_waiting(&state.pool, Some(std::time::Duration::from_secs(2)), queue).await;
     match read {
         Ok(q) => {
             metrics::gauge!("galley_outbox_waiting").set(q.waiting as f64);

@@ -232,8 +232,8 @@ impl Page {
     }
 }
 
-/// A page as the back-office list shows it.
-#[derive(Debug, Clone)]
+/// A page as the back-office list shows it (its fields in the order `list_for_admin` selects).
+#[derive(Queryable, Debug, Clone)]
 pub struct ListedPage {
     pub id: i32,
     pub parent_id: Option<i32>,
@@ -245,28 +245,15 @@ pub struct ListedPage {
     pub updated_at: NaiveDateTime,
     pub author: Option<String>,
     pub owner_id: Option<i32>,
-    /// `''`, `in_review` or `changes_requested` (`content::review`).
-    pub review_state: String,
+    /// `in_review` or `changes_requested` (`content::review`); `None`: not in review.
+    pub review_state: Option<String>,
 }
 
 /// Every page with its author's e-mail, in tree order (parents first, siblings in navigation
 /// order), with each page's depth.
 pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, usize)>> {
     use crate::db::schema::{page_review_states, users};
-    type Row = (
-        i32,
-        Option<i32>,
-        String,
-        String,
-        String,
-        Option<NaiveDateTime>,
-        i32,
-        NaiveDateTime,
-        Option<String>,
-        Option<i32>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = pages::table
+    let listed: Vec<ListedPage> = pages::table
         .left_join(users::table)
         .left_join(page_review_states::table)
         .filter(pages::trash_id.is_null())
@@ -284,38 +271,6 @@ pub fn list_for_admin(conn: &mut DbConnection) -> QueryResult<Vec<(ListedPage, u
             page_review_states::state.nullable(),
         ))
         .load(conn)?;
-    let listed: Vec<ListedPage> = rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                parent_id,
-                title,
-                path,
-                status,
-                publish_at,
-                nav_order,
-                updated_at,
-                author,
-                owner_id,
-                review_state,
-            )| {
-                ListedPage {
-                    id,
-                    parent_id,
-                    title,
-                    path,
-                    status,
-                    publish_at,
-                    nav_order,
-                    updated_at,
-                    author,
-                    owner_id,
-                    review_state: review_state.unwrap_or_default(),
-                }
-            },
-        )
-        .collect();
     Ok(tree_order(listed))
 }
 

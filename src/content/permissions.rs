@@ -78,10 +78,7 @@ pub fn check_author_address(
             .optional()?,
         None => None,
     };
-    let path = match parent_path.as_deref() {
-        Some(p) if !p.is_empty() => format!("{p}/{}", input.slug),
-        _ => input.slug.clone(),
-    };
+    let path = crate::content::saving::join_path(parent_path.as_deref(), &input.slug);
     if before.is_some_and(|b| b.path == path) {
         return Ok(());
     }

@@ -188,12 +188,15 @@ fn record(
 /// What an editor looked at when deciding: the page's version and its draft of changes. An
 /// approval carries it, and is refused when the page changed since.
 pub fn mark(conn: &mut DbConnection, page: &Page) -> QueryResult<String> {
-    let staged = stage::get(conn, page.id)?;
-    Ok(format!(
+    Ok(mark_of(page, stage::get(conn, page.id)?.as_ref()))
+}
+
+fn mark_of(page: &Page, staged: Option<&stage::Stage>) -> String {
+    format!(
         "{}-{}",
         page.version,
-        staged.as_ref().map(stage::mark).unwrap_or_default()
-    ))
+        staged.map(stage::mark).unwrap_or_default()
+    )
 }
 
 /// Whether the page has something to review: a draft, or a draft of changes.
@@ -324,7 +327,8 @@ pub fn approve(
     crate::db::write(conn, |c| {
         let now = crate::clock::now();
         let page = waiting_page(c, page_id)?;
-        if mark(c, &page)? != reviewed {
+        let staged = stage::get(c, page.id)?;
+        if mark_of(&page, staged.as_ref()) != reviewed {
             return Err(invalid(
                 "decision",
                 "The page changed after you opened it: look at it again, then decide.",
@@ -332,7 +336,7 @@ pub fn approve(
         }
         let later = publish_at.filter(|t| *t > now);
         let note = format!("Approved by {}", actor.name);
-        let published = if stage::exists(c, page.id)? {
+        let published = if staged.is_some() {
             if later.is_some() {
                 return Err(invalid(
                     "publish_at",

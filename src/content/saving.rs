@@ -45,7 +45,8 @@ fn trunc_subsecs(t: NaiveDateTime) -> NaiveDateTime {
     chrono::SubsecRound::trunc_subsecs(t, 6)
 }
 
-fn join_path(parent_path: Option<&str>, slug: &str) -> String {
+/// A page's path: under its parent's, or at the top.
+pub fn join_path(parent_path: Option<&str>, slug: &str) -> String {
     match parent_path {
         Some(p) if !p.is_empty() => format!("{p}/{slug}"),
         _ => slug.to_owned(),

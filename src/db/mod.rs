@@ -333,10 +333,28 @@ where
     T: Send + 'static,
     E: Into<AppError> + Send + 'static,
 {
+    run_waiting(pool, None, f).await
+}
+
+/// `run`, waiting at most `wait` for a connection (else the pool's own timeout): for answers
+/// that must come quickly while the database is away (readiness, the metrics scrape).
+pub async fn run_waiting<T, E, F>(
+    pool: &DbPool,
+    wait: Option<Duration>,
+    f: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
     let pool = pool.clone();
     actix_web::web::block(move || {
         let asked = std::time::Instant::now();
-        let conn = pool.get();
+        let conn = match wait {
+            Some(wait) => pool.get_timeout(wait),
+            None => pool.get(),
+        };
         metrics::histogram!("galley_db_pool_wait_seconds").record(asked.elapsed().as_secs_f64());
         if conn.is_err() {
             metrics::counter!("galley_db_pool_timeouts_total").increment(1);

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
+use crate::db;
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
@@ -17,16 +18,10 @@ pub async fn healthz() -> HttpResponse {
 const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
-    let checked = web::block(move || {
-        let mut conn = pool.get_timeout(READY_WAIT).map_err(|e| e.to_string())?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut *conn)
-            .map_err(|e| e.to_string())
+    let checked = db::run_waiting(&state.pool, Some(READY_WAIT), |c| {
+        diesel::sql_query("SELECT 1").execute(c)
     })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
+    .await;
     match checked {
         Ok(_) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use futures_util::future::LocalBoxFuture;
@@ -21,10 +20,6 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Whether requests are counted (a Prometheus recorder is installed: `GALLEY_METRICS_BIND`).
 pub static METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// This request's id, in the request's extensions for whoever wants to log it.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub Arc<str>);
 
 /// The middleware (see the module documentation).
 pub struct AccessLog {
@@ -100,7 +95,6 @@ where
             Some(given) => Arc::from(given),
             None => new_id(),
         };
-        req.extensions_mut().insert(RequestId(id.clone()));
         let probe = matches!(req.path(), "/healthz" | "/readyz");
         let measured = METRICS.load(Ordering::Relaxed) && !probe;
         let logged = (self.enabled && !probe).then(|| {

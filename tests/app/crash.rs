@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,41 +18,11 @@ use crate::db_tests;
 db_tests!(acknowledged_messages_survive_a_sigkill);
 
 fn start_server(app: &TestApp, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .arg("serve")
-        .env("DATABASE_URL", app.db.url())
-        .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
-        .env("GALLEY_DEMO", "false")
-        .env(
-            "GALLEY_SECRET_KEY",
-            app.config.secret_key.as_deref().unwrap_or_default(),
-        )
+    http::galley_serve(app, port)
         // Each post claims its own address, so the per-address rate limit stays out of the way.
         .env("GALLEY_TRUST_PROXY", "true")
-        .env("GALLEY_WORKERS", "2")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start galley")
-}
-
-fn wait_ready(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if http::send(addr, "GET", "/readyz", &[], "").is_some_and(|r| r.status == 200) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("galley did not become ready on {addr}");
-}
-
-fn form_token(body: &str) -> Option<String> {
-    let marker = "name=\"form_token\" value=\"";
-    let start = body.find(marker)? + marker.len();
-    let end = start + body[start..].find('"')?;
-    Some(body[start..end].to_owned())
 }
 
 /// One visitor's loop: fetch the form, send it, note the message if the reply thanked them.
@@ -61,7 +31,7 @@ fn visitor(addr: SocketAddr, id: usize, stop: &AtomicBool, thanked: &Mutex<Vec<S
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let Some(token) =
-            http::send(addr, "GET", "/contact", &[], "").and_then(|r| form_token(&r.body))
+            http::send(addr, "GET", "/contact", &[], "").and_then(|r| http::form_token(&r.body))
         else {
             std::thread::sleep(Duration::from_millis(20));
             continue;
@@ -96,7 +66,7 @@ async fn acknowledged_messages_survive_a_sigkill(app: TestApp) {
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut server = start_server(&app, port);
-    wait_ready(addr);
+    http::wait_ready(addr);
 
     let stop = Arc::new(AtomicBool::new(false));
     let thanked = Arc::new(Mutex::new(Vec::new()));
@@ -122,7 +92,7 @@ async fn acknowledged_messages_survive_a_sigkill(app: TestApp) {
     }
 
     let mut server = start_server(&app, port);
-    wait_ready(addr);
+    http::wait_ready(addr);
     let rows: Vec<String> = app
         .with_conn(|c| subs::table.select(subs::name).load::<String>(c).unwrap())
         .await;

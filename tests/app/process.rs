@@ -22,35 +22,12 @@ db_tests!(
 );
 
 fn start_server(app: &TestApp, port: u16, smtp: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .arg("serve")
-        .env("DATABASE_URL", app.db.url())
-        .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
-        .env("GALLEY_DEMO", "false")
-        .env(
-            "GALLEY_SECRET_KEY",
-            app.config.secret_key.as_deref().unwrap_or_default(),
-        )
+    http::galley_serve(app, port)
         .env("GALLEY_SMTP_URL", smtp)
         .env("GALLEY_NOTIFY_TO", "editors@example.com")
         .env("GALLEY_SHUTDOWN_GRACE", "10")
-        .env("GALLEY_WORKERS", "2")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start galley")
-}
-
-fn wait_ready(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if http::send(addr, "GET", "/readyz", &[], "").is_some_and(|r| r.status == 200) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("galley did not become ready on {addr}");
 }
 
 fn sigterm(child: &Child) {
@@ -74,13 +51,6 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn form_token(body: &str) -> String {
-    let marker = "name=\"form_token\" value=\"";
-    let start = body.find(marker).expect("a form token") + marker.len();
-    let end = start + body[start..].find('"').unwrap();
-    body[start..end].to_owned()
 }
 
 /// A request whose body is still arriving: the head and the first half of the body are sent,
@@ -120,11 +90,11 @@ async fn sigterm_answers_what_is_in_flight_and_sends_nothing_twice(app: TestApp)
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut server = start_server(&app, port, &sink.url());
-    wait_ready(addr);
+    http::wait_ready(addr);
 
     // A visitor who took their time over the contact form, and a search sent slowly.
     let form = http::send(addr, "GET", "/contact", &[], "").expect("the form");
-    let token = form_token(&form.body);
+    let token = http::form_token(&form.body).expect("a form token");
     std::thread::sleep(Duration::from_secs(
         galley::contact::token::MIN_AGE_SECONDS as u64 + 1,
     ));
@@ -170,7 +140,7 @@ async fn sigterm_answers_what_is_in_flight_and_sends_nothing_twice(app: TestApp)
 
     // After a restart, the notification goes out once: before the stop or after, not both.
     let mut server = start_server(&app, port, &sink.url());
-    wait_ready(addr);
+    http::wait_ready(addr);
     let deadline = Instant::now() + Duration::from_secs(20);
     while sink.messages().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -188,23 +158,14 @@ async fn json_logs_carry_the_request_id_route_status_and_duration(app: TestApp) 
     let (port, metrics_port) = (free_port(), free_port());
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let metrics: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_galley"))
-        .arg("serve")
-        .env("DATABASE_URL", app.db.url())
-        .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
-        .env("GALLEY_DEMO", "false")
-        .env(
-            "GALLEY_SECRET_KEY",
-            app.config.secret_key.as_deref().unwrap_or_default(),
-        )
+    let mut server = http::galley_serve(&app, port)
         .env("GALLEY_LOG_FORMAT", "json")
         .env("GALLEY_METRICS_BIND", metrics.to_string())
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start galley");
-    wait_ready(addr);
+    http::wait_ready(addr);
     let reply = http::send(addr, "GET", "/contact", &[("X-Request-Id", "trace-42")], "");
     assert_eq!(reply.map(|r| r.status), Some(200));
     http::send(addr, "GET", "/no/such/page?secret=1", &[], "");

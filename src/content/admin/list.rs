@@ -79,7 +79,7 @@ pub async fn list_pages(
             publish_at: p.publish_at,
             updated_at: p.updated_at,
             author: p.author,
-            review_state: p.review_state,
+            review_state: p.review_state.unwrap_or_default(),
         })
         .collect();
     let total = rows.len();

@@ -56,3 +56,43 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// `galley serve` on `127.0.0.1:port` against the test's database, quiet, without the demo site;
+/// a test adds its own settings to the command.
+pub fn galley_serve(app: &super::TestApp, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_galley"));
+    command
+        .arg("serve")
+        .env("DATABASE_URL", app.db.url())
+        .env("GALLEY_BIND", format!("127.0.0.1:{port}"))
+        .env("GALLEY_DEMO", "false")
+        .env(
+            "GALLEY_SECRET_KEY",
+            app.config.secret_key.as_deref().unwrap_or_default(),
+        )
+        .env("GALLEY_WORKERS", "2")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Waits (up to a minute) until the server at `addr` answers `/readyz` with 200.
+pub fn wait_ready(addr: SocketAddr) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if send(addr, "GET", "/readyz", &[], "").is_some_and(|r| r.status == 200) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("galley did not become ready on {addr}");
+}
+
+/// The contact form's token in a page.
+pub fn form_token(body: &str) -> Option<String> {
+    let marker = "name=\"form_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = start + body[start..].find('"')?;
+    Some(body[start..end].to_owned())
+}
