@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod media;
 pub mod outbox;
 pub mod pagination;
+pub mod progress;
 pub mod routes;
 pub mod sealed;
 pub mod search;

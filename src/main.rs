@@ -15,6 +15,7 @@ use galley::config::Config;
 use galley::content::transfer;
 use galley::db::{self, DbPool};
 use galley::media::{editing, intake, jobs, library, store as media_store};
+use galley::progress::Progress;
 use galley::site::bootstrap;
 use galley::state::AppState;
 
@@ -322,7 +323,24 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
         widths: &widths,
         max_bytes: config.max_upload_bytes(),
     };
-    let report = transfer::import_folder(&mut conn, &folder, &Actor::cli(), galley::clock::now())?;
+    let bar = std::cell::RefCell::new(None::<(String, Progress)>);
+    let report = transfer::import_folder(
+        &mut conn,
+        &folder,
+        &Actor::cli(),
+        galley::clock::now(),
+        &|step, done, total| {
+            let mut bar = bar.borrow_mut();
+            if bar.as_ref().is_none_or(|(s, _)| s != step) {
+                *bar = Some((step.to_owned(), Progress::bar(step, total)));
+            }
+            if let Some((_, b)) = bar.as_ref() {
+                b.set(done);
+            }
+        },
+    );
+    drop(bar);
+    let report = report?;
     println!(
         "Imported from {}: {} created, {} updated, {} unchanged, {} failed; {} file(s) added to the media library.",
         dir.display(),
@@ -357,7 +375,12 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
 
 fn export(pool: &DbPool, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let n = galley::content::export::export(&mut conn, dir)?;
+    let bar = Progress::bar("Exporting pages", 0);
+    let n = galley::content::export::export(&mut conn, dir, &|done, total| {
+        bar.set_total(total);
+        bar.set(done);
+    })?;
+    bar.finish();
     println!(
         "Exported {} page(s) and {} media file(s) to {}.",
         n.pages,

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("tokens", 1),
     ("logging", 1),
     ("sealed", 1),
+    ("progress", 1),
     // 2
     ("markdown", 2),
     ("audit", 2),

@@ -1,9 +1,9 @@
 //! Archives as files: gzip-compressed, written to a `.partial` name and renamed when complete (so
-//! a file with the archive's name is always whole), progress on standard error; and SQLite's own
+//! a file with the archive's name is always whole), progress on a terminal; and SQLite's own
 //! copy (`VACUUM INTO`) for the fastest same-backend backup.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
 use diesel::prelude::*;
@@ -13,18 +13,7 @@ use flate2::write::GzEncoder;
 
 use crate::archive::{ArchiveError, Manifest, dump, load};
 use crate::db::DbConnection;
-
-/// Progress on a terminal: one line that counts up (elsewhere nothing: the command prints a
-/// line per part when it is done).
-pub fn reporter() -> impl FnMut(&str, u64) {
-    let terminal = std::io::stderr().is_terminal();
-    move |part: &str, rows: u64| {
-        if terminal {
-            eprint!("\r\x1b[2K{part}: {rows} rows");
-            let _ = std::io::stderr().flush();
-        }
-    }
-}
+use crate::progress::Progress;
 
 /// The manifest as plain lines, a part each.
 pub fn summary(manifest: &Manifest) -> String {
@@ -113,9 +102,11 @@ pub fn backup_command(
         println!("Copied the SQLite database to {}.", file.display());
         return Ok(());
     }
-    let manifest = backup_to(&mut conn, file, &mut reporter()).map_err(|e| e.to_string())?;
+    let progress = Progress::counter();
+    let manifest = backup_to(&mut conn, file, &mut |part, rows| progress.part(part, rows))
+        .map_err(|e| e.to_string())?;
+    progress.finish();
     let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
-    eprintln!();
     print!("{}", summary(&manifest));
     println!(
         "Wrote {} ({} tables, {rows} rows) in {:.1} s.",
@@ -134,10 +125,13 @@ pub fn restore_command(
 ) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let manifest = restore_from(&mut conn, file, force, &mut reporter())
-        .map_err(|e| format!("nothing was restored: {e}"))?;
+    let progress = Progress::counter();
+    let manifest = restore_from(&mut conn, file, force, &mut |part, rows| {
+        progress.part(part, rows)
+    })
+    .map_err(|e| format!("nothing was restored: {e}"))?;
+    progress.finish();
     let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
-    eprintln!();
     print!("{}", summary(&manifest));
     println!(
         "Restored {} ({} tables, {rows} rows, checked) in {:.1} s.",

@@ -45,14 +45,53 @@ impl Derived {
         body_md: &str,
         image_id: Option<i32>,
     ) -> QueryResult<Derived> {
-        let mut named: Vec<i32> = markdown::addresses(body_md)
+        let (named, library) = library_for(conn, body_md, image_id)?;
+        Ok(Derived::with(&library, named, title, body_md, image_id))
+    }
+
+    /// Each page's `Derived`, rendered on all cores (an import's batch): the files they show are
+    /// looked up first, one page after another, then the pages render in parallel.
+    pub fn of_many(
+        conn: &mut DbConnection,
+        pages: &[(&str, &str, Option<i32>)],
+    ) -> QueryResult<Vec<Derived>> {
+        let libraries = pages
             .iter()
-            .filter_map(|a| markup::id_in(a, ""))
-            .collect();
-        let library = Library::load(
-            conn,
-            &named.iter().copied().chain(image_id).collect::<Vec<_>>(),
-        )?;
+            .map(|(_, body, image)| library_for(conn, body, *image))
+            .collect::<QueryResult<Vec<_>>>()?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = pages.len().div_ceil(threads).max(1);
+        Ok(std::thread::scope(|scope| {
+            let workers: Vec<_> = pages
+                .chunks(chunk)
+                .zip(libraries.chunks(chunk))
+                .map(|(pages, libraries)| {
+                    scope.spawn(move || {
+                        pages
+                            .iter()
+                            .zip(libraries)
+                            .map(|((title, body, image), (named, library))| {
+                                Derived::with(library, named.clone(), title, body, *image)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("rendering a page panicked"))
+                .collect()
+        }))
+    }
+
+    /// Rendered with the files of `library` (no database needed).
+    fn with(
+        library: &Library,
+        mut named: Vec<i32>,
+        title: &str,
+        body_md: &str,
+        image_id: Option<i32>,
+    ) -> Derived {
         let featured = image_id.and_then(|id| library.picture(id));
         let mut rendered = markdown::render_with(body_md, &|image| {
             library.image_markup(image, featured.is_some())
@@ -71,7 +110,7 @@ impl Derived {
             media.push(id);
         }
         let faq_json = faq::faq_questions(&rendered.faq);
-        Ok(Derived {
+        Derived {
             text: search::IndexText::new(title, body_md),
             image_json: featured
                 .and_then(|p| serde_json::to_string(p).ok())
@@ -89,7 +128,7 @@ impl Derived {
             media,
             missing,
             bad_image,
-        })
+        }
     }
 
     /// Whether the files it was made from are as they were (none replaced, edited or deleted
@@ -133,6 +172,21 @@ impl Derived {
             _ => {}
         }
     }
+}
+
+/// The media ids a text names (`/media/…` addresses), and the files the page shows: those and
+/// its featured image.
+fn library_for(
+    conn: &mut DbConnection,
+    body_md: &str,
+    image_id: Option<i32>,
+) -> QueryResult<(Vec<i32>, Library)> {
+    let named: Vec<i32> = markdown::addresses(body_md)
+        .iter()
+        .filter_map(|a| markup::id_in(a, ""))
+        .collect();
+    let ids: Vec<i32> = named.iter().copied().chain(image_id).collect();
+    Ok((named, Library::load(conn, &ids)?))
 }
 
 /// The text as its page would show it (images from the library included), for the editor's

@@ -61,10 +61,14 @@ pub struct Exported {
 }
 
 /// Writes every page (drafts included) under `dir`, and the media library under `dir/media`.
-pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<Exported, String> {
+pub fn export(
+    conn: &mut DbConnection,
+    dir: &Path,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Exported, String> {
     let all = pages::all(conn).map_err(|e| format!("cannot read pages: {e}"))?;
     let parents: HashSet<i32> = all.iter().filter_map(|p| p.parent_id).collect();
-    for page in &all {
+    for (n, page) in all.iter().enumerate() {
         let file = dir.join(export_file(page, parents.contains(&page.id)));
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)
@@ -72,6 +76,7 @@ pub fn export(conn: &mut DbConnection, dir: &Path) -> Result<Exported, String> {
         }
         std::fs::write(&file, to_file(page))
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        progress(n as u64 + 1, all.len() as u64);
     }
     let files = media_transfer::export(conn, dir)?;
     Ok(Exported {

@@ -77,6 +77,14 @@ pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> Qu
 /// links of every page, or an import deferred them): the backlinks from one read of every link,
 /// and only the pages whose lists changed are written.
 pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
+    rebuild_derived_with(conn, &|_, _| {})
+}
+
+/// `rebuild_derived`, saying how many of the pages are done after each transaction.
+pub fn rebuild_derived_with(
+    conn: &mut DbConnection,
+    progress: &dyn Fn(u64, u64),
+) -> QueryResult<()> {
     let all: Vec<(i32, String, String, String, String)> = pages::table
         .select((
             pages::id,
@@ -95,28 +103,36 @@ pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
         linking.entry(to).or_default().push((from_title, from_id));
     }
     // In transactions of a few hundred pages: not one commit per page, nor one lock for all.
+    let mut done = 0;
     for chunk in all.chunks(500) {
+        done += chunk.len() as u64;
         crate::db::write(conn, |conn| {
+            let mut changed = false;
             for (id, title, path, backlinks, related) in chunk {
                 let mut from = linking.remove(path).unwrap_or_default();
                 from.sort();
                 let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
-                let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
-                if json != *backlinks {
-                    diesel::update(pages::table.find(*id))
-                        .set(pages::backlinks_json.eq(json))
-                        .execute(conn)?;
-                }
+                let new_backlinks = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
                 let ids = related_ids(conn, *id, title)?;
-                let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-                if json != *related {
+                let new_related = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+                // One write for both: SQLite rewrites the whole row (the page's text with it).
+                if new_backlinks != *backlinks || new_related != *related {
                     diesel::update(pages::table.find(*id))
-                        .set(pages::related_json.eq(json))
+                        .set((
+                            pages::backlinks_json.eq(new_backlinks),
+                            pages::related_json.eq(new_related),
+                        ))
                         .execute(conn)?;
+                    changed = true;
                 }
+            }
+            // Pages show these lists: a running server's page cache must not keep the old ones.
+            if changed {
+                crate::snapshot::version::bump_content_version(conn)?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
+        progress(done, all.len() as u64);
     }
     Ok(())
 }

@@ -137,6 +137,15 @@ pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<P
         .optional()
 }
 
+/// The id of the page at `path`, reading nothing else of it.
+pub fn id_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<i32>> {
+    pages::table
+        .filter(pages::path.eq(path))
+        .select(pages::id)
+        .first(conn)
+        .optional()
+}
+
 /// The page `id` if visitors may see it now (its own status; ancestors are checked by the site
 /// tree). One lookup by the table's key.
 pub fn find_public(

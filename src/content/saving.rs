@@ -240,10 +240,11 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    create_with(conn, input, author_id, note, now, Links::Now)
+    create_with(conn, input, author_id, note, now, Links::Now, None)
 }
 
-/// `create`, deriving the other pages' links `now` or later.
+/// `create`, deriving the other pages' links `now` or later, from the page's `derived` form
+/// when it was made already (an import renders its batch on all cores).
 pub fn create_with(
     conn: &mut DbConnection,
     input: &PageInput,
@@ -251,8 +252,12 @@ pub fn create_with(
     note: &str,
     now: NaiveDateTime,
     links: Links,
+    derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
-    let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
+    let first = match derived {
+        Some(d) => d,
+        None => Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?,
+    };
     crate::db::write(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
@@ -331,10 +336,11 @@ pub fn update(
         note,
         now,
         Links::Now,
+        None,
     )
 }
 
-/// `update`, deriving the other pages' links `now` or later.
+/// `update`, deriving the other pages' links `now` or later, from `derived` when made already.
 #[allow(clippy::too_many_arguments)]
 pub fn update_with(
     conn: &mut DbConnection,
@@ -345,8 +351,12 @@ pub fn update_with(
     note: &str,
     now: NaiveDateTime,
     links: Links,
+    derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
-    let first = Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?;
+    let first = match derived {
+        Some(d) => d,
+        None => Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?,
+    };
     crate::db::write(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);

@@ -6,9 +6,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
+use crate::content::derived::Derived;
 use crate::content::pages::{self, PageInput, Status};
 use crate::content::saving::{self, Links, SaveError};
 use crate::db::DbConnection;
@@ -225,8 +227,12 @@ pub fn import(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> ImportReport {
-    import_with(conn, files, actor, now, None)
+    import_with(conn, files, actor, now, None, &|_, _, _| {})
 }
+
+/// What an import reports as it goes: the step ("Importing pages", "Linking pages"), how many
+/// of its things are done and how many there are.
+pub type Progress<'a> = &'a dyn Fn(&str, u64, u64);
 
 /// Imports a folder: its media library first (`media/`, as an export writes it), then its pages,
 /// whose `/media/…` addresses follow the ids the files got, and whose local images and files
@@ -236,9 +242,10 @@ pub fn import_folder(
     folder: &Folder,
     actor: &Actor,
     now: NaiveDateTime,
+    progress: Progress,
 ) -> Result<ImportReport, String> {
     let files = read_dir(folder.root)?;
-    Ok(import_with(conn, files, actor, now, Some(folder)))
+    Ok(import_with(conn, files, actor, now, Some(folder), progress))
 }
 
 fn import_with(
@@ -247,6 +254,7 @@ fn import_with(
     actor: &Actor,
     now: NaiveDateTime,
     folder: Option<&Folder>,
+    progress: Progress,
 ) -> ImportReport {
     let mut report = ImportReport::default();
     let library = folder.map(|f| media_transfer::import(conn, f, actor));
@@ -281,10 +289,16 @@ fn import_with(
     });
     // Pages go in batches, a transaction each (a page in its own savepoint: a bad file still
     // never stops the others); one transaction per page spent most of the time committing.
+    let total = parsed.len() as u64;
+    let mut done = 0;
     let mut parsed = parsed.into_iter().peekable();
     while parsed.peek().is_some() {
         let batch: Vec<(PathBuf, Parsed)> = parsed.by_ref().take(IMPORT_BATCH).collect();
+        done += batch.len() as u64;
         let written = crate::db::write(conn, |conn| {
+            // The texts as stored (media addresses renumbered, local files taken in), then the
+            // pages that change rendered on all cores, then written one after another.
+            let mut ready = Vec::with_capacity(batch.len());
             for (rel, mut p) in batch {
                 if let Some(f) = folder {
                     p.body = media_transfer::renumber(&p.body, &ids);
@@ -301,11 +315,23 @@ fn import_with(
                     }
                     report.media_added += taken.len() - before;
                 }
-                match import_one(conn, &p, actor, now) {
+                if unchanged(conn, &p)? {
+                    report.unchanged += 1;
+                } else {
+                    ready.push((rel, p));
+                }
+            }
+            let texts: Vec<(&str, &str, Option<i32>)> = ready
+                .iter()
+                .map(|(_, p)| (p.front.title.trim(), p.body.as_str(), p.front.image))
+                .collect();
+            let derived = Derived::of_many(conn, &texts)?;
+            for ((rel, p), derived) in ready.iter().zip(derived) {
+                match import_one(conn, p, derived, actor, now) {
                     Ok(Outcome::Created) => report.created += 1,
                     Ok(Outcome::Updated) => report.updated += 1,
                     Ok(Outcome::Unchanged) => report.unchanged += 1,
-                    Err(e) => report.errors.push((rel, e)),
+                    Err(e) => report.errors.push((rel.clone(), e)),
                 }
             }
             Ok::<_, diesel::result::Error>(())
@@ -315,10 +341,13 @@ fn import_with(
                 .errors
                 .push((PathBuf::from("(batch)"), format!("database error: {e}")));
         }
+        progress("Importing pages", done, total);
     }
     // Backlinks and related pages, once, for the whole site as imported.
     if report.created + report.updated > 0
-        && let Err(e) = crate::db::write(conn, crate::content::links::rebuild_derived)
+        && let Err(e) = crate::content::links::rebuild_derived_with(conn, &|done, total| {
+            progress("Linking pages", done, total)
+        })
     {
         report
             .errors
@@ -334,20 +363,16 @@ enum Outcome {
     Unchanged,
 }
 
-fn import_one(
-    conn: &mut DbConnection,
-    p: &Parsed,
-    actor: &Actor,
-    now: NaiveDateTime,
-) -> Result<Outcome, String> {
+/// The page as the editor would save it; an error when its hub does not exist (yet).
+fn input_for(conn: &mut DbConnection, p: &Parsed) -> Result<PageInput, String> {
     let (parent_path, slug) = match p.path.rsplit_once('/') {
         Some((parent, slug)) => (Some(parent), slug),
         None => (None, p.path.as_str()),
     };
     let parent_id = match parent_path {
         None => None,
-        Some(parent) => match pages::find_by_path(conn, parent).map_err(|e| e.to_string())? {
-            Some(page) => Some(page.id),
+        Some(parent) => match pages::id_by_path(conn, parent).map_err(|e| e.to_string())? {
+            Some(id) => Some(id),
             None => {
                 return Err(format!(
                     "its hub /{parent} does not exist: add {parent}/_index.md to the import"
@@ -355,7 +380,7 @@ fn import_one(
             }
         },
     };
-    let input = PageInput {
+    Ok(PageInput {
         parent_id,
         slug: slug.to_owned(),
         title: p.front.title.clone(),
@@ -370,16 +395,36 @@ fn import_one(
         related_pins: saving::normalise_pins(&p.front.related.join("\n")),
         image_id: p.front.image,
         unpublish_at: p.front.unpublish_at.as_ref().map(parse_time).transpose()?,
+    })
+}
+
+/// Whether the page is stored as the file has it already (then it is neither rendered nor
+/// written). A file that cannot be read as a page yet is not: `import_one` says why.
+fn unchanged(conn: &mut DbConnection, p: &Parsed) -> QueryResult<bool> {
+    let Some(existing) = pages::find_by_path(conn, &p.path)? else {
+        return Ok(false);
     };
+    Ok(input_for(conn, p).is_ok_and(|input| same_content(&existing.to_input(), &input)))
+}
+
+fn import_one(
+    conn: &mut DbConnection,
+    p: &Parsed,
+    derived: Derived,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Outcome, String> {
+    let input = input_for(conn, p)?;
     let describe = |e: SaveError| match e {
         SaveError::Invalid(errors) => errors.to_string(),
         e @ SaveError::Conflict { .. } => e.to_string(),
         SaveError::Database(e) => format!("database error: {e}"),
     };
+    let derived = Some(derived);
     crate::db::write(conn, |conn| {
         let (outcome, action) = match pages::find_by_path(conn, &p.path)? {
             None => {
-                saving::create_with(conn, &input, None, "Imported", now, Links::Later)?;
+                saving::create_with(conn, &input, None, "Imported", now, Links::Later, derived)?;
                 (Outcome::Created, "page.import.create")
             }
             Some(existing) if same_content(&existing.to_input(), &input) => {
@@ -387,7 +432,17 @@ fn import_one(
             }
             Some(existing) => {
                 let id = existing.id;
-                saving::update_with(conn, id, &input, None, None, "Imported", now, Links::Later)?;
+                saving::update_with(
+                    conn,
+                    id,
+                    &input,
+                    None,
+                    None,
+                    "Imported",
+                    now,
+                    Links::Later,
+                    derived,
+                )?;
                 (Outcome::Updated, "page.import.update")
             }
         };

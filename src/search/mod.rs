@@ -54,15 +54,15 @@ const POSTGRES_SEARCH: &str = "SELECT id FROM pages, to_tsquery('english', $1) A
 /// The ids of all pages matching `q` (drafts included), best first: title matches before body
 /// matches. Callers keep what the reader may see (`SiteTree::visible_by_id` for visitors).
 pub fn search(conn: &mut DbConnection, q: &Query) -> QueryResult<Vec<i32>> {
-    ranked(conn, q, q.fts5(), POSTGRES_SEARCH, MAX_RESULTS)
+    ranked(conn, q, SQLITE_SEARCH, POSTGRES_SEARCH, MAX_RESULTS)
 }
 
-/// The ids matching `q`, best first: on SQLite, `SQLITE_SEARCH` with `fts5` (the query, perhaps
-/// limited to a column); on PostgreSQL, `postgres_sql` with the query's tsquery.
+/// The ids matching `q`, best first: on SQLite, `sqlite_sql` with the query's FTS5 form; on
+/// PostgreSQL, `postgres_sql` with its tsquery.
 fn ranked(
     conn: &mut DbConnection,
     q: &Query,
-    fts5: String,
+    sqlite_sql: &str,
     postgres_sql: &str,
     limit: i64,
 ) -> QueryResult<Vec<i32>> {
@@ -70,8 +70,8 @@ fn ranked(
         return Ok(Vec::new());
     }
     let hits: Vec<Hit> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(SQLITE_SEARCH)
-            .bind::<Text, _>(fts5)
+        DbConnection::Sqlite(c) => diesel::sql_query(sqlite_sql)
+            .bind::<Text, _>(q.fts5())
             .bind::<BigInt, _>(limit)
             .load(c)?,
         DbConnection::Postgres(c) => diesel::sql_query(postgres_sql)
@@ -139,6 +139,10 @@ pub fn snippet(text: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
     crate::html::SafeHtml::highlighted(&picked, |w| q.matches(w))
 }
 
+// The titles' own index (`pages_title_fts`): a column filter on `pages_fts` walks every body.
+const SQLITE_RELATED: &str = "SELECT rowid AS id FROM pages_title_fts WHERE pages_title_fts MATCH ? \
+     ORDER BY bm25(pages_title_fts), rowid LIMIT ?";
+
 const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
      WHERE to_tsvector('english', search_title) @@ q \
      ORDER BY ts_rank(to_tsvector('english', search_title), q) DESC, id LIMIT $2";
@@ -146,9 +150,13 @@ const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) 
 /// Pages whose titles share words with `title` (any of them), best first: the computed part of
 /// "related pages". Titles only, so it stays cheap when saving a page of a large site.
 pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> QueryResult<Vec<i32>> {
-    let q = Query::suggestions_for(title);
-    let fts5 = format!("search_title : ({})", q.fts5());
-    ranked(conn, &q, fts5, POSTGRES_RELATED, limit)
+    ranked(
+        conn,
+        &Query::suggestions_for(title),
+        SQLITE_RELATED,
+        POSTGRES_RELATED,
+        limit,
+    )
 }
 
 #[cfg(test)]

@@ -103,10 +103,20 @@ async fn import_export_import_round_trip(app: TestApp) {
 
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_path_buf();
-    let n = app
-        .with_conn(move |c| galley::content::export::export(c, &dir).unwrap().pages)
+    let (n, steps) = app
+        .with_conn(move |c| {
+            let steps = std::cell::RefCell::new(Vec::new());
+            let n = galley::content::export::export(c, &dir, &|done, total| {
+                steps.borrow_mut().push((done, total))
+            })
+            .unwrap()
+            .pages;
+            (n, steps.into_inner())
+        })
         .await;
     assert_eq!(n, rows(&app).await.len());
+    assert_eq!(steps.len(), n, "progress after every page");
+    assert_eq!(steps.last(), Some(&(n as u64, n as u64)));
     assert!(
         out.path().join("_index.md").exists(),
         "home page at the root _index.md"

@@ -320,7 +320,7 @@ async fn export_then_import_into_an_empty_database_brings_the_images_back(app: T
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_path_buf();
     let exported = app
-        .with_conn(move |c| export::export(c, &dir).unwrap())
+        .with_conn(move |c| export::export(c, &dir, &|_, _| {}).unwrap())
         .await;
     assert_eq!(exported.files, 2);
     assert!(out.path().join("media/manifest.toml").is_file());
@@ -382,13 +382,19 @@ async fn import(app: &TestApp, dir: &Path) -> transfer::ImportReport {
             widths: &[320, 640, 960, 1280, 1920],
             max_bytes: 20 * 1024 * 1024,
         };
-        transfer::import_folder(
+        let steps = std::cell::RefCell::new(Vec::<(String, u64, u64)>::new());
+        let report = transfer::import_folder(
             c,
             &folder,
             &galley::audit::Actor::cli(),
             galley::clock::now(),
+            &|step, done, total| steps.borrow_mut().push((step.to_owned(), done, total)),
         )
-        .unwrap()
+        .unwrap();
+        let steps = steps.into_inner();
+        let imported = steps.iter().rfind(|s| s.0 == "Importing pages").unwrap();
+        assert_eq!(imported.1, imported.2, "the bar ends full: {steps:?}");
+        report
     })
     .await
 }
