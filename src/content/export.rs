@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 
 use crate::content::pages::{self, Page};
-use crate::content::transfer::FrontMatter;
+use crate::content::source_files::FrontMatter;
 use crate::db::DbConnection;
 use crate::media::transfer as media_transfer;
 

@@ -17,6 +17,7 @@ pub mod review;
 pub mod review_views;
 pub mod revisions;
 pub mod saving;
+pub mod source_files;
 pub mod stage;
 pub mod structured_data;
 pub mod transfer;

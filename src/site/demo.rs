@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use include_dir::{Dir, include_dir};
 
-use crate::content::transfer::SourceFile;
+use crate::content::source_files::SourceFile;
 
 static DEMO_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/site/demo");
 
