@@ -318,3 +318,56 @@ mod tests {
         assert!(off.get("/x", s1).is_none());
     }
 }
+
+/// Requests per key (a client address) in fixed one-minute windows: what the JSON API allows
+/// each address. Per instance, in memory; a window's counts go with it.
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: std::sync::Mutex<(u64, HashMap<String, u32>)>,
+}
+
+impl RateLimiter {
+    /// `per_minute` 0: no limit.
+    pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            windows: std::sync::Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// Counts a request from `key` at `unix_seconds`: `Err(seconds)` to wait when over the limit.
+    pub fn check(&self, key: &str, unix_seconds: u64) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let minute = unix_seconds / 60;
+        let mut guard = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let (window, counts) = &mut *guard;
+        if *window != minute {
+            *window = minute;
+            counts.clear();
+        }
+        let n = counts.entry(key.to_owned()).or_insert(0);
+        if *n >= self.per_minute {
+            return Err(60 - unix_seconds % 60);
+        }
+        *n += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::RateLimiter;
+
+    #[test]
+    fn an_address_over_its_minute_waits_for_the_next() {
+        let limiter = RateLimiter::new(2);
+        assert_eq!(limiter.check("a", 120), Ok(()));
+        assert_eq!(limiter.check("a", 130), Ok(()));
+        assert_eq!(limiter.check("a", 135), Err(45));
+        assert_eq!(limiter.check("b", 135), Ok(()), "per address");
+        assert_eq!(limiter.check("a", 180), Ok(()), "a new minute");
+        assert_eq!(RateLimiter::new(0).check("a", 1), Ok(()));
+    }
+}

@@ -171,6 +171,26 @@ pub struct Config {
     )]
     pub media_cache_mb: usize,
 
+    /// Requests a minute that one address may make to the JSON API (`/api/v1/`), per instance;
+    /// more are answered 429 with `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "GALLEY_API_RATE_LIMIT",
+        default_value_t = 600,
+        global = true
+    )]
+    pub api_rate_limit: u32,
+
+    /// Origins whose pages may call the JSON API from a browser (CORS), comma-separated, e.g.
+    /// `https://app.example.com,https://www.example.com`. Unset: none.
+    #[arg(
+        long,
+        env = "GALLEY_API_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub api_cors_origins: Vec<String>,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -308,6 +328,8 @@ impl Config {
             media_widths: vec![320, 640, 960, 1280, 1920],
             webp_quality: 80,
             media_cache_mb: 16,
+            api_rate_limit: 600,
+            api_cors_origins: Vec::new(),
             shutdown_grace: 30,
             metrics_bind: None,
             backup_dir: None,

@@ -2,6 +2,7 @@
 //! else lives here so the tests build the very same application.
 
 pub mod accounts;
+pub mod api;
 pub mod app;
 pub mod archive;
 pub mod audit;

@@ -58,6 +58,9 @@ enum Command {
         #[arg(long)]
         sqlite: bool,
     },
+    /// API tokens, for scripts.
+    #[command(subcommand)]
+    Token(galley::api::cli::TokenCommand),
     /// Load an archive into this database (either backend), checking every part.
     Restore {
         file: PathBuf,
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
             open(&cli.config).and_then(|pool| import(&pool, &cli.config, &dir))
         }
         Command::Export { dir } => open(&cli.config).and_then(|pool| export(&pool, &dir)),
+        Command::Token(cmd) => open(&cli.config).and_then(|pool| galley::api::cli::run(&pool, cmd)),
         Command::Media(cmd) => open(&cli.config).and_then(|pool| media(&pool, &cli.config, cmd)),
         Command::Backup { file, sqlite } => open(&cli.config)
             .and_then(|pool| galley::archive::file::backup_command(&pool, &file, sqlite)),

@@ -7,6 +7,7 @@ use actix_web::{guard, web};
 
 use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::{account_2fa, admin as accounts_admin, auth, second_step};
+use crate::api::{admin as api_admin, read as api_read};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::media::{admin as media_admin, public as media_public};
@@ -242,7 +243,29 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(
                     web::resource("/account/sessions/{id}/end")
                         .route(web::post().to(accounts_admin::end_session)),
-                ),
+                )
+                .service(
+                    web::resource("/account/tokens")
+                        .route(read().to(api_admin::list))
+                        .route(web::post().to(api_admin::create)),
+                )
+                .service(
+                    web::resource("/account/tokens/{id}/revoke")
+                        .route(web::post().to(api_admin::revoke)),
+                )
+                .service(web::resource("/tokens").route(read().to(api_admin::all))),
+        )
+        // The JSON API: no session, tokens in `Authorization`; CORS for the listed origins.
+        .service(
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(crate::api::respond::cors))
+                .service(web::resource("/pages").route(read().to(api_read::list)))
+                .service(web::resource("/pages/by-path").route(read().to(api_read::by_path)))
+                .service(web::resource("/pages/{id}").route(read().to(api_read::show)))
+                .service(web::resource("/tree").route(read().to(api_read::tree)))
+                .service(web::resource("/search").route(read().to(api_read::search)))
+                .service(web::resource("/media/{id}").route(read().to(api_read::media)))
+                .default_service(web::to(api_read::unknown)),
         )
         .service(
             web::resource("/login")

@@ -64,6 +64,8 @@ pub struct AppState {
     pub search_cache: ResultCache,
     /// Hot media files, for the current content version (a replaced file moves it).
     pub file_cache: FileCache,
+    /// Requests to the JSON API per client address.
+    pub api_limiter: Arc<crate::caches::RateLimiter>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
         let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
         let file_cache_bytes = config.media_cache_mb * 1024 * 1024;
+        let api_limiter = Arc::new(crate::caches::RateLimiter::new(config.api_rate_limit));
         Ok(AppState {
             pool,
             stopping: Arc::default(),
@@ -93,6 +96,7 @@ impl AppState {
             page_cache,
             search_cache: ResultCache::new(),
             file_cache: FileCache::named(file_cache_bytes, "media"),
+            api_limiter,
         })
     }
 

@@ -29,6 +29,10 @@ pub const PARTS: &[Part] = &[
         order: "id",
     },
     Part {
+        table: "api_tokens",
+        order: "id",
+    },
+    Part {
         table: "settings",
         order: "key",
     },
@@ -125,6 +129,7 @@ pub const PARTS: &[Part] = &[
 /// Tables whose `id` comes from a sequence (PostgreSQL's must be moved past the restored ids).
 pub const SERIAL: &[&str] = &[
     "users",
+    "api_tokens",
     "media",
     "pages",
     "page_revisions",

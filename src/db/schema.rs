@@ -237,7 +237,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        hint -> Text,
+        scopes -> Text,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(pages -> users (author_id));
+diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::table! {
     sessions (id) {
@@ -393,4 +409,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_review_states,
     page_stages,
     leases,
+    api_tokens,
 );

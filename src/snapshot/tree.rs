@@ -199,6 +199,11 @@ impl SiteTree {
     }
 
     /// Visible children of `parent` (`None`: the top level), in navigation order.
+    /// The node `id` whether or not visitors may see it now (for breadcrumbs above a page).
+    pub fn node_by_id(&self, id: i32) -> Option<&Node> {
+        index_of(&self.ids, id).map(|i| &self.nodes[i])
+    }
+
     pub fn children(&self, parent: Option<i32>, now: NaiveDateTime) -> Vec<&Node> {
         self.children
             .get(&parent)

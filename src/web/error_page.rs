@@ -117,6 +117,14 @@ pub fn render_error_page<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // The JSON API's errors are problem documents already (`api::problem`).
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     if detail.is_none() && is_html {
         // A 404 or 410 of a page may stop being one (a page published, restored): browsers keep
         // an error page without caching rules as long as they like (Chromium: a 410 for ever).

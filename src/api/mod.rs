@@ -1,0 +1,11 @@
+//! The JSON API under `/api/v1/` for integrations: the read API (published content; drafts with
+//! a `pages:read` token), personal API tokens and their screens, errors as problem+json.
+
+pub mod admin;
+pub mod caller;
+pub mod cli;
+pub mod problem;
+pub mod read;
+pub mod respond;
+pub mod shapes;
+pub mod tokens;
