@@ -320,11 +320,16 @@ mod tests {
 }
 
 /// Requests per key (a client address) in fixed one-minute windows: what the JSON API allows
-/// each address. Per instance, in memory; a window's counts go with it.
+/// each address. Per instance, in memory; a window's counts go with it, and a minute holds at
+/// most `MAX_KEYS` addresses (past that, new ones wait for the next minute), so a flood of
+/// addresses cannot grow it.
 pub struct RateLimiter {
     per_minute: u32,
     windows: std::sync::Mutex<(u64, HashMap<String, u32>)>,
 }
+
+/// Addresses one minute of the rate limit keeps count of.
+pub const MAX_KEYS: usize = 100_000;
 
 impl RateLimiter {
     /// `per_minute` 0: no limit.
@@ -345,7 +350,10 @@ impl RateLimiter {
         let (window, counts) = &mut *guard;
         if *window != minute {
             *window = minute;
-            counts.clear();
+            *counts = HashMap::new();
+        }
+        if counts.len() >= MAX_KEYS && !counts.contains_key(key) {
+            return Err(60 - unix_seconds % 60);
         }
         let n = counts.entry(key.to_owned()).or_insert(0);
         if *n >= self.per_minute {

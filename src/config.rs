@@ -292,6 +292,14 @@ impl Config {
         usize::try_from(self.max_upload_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
     }
 
+    /// Whether a page at `origin` may call the JSON API (CORS). Origins compare as browsers send
+    /// them: scheme, host and port, lower-case, no trailing slash.
+    pub fn api_origin_allowed(&self, origin: &str) -> bool {
+        let clean = |o: &str| o.trim().trim_end_matches('/').to_ascii_lowercase();
+        let origin = clean(origin);
+        !origin.is_empty() && self.api_cors_origins.iter().any(|o| clean(o) == origin)
+    }
+
     /// The rendition widths, sorted, without zeros or repeats.
     pub fn rendition_widths(&self) -> Vec<u32> {
         let mut w: Vec<u32> = self

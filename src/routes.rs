@@ -7,7 +7,7 @@ use actix_web::{guard, web};
 
 use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::{account_2fa, admin as accounts_admin, auth, second_step};
-use crate::api::{admin as api_admin, read as api_read};
+use crate::api::{admin as api_admin, inbox as api_inbox, read as api_read, write as api_write};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::media::{admin as media_admin, public as media_public};
@@ -258,10 +258,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
         // The JSON API: no session, tokens in `Authorization`; CORS for the listed origins.
         .service(
             web::scope("/api/v1")
-                .wrap(actix_web::middleware::from_fn(crate::api::respond::cors))
-                .service(web::resource("/pages").route(read().to(api_read::list)))
+                .wrap(actix_web::middleware::from_fn(crate::api::respond::edge))
+                .app_data(web::PayloadConfig::new(crate::web::form::FORM_LIMIT))
+                .service(
+                    web::resource("/pages")
+                        .route(read().to(api_read::list))
+                        .route(web::post().to(api_write::create)),
+                )
                 .service(web::resource("/pages/by-path").route(read().to(api_read::by_path)))
-                .service(web::resource("/pages/{id}").route(read().to(api_read::show)))
+                .service(
+                    web::resource("/pages/{id}")
+                        .route(read().to(api_read::show))
+                        .route(web::patch().to(api_write::update))
+                        .route(web::delete().to(api_write::delete)),
+                )
+                .service(
+                    web::resource("/pages/{id}/{action}").route(web::post().to(api_write::publish)),
+                )
+                .service(web::resource("/submissions").route(read().to(api_inbox::submissions)))
+                .service(
+                    web::resource("/submissions/{id}").route(read().to(api_inbox::submission_one)),
+                )
                 .service(web::resource("/tree").route(read().to(api_read::tree)))
                 .service(web::resource("/search").route(read().to(api_read::search)))
                 .service(web::resource("/media/{id}").route(read().to(api_read::media)))

@@ -4,8 +4,11 @@
 pub mod admin;
 pub mod caller;
 pub mod cli;
+pub mod idempotency;
+pub mod inbox;
 pub mod problem;
 pub mod read;
 pub mod respond;
 pub mod shapes;
 pub mod tokens;
+pub mod write;

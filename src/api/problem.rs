@@ -8,8 +8,9 @@ use serde::Serialize;
 use crate::error::AppError;
 use crate::validation::FieldErrors;
 
-/// Where the `type` URIs point (the README's API section lists them).
-const TYPE_BASE: &str = "https://galley.dev/problems/";
+/// The `type` of each problem is a tag URI (RFC 4151): stable, and naming no site we do not
+/// own. The README's API section lists them.
+const TYPE_BASE: &str = "tag:galley.invalid,2026:problem/";
 
 #[derive(Debug, Serialize)]
 pub struct Problem {
@@ -20,6 +21,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// On a 412: the version stored now (send it as `If-Match` to overwrite, deliberately).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i32>,
     #[serde(skip)]
     retry_after: Option<u64>,
 }
@@ -38,6 +42,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            current_version: None,
             retry_after: None,
         }
     }
@@ -99,6 +104,53 @@ impl Problem {
         p
     }
 
+    /// Someone saved the page since the version the request started from (`If-Match`).
+    pub fn stale(current_version: i32) -> Self {
+        let mut p = Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            "The page changed",
+            format!(
+                "Someone saved this page since: it is at version {current_version}. Read it again, or send If-Match: {current_version} to overwrite."
+            ),
+        );
+        p.current_version = Some(current_version);
+        p
+    }
+
+    pub fn unprocessable_key() -> Self {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "This Idempotency-Key was used for another request: use a new key for each request.",
+        )
+    }
+
+    /// An error the framework answered before a handler ran (a 405, a query it could not
+    /// read), as a problem.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            404 => {
+                Problem::not_found("There is no API endpoint here: see the README's API section.")
+            }
+            405 => Problem::new(
+                status,
+                "method-not-allowed",
+                "Method not allowed",
+                "This endpoint does not take this method: see the Allow header.",
+            ),
+            413 => Problem::new(
+                status,
+                "too-large",
+                "Request too large",
+                "The request body is over the limit.",
+            ),
+            s if s >= 500 => Problem::internal(),
+            _ => Problem::bad_request("The request could not be read."),
+        }
+    }
+
     pub fn unavailable() -> Self {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -136,6 +188,9 @@ impl ResponseError for Problem {
         if let Some(s) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, s.to_string()));
         }
+        if self.status == 401 {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"galley\""));
+        }
         res.body(serde_json::to_string(self).unwrap_or_default())
     }
 }
@@ -149,6 +204,7 @@ impl From<AppError> for Problem {
             AppError::Forbidden => Problem::forbidden("Your token may not do this."),
             AppError::BadRequest(detail) => Problem::bad_request(detail),
             AppError::Invalid(errors) => Problem::invalid(&errors),
+            AppError::Conflict(version) => Problem::stale(version),
             other => {
                 log::error!("api: {other}");
                 Problem::internal()

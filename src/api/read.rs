@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::caller::Caller;
 use crate::api::problem::Problem;
-use crate::api::respond::{self, Paging};
-use crate::api::shapes::{self, PageDetail, PageSummary};
+use crate::api::respond::{self, Order, Paging};
+use crate::api::shapes::{self, ListedPage, PageDetail, PageSummary};
 use crate::content::pages::{self, Page};
 use crate::db::schema::pages as pages_table;
 use crate::db::{self, DbConnection};
@@ -34,52 +34,45 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-/// What a list may hold: the tree's nodes for visitors, the table's rows for draft readers.
-fn node_summary(n: &Node, base_url: &str) -> PageSummary {
-    PageSummary {
-        id: n.id,
-        path: n.url.as_str().to_owned(),
-        url: format!("{base_url}{}", n.url.as_str()),
-        title: n.title.as_str().to_owned(),
-        summary: n.summary.as_str().to_owned(),
-        parent_id: n.parent_id,
-        status: "published".into(),
-        published_at: n.publish_at.map(|t| {
-            t.and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        }),
-        updated_at: n
-            .updated_at
-            .and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    }
-}
-
-fn parse_time(field: &'static str, value: &str, errors: &mut FieldErrors) -> Option<NaiveDateTime> {
-    match chrono::DateTime::parse_from_rfc3339(value.trim()) {
-        Ok(t) => Some(t.naive_utc()),
-        Err(_) => {
-            errors.add(
-                field,
-                "Give a time in RFC 3339 form, for example 2026-12-01T09:30:00Z.",
-            );
-            None
-        }
-    }
-}
-
-/// A hub's path as the API takes it (`/glossary` or `glossary`), without slashes around it.
+/// A path as the API takes it (`/glossary` or `glossary`), without slashes around it.
 fn clean_path(path: &str) -> String {
     path.trim().trim_matches('/').to_owned()
 }
 
-/// Every page not in the trash, drafts included, without its text (for draft readers' lists).
-fn all_summaries(conn: &mut DbConnection) -> QueryResult<Vec<Page>> {
-    pages_table::table
-        .filter(pages_table::trash_id.is_null())
+/// What a draft reader's list shows of the pages (no text), filtered in the database, one more
+/// than the limit after the cursor; and how many match in all.
+fn draft_list(
+    conn: &mut DbConnection,
+    hub: Option<&str>,
+    since: Option<NaiveDateTime>,
+    ids: Option<&[i32]>,
+    paging: &Paging,
+) -> QueryResult<(Vec<ListedPage>, i64)> {
+    let filtered = || {
+        let mut q = pages_table::table
+            .filter(pages_table::trash_id.is_null())
+            .into_boxed();
+        if let Some(h) = hub.filter(|h| !h.is_empty()) {
+            let prefix = format!("{}/%", crate::db::escape_like(h));
+            q = q.filter(pages_table::path.like(prefix).escape('\\'));
+        }
+        if let Some(t) = since {
+            q = q.filter(pages_table::updated_at.ge(t));
+        }
+        if let Some(ids) = ids {
+            q = q.filter(pages_table::id.eq_any(ids.to_vec()));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let after = i32::try_from(paging.after()).unwrap_or(i32::MAX);
+    let rows = filtered()
+        .filter(pages_table::id.gt(after))
         .order(pages_table::id.asc())
-        .select(Page::as_select())
-        .load(conn)
+        .limit(paging.limit() as i64 + 1)
+        .select(ListedPage::as_select())
+        .load(conn)?;
+    Ok((rows, total))
 }
 
 /// `GET /api/v1/pages`: pages by id, `limit` at a time (`cursor` from `meta.pagination`),
@@ -93,77 +86,78 @@ pub async fn list(
     let site = state.site.current();
     let now = crate::clock::now();
     let validators = respond::validators(&req, &site, now, &caller);
-    if let Some(hit) = respond::not_modified(&req, &validators, &state) {
+    if let Some(hit) = respond::not_modified(&req, &validators) {
         return Ok(hit);
     }
     let mut errors = FieldErrors::default();
     let paging = Paging::parse(
         params.limit.as_deref(),
         params.cursor.as_deref(),
+        Order::ById,
         &mut errors,
     );
     let since = params
         .updated_since
         .as_deref()
-        .and_then(|v| parse_time("updated_since", v, &mut errors));
+        .and_then(|v| respond::time("updated_since", v, &mut errors));
+    let query = params.q.as_deref().map(Query::parse);
+    if query.as_ref().is_some_and(Query::is_empty) {
+        errors.add("q", "Give one or more words to search for, or leave q out.");
+    }
     if !errors.is_empty() {
         return Err(Problem::invalid(&errors));
     }
     let hub = params.hub.as_deref().map(clean_path);
+    let matched = match &query {
+        Some(q) => Some(search::public::matching(&state, q, site.stamp(now)).await?),
+        None => None,
+    };
     let base = site.base_url.clone();
-    let query = params
-        .q
-        .as_deref()
-        .map(Query::parse)
-        .filter(|q| !q.is_empty());
-    let drafts = caller.reads_drafts();
-    let (found, rows) = db::read(&state.pool, move |c| {
-        let found = match &query {
-            Some(q) => Some(search::search(c, q)?),
-            None => None,
-        };
-        let rows = if drafts {
-            Some(all_summaries(c)?)
-        } else {
-            None
-        };
-        Ok::<_, diesel::result::Error>((found, rows))
-    })
-    .await?;
-    let matched: Option<std::collections::HashSet<i32>> =
-        found.map(|ids| ids.into_iter().collect());
-    let under = |path: &str| match &hub {
-        None => true,
-        Some(h) if h.is_empty() => true,
-        Some(h) => {
-            path.len() > h.len() + 1
-                && path.starts_with(h.as_str())
-                && path.as_bytes()[h.len()] == b'/'
-        }
-    };
-    let keep = |id: i32, path: &str, updated: NaiveDateTime| {
-        under(path)
-            && since.is_none_or(|s| updated >= s)
-            && matched.as_ref().is_none_or(|m| m.contains(&id))
-    };
-    let all: Vec<PageSummary> = match rows {
-        Some(rows) => rows
+    if caller.reads_drafts() {
+        let (rows, meta) = db::run(&state.pool, move |c| {
+            draft_list(
+                c,
+                hub.as_deref(),
+                since,
+                matched.as_deref().map(Vec::as_slice),
+                &paging,
+            )
+            .map(|(rows, total)| (rows, total, paging))
+        })
+        .await
+        .map(|(rows, total, paging)| {
+            paging.finish(usize::try_from(total).unwrap_or(0), rows, |r| r.id)
+        })?;
+        let data: Vec<PageSummary> = rows
             .iter()
-            .filter(|p| keep(p.id, &p.path, p.updated_at))
-            .map(|p| PageSummary::of(p, &base))
-            .collect(),
-        None => {
-            let mut nodes: Vec<&Node> = site.tree.visible(now);
-            nodes.sort_unstable_by_key(|n| n.id);
-            nodes
-                .into_iter()
-                .filter(|n| keep(n.id, n.path(), n.updated_at))
-                .map(|n| node_summary(n, &base))
-                .collect()
-        }
+            .map(|r| PageSummary::of_listed(r, &base))
+            .collect();
+        return respond::json_list(&req, &validators, data, meta);
+    }
+    let matched: Option<std::collections::HashSet<i32>> =
+        matched.map(|ids| ids.iter().copied().collect());
+    let under = |path: &str| match hub.as_deref() {
+        None | Some("") => true,
+        Some(h) => path
+            .strip_prefix(h)
+            .is_some_and(|rest| rest.starts_with('/')),
     };
-    let (page, meta) = paging.take(all, |s| s.id);
-    respond::json_list(&req, &state, &validators, page, meta)
+    let mut nodes: Vec<&Node> = site.tree.visible(now);
+    nodes.sort_unstable_by_key(|n| n.id);
+    let all: Vec<&Node> = nodes
+        .into_iter()
+        .filter(|n| {
+            under(n.path())
+                && since.is_none_or(|s| n.updated_at >= s)
+                && matched.as_ref().is_none_or(|m| m.contains(&n.id))
+        })
+        .collect();
+    let (part, meta) = paging.take(all, |n| n.id);
+    let data: Vec<PageSummary> = part
+        .iter()
+        .map(|n| PageSummary::of_node(n, &base))
+        .collect();
+    respond::json_list(&req, &validators, data, meta)
 }
 
 /// `GET /api/v1/pages/{id}`.
@@ -184,7 +178,7 @@ pub struct ByPath {
     path: Option<String>,
 }
 
-/// `GET /api/v1/pages/by-path?path=/glossary/slug`.
+/// `GET /api/v1/pages/by-path?path=/glossary/slug` (`/`: the home page).
 pub async fn by_path(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -204,6 +198,24 @@ enum Lookup {
     Path(String),
 }
 
+/// The pages above `path` (top first), not in the trash: `(id, title, path)`.
+pub fn ancestors(conn: &mut DbConnection, path: &str) -> QueryResult<Vec<(i32, String, String)>> {
+    let prefixes: Vec<String> = path
+        .match_indices('/')
+        .map(|(i, _)| path[..i].to_owned())
+        .collect();
+    if prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<(i32, String, String)> = pages_table::table
+        .filter(pages_table::path.eq_any(prefixes))
+        .filter(pages_table::trash_id.is_null())
+        .select((pages_table::id, pages_table::title, pages_table::path))
+        .load(conn)?;
+    rows.sort_by_key(|r| r.2.len());
+    Ok(rows)
+}
+
 async fn detail(
     req: &HttpRequest,
     state: &AppState,
@@ -213,68 +225,76 @@ async fn detail(
     let site = state.site.current();
     let now = crate::clock::now();
     let validators = respond::validators(req, &site, now, caller);
-    if let Some(hit) = respond::not_modified(req, &validators, state) {
+    if let Some(hit) = respond::not_modified(req, &validators) {
         return Ok(hit);
     }
     let drafts = caller.reads_drafts();
     // Visitors: the tree says what is visible (hubs and schedules included) before any query.
-    let id = match (&lookup, drafts) {
-        (Lookup::Id(id), false) => site.tree.visible_by_id(*id, now).map(|n| n.id),
-        (Lookup::Path(p), false) => site.tree.visible_by_path(p, now).map(|n| n.id),
-        _ => None,
+    let visible = |lookup: &Lookup| match lookup {
+        Lookup::Id(id) => site.tree.visible_by_id(*id, now),
+        Lookup::Path(p) if p.is_empty() => site
+            .settings
+            .home_page_id
+            .and_then(|id| site.tree.visible_by_id(id, now))
+            .or_else(|| site.tree.visible_by_path("", now)),
+        Lookup::Path(p) => site.tree.visible_by_path(p, now),
     };
-    if !drafts && id.is_none() {
-        return Err(Problem::not_found("There is no published page here."));
-    }
-    let found = db::read(&state.pool, move |c| {
-        let page = match (id, lookup) {
-            (Some(id), _) | (None, Lookup::Id(id)) => pages_table::table
-                .find(id)
-                .filter(pages_table::trash_id.is_null())
-                .select(Page::as_select())
-                .first(c)
-                .optional()?,
-            (None, Lookup::Path(p)) => pages_table::table
-                .filter(pages_table::path.eq(p))
-                .filter(pages_table::trash_id.is_null())
-                .select(Page::as_select())
-                .first(c)
-                .optional()?,
+    let id = if drafts {
+        None
+    } else {
+        Some(
+            visible(&lookup)
+                .map(|n| n.id)
+                .ok_or_else(|| Problem::not_found("There is no published page here."))?,
+        )
+    };
+    let found = db::run(&state.pool, move |c| {
+        let query = pages_table::table
+            .filter(pages_table::trash_id.is_null())
+            .select(Page::as_select());
+        let page: Option<Page> = match (id, lookup) {
+            (Some(id), _) | (None, Lookup::Id(id)) => {
+                query.filter(pages_table::id.eq(id)).first(c).optional()?
+            }
+            (None, Lookup::Path(p)) => query.filter(pages_table::path.eq(p)).first(c).optional()?,
         };
-        let children: Vec<(i32, i32, String)> = match &page {
-            Some(p) if drafts => pages_table::table
-                .filter(pages_table::parent_id.eq(p.id))
-                .filter(pages_table::trash_id.is_null())
-                .select((pages_table::id, pages_table::nav_order, pages_table::title))
-                .load(c)?,
-            _ => Vec::new(),
+        let Some(page) = page else {
+            return Ok::<_, diesel::result::Error>(None);
         };
-        Ok::<_, diesel::result::Error>((page, children))
+        let above = ancestors(c, &page.path)?;
+        let children: Vec<ListedPage> = if drafts {
+            pages_table::table
+                .filter(pages_table::parent_id.eq(page.id))
+                .filter(pages_table::trash_id.is_null())
+                .select(ListedPage::as_select())
+                .load(c)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some((page, above, children)))
     })
     .await?;
-    let (Some(page), mut children) = found else {
+    let Some((mut page, above, mut children)) = found else {
         return Err(Problem::not_found("There is no page here."));
     };
-    // The row is what the tree found, unless another instance changed it since (a second).
-    if !drafts && (page.status == pages::Status::Draft.as_str() || !live(&page, now)) {
-        return Err(Problem::not_found("There is no published page here."));
-    }
     let child_ids = if drafts {
-        children.sort_by_key(|c| (c.1, c.2.to_lowercase(), c.0));
-        children.into_iter().map(|c| c.0).collect()
+        children.sort_by_key(|c| (c.nav_order, c.title.to_lowercase(), c.id));
+        children.into_iter().map(|c| c.id).collect()
     } else {
+        // The row is what the tree found, unless another instance changed it since (a second).
+        if !shapes::live(&page, now) {
+            return Err(Problem::not_found("There is no published page here."));
+        }
+        // To visitors a page they can see is published, however it got there.
+        page.status = pages::Status::Published.as_str().to_owned();
         site.tree
             .children(Some(page.id), now)
             .iter()
             .map(|n| n.id)
             .collect()
     };
-    let body = PageDetail::of(page, &site.tree, child_ids, &site.base_url);
-    respond::json(req, state, &validators, &body)
-}
-
-fn live(page: &Page, now: NaiveDateTime) -> bool {
-    page.publish_at.is_some_and(|t| t <= now) && page.unpublish_at.is_none_or(|t| now < t)
+    let body = PageDetail::of(page, &above, child_ids, &site.base_url);
+    respond::json(&validators, &body)
 }
 
 /// `GET /api/v1/tree`: the navigation tree as visitors see it.
@@ -286,7 +306,7 @@ pub async fn tree(
     let site = state.site.current();
     let now = crate::clock::now();
     let validators = respond::validators(&req, &site, now, &caller);
-    if let Some(hit) = respond::not_modified(&req, &validators, &state) {
+    if let Some(hit) = respond::not_modified(&req, &validators) {
         return Ok(hit);
     }
     #[derive(Serialize)]
@@ -296,7 +316,7 @@ pub async fn tree(
     let body = Tree {
         data: shapes::tree_of(&site.tree, None, now),
     };
-    respond::json(&req, &state, &validators, &body)
+    respond::json(&validators, &body)
 }
 
 #[derive(Deserialize)]
@@ -325,13 +345,14 @@ pub async fn search(
     let site = state.site.current();
     let now = crate::clock::now();
     let validators = respond::validators(&req, &site, now, &caller);
-    if let Some(hit) = respond::not_modified(&req, &validators, &state) {
+    if let Some(hit) = respond::not_modified(&req, &validators) {
         return Ok(hit);
     }
     let mut errors = FieldErrors::default();
     let paging = Paging::parse(
         params.limit.as_deref(),
         params.cursor.as_deref(),
+        Order::Ranked,
         &mut errors,
     );
     let q = Query::parse(params.q.as_deref().unwrap_or_default());
@@ -341,41 +362,60 @@ pub async fn search(
     if !errors.is_empty() {
         return Err(Problem::invalid(&errors));
     }
+    let found = search::public::matching(&state, &q, site.stamp(now)).await?;
     let drafts = caller.reads_drafts();
-    let query = q.clone();
-    let ids = db::read(&state.pool, move |c| search::search(c, &query)).await?;
     let ids: Vec<i32> = if drafts {
-        ids
+        // The index holds pages in the trash too: left out before counting.
+        let all = found.to_vec();
+        let kept: std::collections::HashSet<i32> = db::run(&state.pool, move |c| {
+            pages_table::table
+                .filter(pages_table::id.eq_any(all))
+                .filter(pages_table::trash_id.is_null())
+                .select(pages_table::id)
+                .load::<i32>(c)
+        })
+        .await?
+        .into_iter()
+        .collect();
+        found
+            .iter()
+            .copied()
+            .filter(|id| kept.contains(id))
+            .collect()
     } else {
-        ids.into_iter()
+        found
+            .iter()
+            .copied()
             .filter(|id| site.tree.visible_by_id(*id, now).is_some())
             .collect()
     };
-    // Ranked, so the cursor is a position: this list is made anew for each request.
-    let positions: Vec<(usize, i32)> = ids.into_iter().enumerate().collect();
-    let (window, meta) = paging.take_ranked(positions);
-    let wanted: Vec<i32> = window.to_vec();
-    let (rows, texts) = db::read(&state.pool, move |c| {
-        let rows: Vec<Page> = pages_table::table
+    let (window, meta) = paging.take_ranked(ids);
+    let wanted = window.clone();
+    let (rows, texts) = db::run(&state.pool, move |c| {
+        let rows: Vec<ListedPage> = pages_table::table
             .filter(pages_table::id.eq_any(&wanted))
-            .filter(pages_table::trash_id.is_null())
-            .select(Page::as_select())
+            .select(ListedPage::as_select())
             .load(c)?;
         let texts = search::load(c, &wanted)?;
         Ok::<_, diesel::result::Error>((rows, texts))
     })
     .await?;
-    let by_id: HashMap<i32, &Page> = rows.iter().map(|p| (p.id, p)).collect();
+    let by_id: HashMap<i32, &ListedPage> = rows.iter().map(|p| (p.id, p)).collect();
     let data: Vec<Hit> = texts
         .iter()
         .filter_map(|t| {
-            by_id.get(&t.id).map(|p| Hit {
-                page: PageSummary::of(p, &site.base_url),
+            let row = by_id.get(&t.id)?;
+            let mut page = PageSummary::of_listed(row, &site.base_url);
+            if !drafts {
+                page.status = pages::Status::Published.as_str().to_owned();
+            }
+            Some(Hit {
+                page,
                 snippet: search::snippet(&t.body_text, &q, 30).as_str().to_owned(),
             })
         })
         .collect();
-    respond::json_list(&req, &state, &validators, data, meta)
+    respond::json_list(&req, &validators, data, meta)
 }
 
 #[derive(Serialize)]
@@ -403,7 +443,8 @@ struct Rendition {
     url: String,
 }
 
-/// `GET /api/v1/media/{id}`: a file's details and the addresses of its sizes.
+/// `GET /api/v1/media/{id}`: a file's details and the addresses of its sizes (files are public,
+/// as their addresses are).
 pub async fn media(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -415,10 +456,10 @@ pub async fn media(
     };
     let site = state.site.current();
     let validators = respond::validators(&req, &site, crate::clock::now(), &caller);
-    if let Some(hit) = respond::not_modified(&req, &validators, &state) {
+    if let Some(hit) = respond::not_modified(&req, &validators) {
         return Ok(hit);
     }
-    let file = db::read(&state.pool, move |c| media_library::find(c, id))
+    let file = db::run(&state.pool, move |c| media_library::find(c, id))
         .await?
         .ok_or_else(|| Problem::not_found("There is no file with this id."))?;
     let widths = state.config.rendition_widths();
@@ -434,10 +475,7 @@ pub async fn media(
     let body = MediaBody {
         url: format!("{base}{}", file.original_url()),
         renditions,
-        updated_at: file
-            .updated_at
-            .and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        updated_at: crate::clock::iso(file.updated_at),
         id: file.id,
         kind: file.kind,
         mime: file.mime,
@@ -449,7 +487,7 @@ pub async fn media(
         height: file.height,
         byte_size: file.byte_size,
     };
-    respond::json(&req, &state, &validators, &body)
+    respond::json(&validators, &body)
 }
 
 /// Anything else under `/api/v1/`: a problem, not the site's HTML 404.

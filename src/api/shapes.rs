@@ -3,15 +3,35 @@
 //! Markdown at read time; no e-mail address is ever in them.
 
 use chrono::NaiveDateTime;
+use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::content::pages::Page;
+use crate::db::schema::pages;
 use crate::snapshot::tree::{ImageRef, Node, SiteTree};
 
-/// Times as RFC 3339, in UTC.
-fn rfc3339(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+use crate::clock::iso;
+
+/// What a list reads of a page: no text.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = pages)]
+pub struct ListedPage {
+    pub id: i32,
+    pub parent_id: Option<i32>,
+    pub path: String,
+    pub title: String,
+    pub summary: String,
+    pub status: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub nav_order: i32,
+}
+
+/// Whether visitors may see `page` now by its own times (its hubs are the tree's to say).
+pub fn live(page: &Page, now: NaiveDateTime) -> bool {
+    page.status != crate::content::pages::Status::Draft.as_str()
+        && page.publish_at.is_some_and(|t| t <= now)
+        && page.unpublish_at.is_none_or(|t| now < t)
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -30,6 +50,21 @@ pub struct PageSummary {
 }
 
 impl PageSummary {
+    /// A page as visitors' lists show it, from the site tree (which holds only what they see).
+    pub fn of_node(n: &Node, base_url: &str) -> PageSummary {
+        PageSummary {
+            id: n.id,
+            path: n.url.as_str().to_owned(),
+            url: format!("{base_url}{}", n.url.as_str()),
+            title: n.title.as_str().to_owned(),
+            summary: n.summary.as_str().to_owned(),
+            parent_id: n.parent_id,
+            status: "published".into(),
+            published_at: n.publish_at.map(iso),
+            updated_at: iso(n.updated_at),
+        }
+    }
+
     pub fn of(page: &Page, base_url: &str) -> PageSummary {
         PageSummary {
             id: page.id,
@@ -39,8 +74,22 @@ impl PageSummary {
             summary: page.summary.clone(),
             parent_id: page.parent_id,
             status: page.status.clone(),
-            published_at: page.publish_at.map(rfc3339),
-            updated_at: rfc3339(page.updated_at),
+            published_at: page.publish_at.map(iso),
+            updated_at: iso(page.updated_at),
+        }
+    }
+
+    pub fn of_listed(page: &ListedPage, base_url: &str) -> PageSummary {
+        PageSummary {
+            id: page.id,
+            path: format!("/{}", page.path),
+            url: format!("{base_url}/{}", page.path),
+            title: page.title.clone(),
+            summary: page.summary.clone(),
+            parent_id: page.parent_id,
+            status: page.status.clone(),
+            published_at: page.publish_at.map(iso),
+            updated_at: iso(page.updated_at),
         }
     }
 }
@@ -89,23 +138,22 @@ pub struct PageDetail {
 }
 
 impl PageDetail {
-    /// `page` with its place in `tree` (its breadcrumbs and children as the caller may see
-    /// them: `children` are given).
-    pub fn of(page: Page, tree: &SiteTree, children: Vec<i32>, base_url: &str) -> PageDetail {
-        let breadcrumbs = match tree_node(tree, page.parent_id) {
-            Some(parent) => {
-                let mut list: Vec<&Node> = tree.ancestors(parent);
-                list.push(parent);
-                list.into_iter()
-                    .map(|n| Crumb {
-                        id: n.id,
-                        title: n.title.as_str().to_owned(),
-                        path: n.url.as_str().to_owned(),
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+    /// `page` with its place in the site as the caller may see it: the pages above it
+    /// (`ancestors`, top first) and its children's ids.
+    pub fn of(
+        page: Page,
+        ancestors: &[(i32, String, String)],
+        children: Vec<i32>,
+        base_url: &str,
+    ) -> PageDetail {
+        let breadcrumbs = ancestors
+            .iter()
+            .map(|(id, title, path)| Crumb {
+                id: *id,
+                title: title.clone(),
+                path: format!("/{path}"),
+            })
+            .collect();
         PageDetail {
             summary: PageSummary::of(&page, base_url),
             version: page.version,
@@ -117,10 +165,6 @@ impl PageDetail {
             html: page.body_html,
         }
     }
-}
-
-fn tree_node(tree: &SiteTree, id: Option<i32>) -> Option<&Node> {
-    tree.node_by_id(id?)
 }
 
 /// The entries of a stored table of contents (`<ol><li><a href="#id">Text</a>…`, nested `ol`s

@@ -219,13 +219,18 @@ pub fn authenticate(
     let Some(user) = users::find(conn, token.user_id)?.filter(|u| !u.disabled) else {
         return Ok(None);
     };
-    if token
-        .last_used_at
-        .is_none_or(|t| now - t >= chrono::TimeDelta::minutes(1))
-    {
-        diesel::update(api_tokens::table.find(token.id))
-            .set(api_tokens::last_used_at.eq(now))
-            .execute(conn)?;
+    // Conditional, so that requests at once from several workers write it once.
+    let minute_ago = now - chrono::TimeDelta::minutes(1);
+    if token.last_used_at.is_none_or(|t| t <= minute_ago) {
+        diesel::update(
+            api_tokens::table.find(token.id).filter(
+                api_tokens::last_used_at
+                    .is_null()
+                    .or(api_tokens::last_used_at.le(minute_ago)),
+            ),
+        )
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)?;
     }
     Ok(Some((token, user)))
 }

@@ -261,7 +261,7 @@ pub fn restore(
         if let DbConnection::Sqlite(s) = c {
             diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(s)?;
         }
-        for table in ["sessions", "login_throttle"]
+        for table in ["sessions", "login_throttle", "api_idempotency"]
             .into_iter()
             .chain(PARTS.iter().rev().map(|p| p.table))
         {

@@ -252,6 +252,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_idempotency (token_id, key) {
+        token_id -> Integer,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        location -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(pages -> users (author_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -410,4 +422,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_stages,
     leases,
     api_tokens,
+    api_idempotency,
 );

@@ -11,6 +11,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::pagination::{PageNumber, Pagination};
 use crate::search::{self, Query};
+use crate::stamp::Stamp;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::render;
@@ -52,6 +53,25 @@ pub struct SearchQuery {
 
 /// A page of the visible pages matching `q`, best first, each with a snippet; how many there
 /// are; and where that page is.
+/// The ids of every page matching `q`, drafts included, best first: from the cache of recent
+/// searches when this content version answered it already.
+pub async fn matching(
+    state: &AppState,
+    q: &Query,
+    stamp: Stamp,
+) -> Result<Arc<Vec<i32>>, AppError> {
+    let key = format!("{}|{}", q.any, q.fts5());
+    if let Some(ids) = state.search_cache.get(&key, stamp) {
+        return Ok(ids);
+    }
+    let query = q.clone();
+    let asked = std::time::Instant::now();
+    let ids = Arc::new(db::run(&state.pool, move |c| search::search(c, &query)).await?);
+    metrics::histogram!("galley_search_duration_seconds").record(asked.elapsed().as_secs_f64());
+    state.search_cache.put(key, stamp, Arc::clone(&ids));
+    Ok(ids)
+}
+
 pub async fn find(
     state: &AppState,
     ctx: &Ctx,
@@ -59,20 +79,8 @@ pub async fn find(
     asked: PageNumber,
     per_page: usize,
 ) -> Result<(Vec<Hit>, usize, Pagination), AppError> {
-    let (query, now) = (q.clone(), ctx.now);
-    let stamp = ctx.site.stamp(now);
-    let key = format!("{}|{}", q.any, q.fts5());
-    let ids = match state.search_cache.get(&key, stamp) {
-        Some(ids) => ids,
-        None => {
-            let asked = std::time::Instant::now();
-            let ids = Arc::new(db::run(&state.pool, move |c| search::search(c, &query)).await?);
-            metrics::histogram!("galley_search_duration_seconds")
-                .record(asked.elapsed().as_secs_f64());
-            state.search_cache.put(key, stamp, Arc::clone(&ids));
-            ids
-        }
-    };
+    let now = ctx.now;
+    let ids = matching(state, q, ctx.site.stamp(now)).await?;
     // The database knows each page's own status; the tree also knows whether its hubs are live.
     let visible: Vec<i32> = ids
         .iter()

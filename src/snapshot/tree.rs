@@ -198,12 +198,13 @@ impl SiteTree {
         self.visible_index(i, now).then(|| &self.nodes[i])
     }
 
-    /// Visible children of `parent` (`None`: the top level), in navigation order.
-    /// The node `id` whether or not visitors may see it now (for breadcrumbs above a page).
-    pub fn node_by_id(&self, id: i32) -> Option<&Node> {
-        index_of(&self.ids, id).map(|i| &self.nodes[i])
+    /// The next time after `now` a page goes live or leaves the site by itself.
+    pub fn next_change_after(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        let i = self.publish_times.partition_point(|t| *t <= now);
+        self.publish_times.get(i).copied()
     }
 
+    /// Visible children of `parent` (`None`: the top level), in navigation order.
     pub fn children(&self, parent: Option<i32>, now: NaiveDateTime) -> Vec<&Node> {
         self.children
             .get(&parent)

@@ -190,11 +190,23 @@ async fn visitors_see_published_pages_only(app: TestApp) {
     );
 
     // No e-mail address anywhere: the API has no users endpoint.
-    for path in ["/api/v1/users", "/api/v1/pages/1/author", "/api/v1/nothing"] {
+    for path in ["/api/v1/users", "/api/v1/nothing"] {
         let res = app.get(path).await;
         let body = assert_problem(&res, 404, "not-found");
         assert!(!body.to_string().contains('@'));
     }
+    // A method an endpoint does not take is a problem too, saying which it takes.
+    let res = app.get(&format!("/api/v1/pages/{}/publish", live.id)).await;
+    assert_problem(&res, 405, "method-not-allowed");
+    assert!(res.header("allow").contains("POST"), "{:?}", res.headers);
+    let res = app.get("/api/v1/pages?limit=1&limit=2").await;
+    assert_problem(&res, 400, "bad-request");
+    // The home page by its path.
+    let res = app.get("/api/v1/pages/by-path?path=/").await;
+    assert_problem(&res, 404, "not-found");
+    let home = page("", "Home").create(&app).await;
+    let res = app.get("/api/v1/pages/by-path?path=/").await;
+    assert_eq!(json(&res)["id"], home.id);
     let res = app.get(&format!("/api/v1/pages/{}", live.id)).await;
     assert!(!res.body.contains("@example.com"), "{}", res.body);
 }
@@ -393,6 +405,14 @@ async fn validators_cors_and_the_rate_limit(app: TestApp) {
         .await;
     assert_eq!(again.status, 304);
     assert_eq!(again.header("etag"), etag);
+    let star = app
+        .request(
+            TestRequest::get()
+                .uri("/api/v1/pages")
+                .insert_header(("if-none-match", "*")),
+        )
+        .await;
+    assert_eq!(star.status, 200, "`*` is no tag for a read");
     let other_query = app
         .request(
             TestRequest::get()
@@ -413,6 +433,16 @@ async fn validators_cors_and_the_rate_limit(app: TestApp) {
     assert_eq!(changed.status, 200);
     assert_ne!(changed.header("etag"), etag);
     assert_eq!(json(&changed)["meta"]["pagination"]["total"], 2);
+    // A page going live in 20 s: no shared cache keeps the list longer than that.
+    page("c", "C").scheduled(in_seconds(20)).create(&app).await;
+    let res = app.get("/api/v1/pages").await;
+    let age: i64 = res
+        .header("cache-control")
+        .strip_prefix("public, max-age=")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0..=20).contains(&age), "{}", res.header("cache-control"));
 
     // CORS: only for the origins listed.
     let db = app.db.sibling();
@@ -520,6 +550,39 @@ async fn tokens_read_drafts_until_revoked_expired_or_disabled(app: TestApp) {
     let res = get_as(&app, "/api/v1/search?q=notes", Some(&reader)).await;
     assert_eq!(ids(&json(&res)), vec![draft.id as i64]);
 
+    // Under a draft hub, the breadcrumbs still name it.
+    let inner = page("inner", "Inner")
+        .under(&draft)
+        .draft()
+        .create(&app)
+        .await;
+    let res = get_as(&app, &format!("/api/v1/pages/{}", inner.id), Some(&reader)).await;
+    let inner_body = json(&res);
+    let crumbs: Vec<&str> = inner_body["breadcrumbs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(crumbs, vec!["/guide", "/guide/notes"]);
+    app.with_conn_then_refresh(move |c| {
+        galley::content::trash::trash_page(c, inner.id, None, &galley::audit::Actor::cli()).unwrap()
+    })
+    .await;
+    let res = get_as(&app, "/api/v1/search?q=inner", Some(&reader)).await;
+    assert_eq!(
+        json(&res)["meta"]["pagination"]["total"],
+        0,
+        "the trash is not searched"
+    );
+
+    // An author's token reads what visitors see: authors keep to their own drafts.
+    let author = token_for(&app, "author@example.com", Role::Author, "pages:read").await;
+    let res = get_as(&app, "/api/v1/pages", Some(&author)).await;
+    assert_eq!(ids(&json(&res)), vec![hub.id as i64]);
+    let res = get_as(&app, &format!("/api/v1/pages/{}", draft.id), Some(&author)).await;
+    assert_problem(&res, 404, "not-found");
+
     // A token without pages:read sees what visitors see.
     let res = get_as(&app, "/api/v1/pages", Some(&uploader)).await;
     assert_eq!(ids(&json(&res)), vec![hub.id as i64]);
@@ -545,8 +608,20 @@ async fn tokens_read_drafts_until_revoked_expired_or_disabled(app: TestApp) {
                     .insert_header(("authorization", header)),
             )
             .await;
-        assert_problem(&res, 401, "unauthorized");
+        let body = assert_problem(&res, 401, "unauthorized");
+        assert!(
+            res.header("www-authenticate").starts_with("Bearer"),
+            "{body}"
+        );
     }
+    let res = app
+        .request(
+            TestRequest::get()
+                .uri("/api/v1/pages")
+                .insert_header(("authorization", format!("BEARER {reader}"))),
+        )
+        .await;
+    assert_eq!(res.status, 200, "the scheme is case-insensitive");
 
     // Its use is recorded.
     let used: Option<chrono::NaiveDateTime> = app

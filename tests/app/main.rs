@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod api;
+mod api_write;
 mod appearance;
 mod archive;
 mod auth;

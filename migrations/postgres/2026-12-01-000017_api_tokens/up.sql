@@ -13,3 +13,16 @@ CREATE TABLE api_tokens (
     revoked_at TIMESTAMP
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id, id);
+
+-- Answers to POST requests sent with an `Idempotency-Key`, per token, for a day: a retried
+-- request gets the first answer and creates nothing twice.
+CREATE TABLE api_idempotency (
+    token_id INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    location TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (token_id, key)
+);

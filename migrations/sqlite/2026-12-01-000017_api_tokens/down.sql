@@ -1,1 +1,2 @@
+DROP TABLE api_idempotency;
 DROP TABLE api_tokens;
