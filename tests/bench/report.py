@@ -45,7 +45,7 @@ RATIO_BASE = {
 }
 NGINX_RUNS = ("nginx", "nginx-identity", "nginx-image")
 # Table order (run.sh interleaves the scenarios within a round); unknown names go last.
-ORDER = ("cached", "cached-hot", "cached-identity", "conditional", "search", "uncached", "image",
+ORDER = ("cached", "cached-hot", "cached-identity", "conditional", "search", "api", "uncached", "image",
          "nginx", "nginx-identity", "nginx-image")
 
 

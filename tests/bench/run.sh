@@ -53,6 +53,9 @@
 #   conditional      If-None-Match with each page's ETag (304 expected), no gzip, 32 connections
 #   search           /search?q=<word> over ~200 words, no gzip, 32 connections, if /search
 #                    answers 200
+#   api              /api/v1/pages/by-path?path=<page> over the same page URLs (the JSON API's
+#                    page: the stored HTML, TOC, FAQ, breadcrumbs), no gzip, 32 connections; the
+#                    servers run with GALLEY_API_RATE_LIMIT=0
 #   uncached         GALLEY_PAGE_CACHE_MB=0, no gzip (nothing is stored, so galley would compress
 #                    each page per request), 32 connections
 #   nginx            the same pages as static files, gzip, 32 and 256 connections: the pages are
@@ -467,7 +470,7 @@ start_server() {
     t0=$(now_ns)
     # stdout gets the first admin's password on a fresh database: it stays in this private log.
     env -u DATABASE_URL -u GALLEY_PAGE_CACHE_MB GALLEY_DATA_DIR="$work/data" \
-        GALLEY_BIND="127.0.0.1:$PORT" GALLEY_DEMO=false RUST_LOG=warn "$@" \
+        GALLEY_BIND="127.0.0.1:$PORT" GALLEY_DEMO=false RUST_LOG=warn GALLEY_API_RATE_LIMIT=0 "$@" \
         "$BIN" serve >"$work/server-$name.log" 2>&1 &
     SERVER_PID=$!
     GALLEY_PIDS+=("$SERVER_PID")
@@ -732,6 +735,15 @@ else
     log "search: not available yet (/search?q=test answered $search_code)"
 fi
 
+# The JSON API's page endpoint for the same pages (a tree lookup, one query by key, JSON).
+api_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    "$base/api/v1/pages/by-path?path=$(head -n 1 "$work/paths.txt")" || true)
+if [[ $api_code == 200 ]]; then
+    sed 's|^|/api/v1/pages/by-path?path=|' "$work/paths.txt" >"$work/api-paths.txt"
+else
+    log "api: not available (/api/v1/pages/by-path answered $api_code)"
+fi
+
 # 5. The measured runs, in rounds. Each nginx scenario runs right after the galley scenario(s) it
 #    is compared with: nginx gzip after cached and before cached-hot, nginx-identity between
 #    cached-identity and uncached. Then the scenarios without a yardstick: conditional, search;
@@ -751,6 +763,9 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     run_wrk conditional galley 32 identity "$base" "$work/etags.tsv" 1 1 "$CACHED_PID"
     if [[ $search_code == 200 ]]; then
         run_wrk search galley 32 identity "$base" "$work/search-paths.txt" 0 0 "$CACHED_PID"
+    fi
+    if [[ $api_code == 200 ]]; then
+        run_wrk api galley 32 identity "$base" "$work/api-paths.txt" 0 0 "$CACHED_PID"
     fi
     if ((IMAGE)); then
         run_wrk image galley 32 gzip "$base" "$work/image-paths.txt" 0 0 "$CACHED_PID"
