@@ -83,8 +83,16 @@ pub struct AllTokensPage {
     pub tokens: Vec<TokenRow>,
 }
 
-fn choices(checked: &[Scope]) -> Vec<ScopeChoice> {
+/// The scopes `role` can use (an author's token reads and writes no more than visitors see).
+fn usable(role: crate::accounts::users::Role) -> Vec<Scope> {
     Scope::ALL
+        .into_iter()
+        .filter(|s| role != crate::accounts::users::Role::Author || *s == Scope::MediaWrite)
+        .collect()
+}
+
+fn choices(offered: &[Scope], checked: &[Scope]) -> Vec<ScopeChoice> {
+    offered
         .iter()
         .map(|s| ScopeChoice {
             value: s.as_str(),
@@ -122,7 +130,7 @@ async fn page(
         errors: shown.errors,
         token_name: shown.name,
         expires_at: shown.expires_at,
-        scopes: choices(&shown.scopes),
+        scopes: choices(&usable(me.role()), &shown.scopes),
         secret: shown.secret,
         is_admin,
         ctx: me.ctx,
@@ -176,7 +184,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let t = now();
     let mut errors = FieldErrors::default();
-    let scopes: Vec<Scope> = Scope::ALL
+    let scopes: Vec<Scope> = usable(me.role())
         .into_iter()
         .filter(|s| form.fields.contains_key(s.as_str()))
         .collect();
@@ -300,7 +308,13 @@ pub async fn all(
     let view = AllTokensPage {
         tokens: list
             .into_iter()
-            .map(|(k, owner)| TokenRow::new(&k, owner, t))
+            .map(|(k, owner, disabled)| {
+                let mut row = TokenRow::new(&k, owner, t);
+                if disabled && row.state == "active" {
+                    row.state = "owner disabled";
+                }
+                row
+            })
             .collect(),
         ctx: admin.0.ctx,
     };

@@ -90,7 +90,7 @@ pub fn run(pool: &DbPool, cmd: TokenCommand) -> Result<(), String> {
         }
         TokenCommand::List => {
             let all = tokens::all(&mut conn).map_err(|e| e.to_string())?;
-            for (t, owner) in all {
+            for (t, owner, disabled) in all {
                 println!(
                     "{:>4}  {:<28} {:<16} {}  {:<40} {:<8} last used {}",
                     t.id,
@@ -98,7 +98,11 @@ pub fn run(pool: &DbPool, cmd: TokenCommand) -> Result<(), String> {
                     t.name,
                     t.hint,
                     t.scopes,
-                    t.state(now),
+                    if disabled {
+                        "owner disabled"
+                    } else {
+                        t.state(now)
+                    },
                     t.last_used_at
                         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                         .unwrap_or_else(|| "never".into())

@@ -168,12 +168,17 @@ pub fn of_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<ApiToke
         .load(conn)
 }
 
-/// Every token with its owner's address, newest first (the admins' list).
-pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(ApiToken, String)>> {
+/// Every token with its owner's address and whether the owner is disabled, newest first (the
+/// admins' list).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(ApiToken, String, bool)>> {
     api_tokens::table
         .inner_join(users_table::table)
         .order(api_tokens::id.desc())
-        .select((ApiToken::as_select(), users_table::email))
+        .select((
+            ApiToken::as_select(),
+            users_table::email,
+            users_table::disabled,
+        ))
         .load(conn)
 }
 

@@ -123,6 +123,14 @@ pub fn render_error_page<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == b"application/problem+json");
     if is_problem {
+        if status.is_server_error() {
+            log::error!(
+                "{} {} -> {} (API)",
+                res.request().method(),
+                res.request().path(),
+                status.as_u16()
+            );
+        }
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     if detail.is_none() && is_html {

@@ -764,7 +764,12 @@ async fn the_token_screens_make_show_once_list_and_revoke(app: TestApp) {
 
     // Someone else cannot revoke it (not found to them), nor see the admins' list.
     let mut author = app.signed_in("au@example.com", Role::Author).await;
-    author.get("/admin/account/tokens").await;
+    let offered = author.get("/admin/account/tokens").await;
+    assert!(
+        offered.body.contains("name=\"media:write\"")
+            && !offered.body.contains("name=\"pages:read\""),
+        "authors are offered only what their role can use"
+    );
     let id: i32 = app
         .with_conn(|c| api_tokens::table.select(api_tokens::id).first(c).unwrap())
         .await;
@@ -785,6 +790,28 @@ async fn the_token_screens_make_show_once_list_and_revoke(app: TestApp) {
     let all = admin.get("/admin/tokens").await;
     assert_eq!(all.status, 200);
     assert!(all.body.contains("ed@example.com") && all.body.contains("ci"));
+    assert!(!all.body.contains("owner disabled"));
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq("ed@example.com")))
+            .set(users::disabled.eq(true))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    assert!(
+        admin
+            .get("/admin/tokens")
+            .await
+            .body
+            .contains("owner disabled")
+    );
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq("ed@example.com")))
+            .set(users::disabled.eq(false))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
     let res = admin
         .post(&format!("/admin/account/tokens/{id}/revoke"), &[])
         .await;
