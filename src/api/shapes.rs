@@ -34,6 +34,23 @@ pub fn live(page: &Page, now: NaiveDateTime) -> bool {
         && page.unpublish_at.is_none_or(|t| now < t)
 }
 
+/// A summary of a stored page: `Page` and `ListedPage` name these fields alike.
+macro_rules! summary_of {
+    ($page:expr, $base_url:expr) => {
+        PageSummary {
+            id: $page.id,
+            path: format!("/{}", $page.path),
+            url: format!("{}/{}", $base_url, $page.path),
+            title: $page.title.clone(),
+            summary: $page.summary.clone(),
+            parent_id: $page.parent_id,
+            status: $page.status.clone(),
+            published_at: $page.publish_at.map(iso),
+            updated_at: iso($page.updated_at),
+        }
+    };
+}
+
 #[derive(Serialize, Debug, Clone)]
 pub struct PageSummary {
     pub id: i32,
@@ -66,31 +83,11 @@ impl PageSummary {
     }
 
     pub fn of(page: &Page, base_url: &str) -> PageSummary {
-        PageSummary {
-            id: page.id,
-            path: format!("/{}", page.path),
-            url: format!("{base_url}/{}", page.path),
-            title: page.title.clone(),
-            summary: page.summary.clone(),
-            parent_id: page.parent_id,
-            status: page.status.clone(),
-            published_at: page.publish_at.map(iso),
-            updated_at: iso(page.updated_at),
-        }
+        summary_of!(page, base_url)
     }
 
     pub fn of_listed(page: &ListedPage, base_url: &str) -> PageSummary {
-        PageSummary {
-            id: page.id,
-            path: format!("/{}", page.path),
-            url: format!("{base_url}/{}", page.path),
-            title: page.title.clone(),
-            summary: page.summary.clone(),
-            parent_id: page.parent_id,
-            status: page.status.clone(),
-            published_at: page.publish_at.map(iso),
-            updated_at: iso(page.updated_at),
-        }
+        summary_of!(page, base_url)
     }
 }
 

@@ -220,7 +220,7 @@ fn derive_again_if_stale(
     if first.still_current(conn)? {
         return Ok(None);
     }
-    Derived::of(conn, input.title.trim(), &input.body_md, input.image_id).map(Some)
+    made_or_make(conn, input, None).map(Some)
 }
 
 /// What a save derives from the links of the page beyond its own: the backlinks of the pages
@@ -230,6 +230,18 @@ fn derive_again_if_stale(
 pub enum Links {
     Now,
     Later,
+}
+
+/// The page's derived form: the one made already (an import's batch), else made now.
+fn made_or_make(
+    conn: &mut DbConnection,
+    input: &PageInput,
+    derived: Option<Derived>,
+) -> QueryResult<Derived> {
+    match derived {
+        Some(d) => Ok(d),
+        None => Derived::of(conn, input.title.trim(), &input.body_md, input.image_id),
+    }
 }
 
 /// Creates a page; Markdown is rendered here, once. Records the first revision.
@@ -254,10 +266,7 @@ pub fn create_with(
     links: Links,
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
-    let first = match derived {
-        Some(d) => d,
-        None => Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?,
-    };
+    let first = made_or_make(conn, input, derived)?;
     crate::db::write(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
@@ -353,10 +362,7 @@ pub fn update_with(
     links: Links,
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
-    let first = match derived {
-        Some(d) => d,
-        None => Derived::of(conn, input.title.trim(), &input.body_md, input.image_id)?,
-    };
+    let first = made_or_make(conn, input, derived)?;
     crate::db::write(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);

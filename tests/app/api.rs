@@ -63,28 +63,6 @@ fn ids(body: &Value) -> Vec<i64> {
         .collect()
 }
 
-async fn token_for(app: &TestApp, email: &str, role: Role, scopes: &str) -> String {
-    app.user(email, role).await;
-    let (email, scopes) = (email.to_owned(), scopes.to_owned());
-    app.with_conn(move |c| {
-        let user = galley::accounts::users::find_by_email(c, &email)
-            .unwrap()
-            .unwrap();
-        let new = galley::api::tokens::NewToken {
-            name: "test".into(),
-            scopes: scopes
-                .split_whitespace()
-                .map(|s| galley::api::tokens::Scope::parse(s).unwrap())
-                .collect(),
-            expires_at: None,
-        };
-        galley::api::tokens::create(c, user.id, &new, galley::clock::now())
-            .unwrap()
-            .1
-    })
-    .await
-}
-
 async fn visitors_see_published_pages_only(app: TestApp) {
     let hub = page("guide", "Guide").create(&app).await;
     let live = page("setup", "Setup").under(&hub).create(&app).await;
@@ -515,8 +493,12 @@ async fn tokens_read_drafts_until_revoked_expired_or_disabled(app: TestApp) {
         .scheduled(in_seconds(3600))
         .create(&app)
         .await;
-    let reader = token_for(&app, "reader@example.com", Role::Editor, "pages:read").await;
-    let uploader = token_for(&app, "uploader@example.com", Role::Editor, "media:write").await;
+    let reader = app
+        .api_token("reader@example.com", Role::Editor, "pages:read")
+        .await;
+    let uploader = app
+        .api_token("uploader@example.com", Role::Editor, "media:write")
+        .await;
 
     let res = get_as(&app, "/api/v1/pages", Some(&reader)).await;
     assert_eq!(res.status, 200, "{}", res.body);
@@ -577,7 +559,9 @@ async fn tokens_read_drafts_until_revoked_expired_or_disabled(app: TestApp) {
     );
 
     // An author's token reads what visitors see: authors keep to their own drafts.
-    let author = token_for(&app, "author@example.com", Role::Author, "pages:read").await;
+    let author = app
+        .api_token("author@example.com", Role::Author, "pages:read")
+        .await;
     let res = get_as(&app, "/api/v1/pages", Some(&author)).await;
     assert_eq!(ids(&json(&res)), vec![hub.id as i64]);
     let res = get_as(&app, &format!("/api/v1/pages/{}", draft.id), Some(&author)).await;

@@ -22,28 +22,6 @@ db_tests!(
     the_inbox_is_read_with_submissions_read,
 );
 
-async fn token_for(app: &TestApp, email: &str, role: Role, scopes: &str) -> String {
-    app.user(email, role).await;
-    let (email, scopes) = (email.to_owned(), scopes.to_owned());
-    app.with_conn(move |c| {
-        let user = galley::accounts::users::find_by_email(c, &email)
-            .unwrap()
-            .unwrap();
-        let new = galley::api::tokens::NewToken {
-            name: "publisher".into(),
-            scopes: scopes
-                .split_whitespace()
-                .map(|s| galley::api::tokens::Scope::parse(s).unwrap())
-                .collect(),
-            expires_at: None,
-        };
-        galley::api::tokens::create(c, user.id, &new, galley::clock::now())
-            .unwrap()
-            .1
-    })
-    .await
-}
-
 fn json_of(res: &TestResponse) -> Value {
     serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("{e}: {} {}", res.status, res.body))
 }
@@ -110,13 +88,9 @@ async fn revisions(app: &TestApp, id: i32) -> i64 {
 
 async fn a_script_writes_pages_as_the_editor_would(app: TestApp) {
     let hub = page("guide", "Guide").create(&app).await;
-    let token = token_for(
-        &app,
-        "ci@example.com",
-        Role::Editor,
-        "pages:write pages:read",
-    )
-    .await;
+    let token = app
+        .api_token("ci@example.com", Role::Editor, "pages:write pages:read")
+        .await;
 
     let res = send(
         &app,
@@ -255,7 +229,9 @@ async fn a_script_writes_pages_as_the_editor_would(app: TestApp) {
 
 async fn stale_versions_are_refused_with_the_current_one(app: TestApp) {
     let p = page("notes", "Notes").create(&app).await;
-    let token = token_for(&app, "ci@example.com", Role::Editor, "pages:write").await;
+    let token = app
+        .api_token("ci@example.com", Role::Editor, "pages:write")
+        .await;
     // Someone saves in the editor meanwhile.
     let res = send(
         &app,
@@ -322,7 +298,9 @@ async fn stale_versions_are_refused_with_the_current_one(app: TestApp) {
 }
 
 async fn retries_with_an_idempotency_key_create_nothing_twice(app: TestApp) {
-    let token = token_for(&app, "ci@example.com", Role::Editor, "pages:write").await;
+    let token = app
+        .api_token("ci@example.com", Role::Editor, "pages:write")
+        .await;
     let body = json!({"title": "Once", "slug": "once", "status": "published"});
     let key = [("idempotency-key", "run-42")];
     let first = send(
@@ -408,7 +386,9 @@ async fn retries_with_an_idempotency_key_create_nothing_twice(app: TestApp) {
     .await;
     assert_eq!(res.status, 201);
     // Another token's key of the same name is its own.
-    let other_token = token_for(&app, "other@example.com", Role::Editor, "pages:write").await;
+    let other_token = app
+        .api_token("other@example.com", Role::Editor, "pages:write")
+        .await;
     let res = send(
         &app,
         "POST",
@@ -423,14 +403,12 @@ async fn retries_with_an_idempotency_key_create_nothing_twice(app: TestApp) {
 
 async fn scopes_and_roles_limit_what_a_token_writes(app: TestApp) {
     let p = page("a", "A").create(&app).await;
-    let reader = token_for(&app, "reader@example.com", Role::Editor, "pages:read").await;
-    let author = token_for(
-        &app,
-        "author@example.com",
-        Role::Author,
-        "pages:write pages:read",
-    )
-    .await;
+    let reader = app
+        .api_token("reader@example.com", Role::Editor, "pages:read")
+        .await;
+    let author = app
+        .api_token("author@example.com", Role::Author, "pages:write pages:read")
+        .await;
     let body = json!({"title": "X", "slug": "x"});
     for token in [&reader, &author] {
         let res = send(
@@ -484,7 +462,9 @@ async fn scopes_and_roles_limit_what_a_token_writes(app: TestApp) {
 }
 
 async fn bad_bodies_are_problems_naming_their_fields(app: TestApp) {
-    let token = token_for(&app, "ci@example.com", Role::Editor, "pages:write").await;
+    let token = app
+        .api_token("ci@example.com", Role::Editor, "pages:write")
+        .await;
     let p = page("a", "A").create(&app).await;
     let cases = [
         (
@@ -588,7 +568,9 @@ async fn bad_bodies_are_problems_naming_their_fields(app: TestApp) {
 }
 
 async fn the_inbox_is_read_with_submissions_read(app: TestApp) {
-    let token = token_for(&app, "ed@example.com", Role::Editor, "submissions:read").await;
+    let token = app
+        .api_token("ed@example.com", Role::Editor, "submissions:read")
+        .await;
     app.with_conn(|c| {
         for (i, status) in ["new", "read", "spam"].iter().enumerate() {
             diesel::insert_into(contact_submissions::table)

@@ -298,6 +298,35 @@ impl TestApp {
         b
     }
 
+    /// Adds a user with `role` and makes them an API token with `scopes` (space-separated);
+    /// returns the token.
+    pub async fn api_token(
+        &self,
+        email: &str,
+        role: galley::accounts::users::Role,
+        scopes: &str,
+    ) -> String {
+        self.user(email, role).await;
+        let (email, scopes) = (email.to_owned(), scopes.to_owned());
+        self.with_conn(move |c| {
+            let user = galley::accounts::users::find_by_email(c, &email)
+                .unwrap()
+                .unwrap();
+            let new = galley::api::tokens::NewToken {
+                name: "publisher".into(),
+                scopes: scopes
+                    .split_whitespace()
+                    .map(|s| galley::api::tokens::Scope::parse(s).unwrap())
+                    .collect(),
+                expires_at: None,
+            };
+            galley::api::tokens::create(c, user.id, &new, galley::clock::now())
+                .unwrap()
+                .1
+        })
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(test::TestRequest::get().uri(path)).await
     }
