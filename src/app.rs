@@ -60,16 +60,19 @@ const WIND_DOWN: Duration = Duration::from_secs(20);
 /// over at once rather than when the lease runs out.
 pub async fn wind_down(
     state: &web::Data<AppState>,
-    mailer: actix_web::rt::task::JoinHandle<()>,
+    senders: [actix_web::rt::task::JoinHandle<()>; 2],
     renditions: std::thread::JoinHandle<()>,
 ) {
     state.stopping.stop();
-    // A message being sent keeps its lease (until it runs out) rather than be sent twice.
-    let mailer_done = actix_web::rt::time::timeout(WIND_DOWN, mailer)
-        .await
-        .is_ok();
+    // A message or delivery being sent keeps its lease (until it runs out) rather than be sent
+    // twice: what a sender still held when time ran out is not given back.
+    let waited =
+        actix_web::rt::time::timeout(WIND_DOWN, futures_util::future::join_all(senders)).await;
+    let mailer_done = waited.is_ok();
     if !mailer_done {
-        log::warn!("the outbox worker was still sending when the wind-down time ran out");
+        log::warn!(
+            "the outbox or webhook worker was still sending when the wind-down time ran out"
+        );
     }
     let deadline = std::time::Instant::now() + WIND_DOWN;
     while !renditions.is_finished() && std::time::Instant::now() < deadline {
@@ -80,6 +83,7 @@ pub async fn wind_down(
         crate::archive::schedule::release_held(c, &prefix)?;
         let mails = if mailer_done {
             crate::outbox::release_held(c, &prefix)?
+                + crate::webhooks::deliveries::release_held(c, &prefix)?
         } else {
             0
         };

@@ -191,6 +191,12 @@ pub struct Config {
     )]
     pub api_cors_origins: Vec<String>,
 
+    /// Let webhooks reach loopback, private and link-local addresses (refused by default, after
+    /// DNS resolution, so an endpoint cannot point galley at its own network). For local
+    /// development and tests only.
+    #[arg(long, env = "GALLEY_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_private: bool,
+
     /// Web server worker threads (default: one per CPU core).
     #[arg(long, env = "GALLEY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -338,6 +344,7 @@ impl Config {
             media_cache_mb: 16,
             api_rate_limit: 600,
             api_cors_origins: Vec::new(),
+            webhook_allow_private: false,
             shutdown_grace: 30,
             metrics_bind: None,
             backup_dir: None,

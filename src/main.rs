@@ -180,6 +180,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     let base_url = state.site.current().base_url.clone();
     actix_web::rt::spawn(app::follow_content_changes(state.clone()));
     let mailer = actix_web::rt::spawn(galley::contact::mailer::worker(state.clone()));
+    let webhooks = actix_web::rt::spawn(galley::webhooks::worker::worker(state.clone()));
     let renditions = jobs::spawn_worker(
         state.pool.clone(),
         state.config.webp_quality,
@@ -247,7 +248,7 @@ async fn run_server(config: Config) -> Result<(), String> {
     if let Some(metrics) = metrics {
         metrics.stop(true).await;
     }
-    app::wind_down(&state, mailer, renditions).await;
+    app::wind_down(&state, [mailer, webhooks], renditions).await;
     served.map_err(|e| format!("server error: {e}"))
 }
 

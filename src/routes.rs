@@ -16,6 +16,7 @@ use crate::site::{
     admin as site_admin, appearance, feed, health, navigation, sitemap, theme as site_theme,
 };
 use crate::web::assets;
+use crate::webhooks::admin as webhooks_admin;
 
 /// `sessions` wraps the back office and sign-in only: public pages never load a session.
 pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSessionStore>) {
@@ -253,7 +254,29 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                     web::resource("/account/tokens/{id}/revoke")
                         .route(web::post().to(api_admin::revoke)),
                 )
-                .service(web::resource("/tokens").route(read().to(api_admin::all))),
+                .service(web::resource("/tokens").route(read().to(api_admin::all)))
+                .service(
+                    web::resource("/webhooks")
+                        .route(read().to(webhooks_admin::list))
+                        .route(web::post().to(webhooks_admin::create)),
+                )
+                .service(web::resource("/webhooks/{id}").route(read().to(webhooks_admin::show)))
+                .service(
+                    web::resource("/webhooks/{id}/enable")
+                        .route(web::post().to(webhooks_admin::enable)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/disable")
+                        .route(web::post().to(webhooks_admin::disable)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/delete")
+                        .route(web::post().to(webhooks_admin::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/deliveries/{delivery}/send-again")
+                        .route(web::post().to(webhooks_admin::send_again)),
+                ),
         )
         // The JSON API: no session, tokens in `Authorization`; CORS for the listed origins.
         .service(

@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("audit", 2),
     ("mailer", 2),
     ("outbox", 2),
+    ("events", 2),
     ("caches", 2),
     ("snapshot", 2),
     ("state", 2),
@@ -50,6 +51,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("contact", 4),
     ("site", 4),
     ("api", 4),
+    ("webhooks", 4),
     // 5: the only files that know every domain.
     ("app", 5),
     ("routes", 5),

@@ -2,9 +2,10 @@
 //! inbox shows, oldest first, so a script reads the new ones from the last cursor it had.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::caller::Caller;
+use crate::api::documents;
 use crate::api::problem::Problem;
 use crate::api::respond::{self, Order, Paging};
 use crate::api::tokens::Scope;
@@ -13,17 +14,6 @@ use crate::contact::submissions::{self, Filter};
 use crate::db;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
-
-#[derive(Serialize)]
-struct SubmissionBody {
-    id: i32,
-    name: String,
-    email: String,
-    subject: String,
-    message: String,
-    status: String,
-    created_at: String,
-}
 
 #[derive(Deserialize)]
 pub struct SubmissionParams {
@@ -65,20 +55,8 @@ pub async fn submissions(
     let mut all = db::run(&state.pool, move |c| submissions::all_matching(c, &filter)).await?;
     all.sort_unstable_by_key(|s| s.id);
     let (part, meta) = paging.take(all, |s| s.id);
-    let data: Vec<SubmissionBody> = part.into_iter().map(submission).collect();
+    let data: Vec<_> = part.into_iter().map(documents::submission).collect();
     respond::json_list(&req, &respond::private(&state.site.current()), data, meta)
-}
-
-fn submission(s: submissions::Submission) -> SubmissionBody {
-    SubmissionBody {
-        id: s.id,
-        name: s.name,
-        email: s.email,
-        subject: s.subject,
-        message: s.message,
-        status: s.status,
-        created_at: crate::clock::iso(s.created_at),
-    }
 }
 
 /// `GET /api/v1/submissions/{id}`.
@@ -91,5 +69,8 @@ pub async fn submission_one(
     writer(caller, Scope::SubmissionsRead, &req)?;
     let id = id.into_inner();
     let found = db::run(&state.pool, move |c| submissions::find(c, id)).await?;
-    respond::json(&respond::private(&state.site.current()), &submission(found))
+    respond::json(
+        &respond::private(&state.site.current()),
+        &documents::submission(found),
+    )
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod caller;
 pub mod cli;
+pub mod documents;
 pub mod idempotency;
 pub mod inbox;
 pub mod problem;

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::caller::Caller;
+use crate::api::documents;
 use crate::api::problem::Problem;
 use crate::api::respond::{self, Order, Paging};
 use crate::api::shapes::{self, ListedPage, PageDetail, PageSummary};
@@ -17,7 +18,6 @@ use crate::content::pages::{self, Page};
 use crate::db::schema::pages as pages_table;
 use crate::db::{self, DbConnection};
 use crate::media::library as media_library;
-use crate::media::renditions;
 use crate::search::{self, Query};
 use crate::snapshot::tree::Node;
 use crate::state::AppState;
@@ -198,24 +198,6 @@ enum Lookup {
     Path(String),
 }
 
-/// The pages above `path` (top first), not in the trash: `(id, title, path)`.
-pub fn ancestors(conn: &mut DbConnection, path: &str) -> QueryResult<Vec<(i32, String, String)>> {
-    let prefixes: Vec<String> = path
-        .match_indices('/')
-        .map(|(i, _)| path[..i].to_owned())
-        .collect();
-    if prefixes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: Vec<(i32, String, String)> = pages_table::table
-        .filter(pages_table::path.eq_any(prefixes))
-        .filter(pages_table::trash_id.is_null())
-        .select((pages_table::id, pages_table::title, pages_table::path))
-        .load(conn)?;
-    rows.sort_by_key(|r| r.2.len());
-    Ok(rows)
-}
-
 async fn detail(
     req: &HttpRequest,
     state: &AppState,
@@ -261,28 +243,23 @@ async fn detail(
         let Some(page) = page else {
             return Ok::<_, diesel::result::Error>(None);
         };
-        let above = ancestors(c, &page.path)?;
-        let children: Vec<ListedPage> = if drafts {
-            pages_table::table
-                .filter(pages_table::parent_id.eq(page.id))
-                .filter(pages_table::trash_id.is_null())
-                .select(ListedPage::as_select())
-                .load(c)?
+        let above = documents::ancestors(c, &page.path)?;
+        let children = if drafts {
+            documents::children(c, page.id)?
         } else {
             Vec::new()
         };
         Ok(Some((page, above, children)))
     })
     .await?;
-    let Some((mut page, above, mut children)) = found else {
+    let Some((mut page, above, children)) = found else {
         return Err(Problem::not_found("There is no page here."));
     };
     let child_ids = if drafts {
-        children.sort_by_key(|c| (c.nav_order, c.title.to_lowercase(), c.id));
-        children.into_iter().map(|c| c.id).collect()
+        children
     } else {
         // The row is what the tree found, unless another instance changed it since (a second).
-        if !shapes::live(&page, now) {
+        if !page.live_at(now) {
             return Err(Problem::not_found("There is no published page here."));
         }
         // To visitors a page they can see is published, however it got there.
@@ -418,31 +395,6 @@ pub async fn search(
     respond::json_list(&req, &validators, data, meta)
 }
 
-#[derive(Serialize)]
-struct MediaBody {
-    id: i32,
-    kind: String,
-    mime: String,
-    title: String,
-    alt: String,
-    caption: String,
-    credit: String,
-    width: Option<i32>,
-    height: Option<i32>,
-    byte_size: i64,
-    url: String,
-    renditions: Vec<Rendition>,
-    updated_at: String,
-}
-
-#[derive(Serialize)]
-struct Rendition {
-    /// `original`, `w640` (a width), `fill-…` (a crop), as in the address.
-    spec: String,
-    format: &'static str,
-    url: String,
-}
-
 /// `GET /api/v1/media/{id}`: a file's details and the addresses of its sizes (files are public,
 /// as their addresses are).
 pub async fn media(
@@ -462,31 +414,7 @@ pub async fn media(
     let file = db::run(&state.pool, move |c| media_library::find(c, id))
         .await?
         .ok_or_else(|| Problem::not_found("There is no file with this id."))?;
-    let widths = state.config.rendition_widths();
-    let base = &site.base_url;
-    let renditions = renditions::standard(&file, &widths)
-        .into_iter()
-        .map(|(spec, encoding)| Rendition {
-            url: format!("{base}{}", file.url(&spec.name(), encoding.ext())),
-            spec: spec.name(),
-            format: encoding.ext(),
-        })
-        .collect();
-    let body = MediaBody {
-        url: format!("{base}{}", file.original_url()),
-        renditions,
-        updated_at: crate::clock::iso(file.updated_at),
-        id: file.id,
-        kind: file.kind,
-        mime: file.mime,
-        title: file.title,
-        alt: file.alt,
-        caption: file.caption,
-        credit: file.credit,
-        width: file.width,
-        height: file.height,
-        byte_size: file.byte_size,
-    };
+    let body = documents::media(file, &state.config.rendition_widths(), &site.base_url);
     respond::json(&validators, &body)
 }
 

@@ -27,13 +27,6 @@ pub struct ListedPage {
     pub nav_order: i32,
 }
 
-/// Whether visitors may see `page` now by its own times (its hubs are the tree's to say).
-pub fn live(page: &Page, now: NaiveDateTime) -> bool {
-    page.status != crate::content::pages::Status::Draft.as_str()
-        && page.publish_at.is_some_and(|t| t <= now)
-        && page.unpublish_at.is_none_or(|t| now < t)
-}
-
 /// A summary of a stored page: `Page` and `ListedPage` name these fields alike.
 macro_rules! summary_of {
     ($page:expr, $base_url:expr) => {

@@ -190,7 +190,10 @@ async fn answer(
         .collect();
     let location = format!("/api/v1/pages/{}", page.id);
     let path = page.path.clone();
-    let above = db::run(&state.pool, move |c| crate::api::read::ancestors(c, &path)).await?;
+    let above = db::run(&state.pool, move |c| {
+        crate::api::documents::ancestors(c, &path)
+    })
+    .await?;
     let body = PageDetail::of(page, &above, children, &site.base_url);
     Ok(Stored {
         request_hash: String::new(),

@@ -124,6 +124,14 @@ pub const PARTS: &[Part] = &[
         table: "outbox",
         order: "id",
     },
+    Part {
+        table: "webhooks",
+        order: "id",
+    },
+    Part {
+        table: "webhook_deliveries",
+        order: "id",
+    },
 ];
 
 /// Tables whose `id` comes from a sequence (PostgreSQL's must be moved past the restored ids).
@@ -143,6 +151,8 @@ pub const SERIAL: &[&str] = &[
     "recovery_codes",
     "contact_submissions",
     "outbox",
+    "webhooks",
+    "webhook_deliveries",
 ];
 
 /// What a backup or a restore did, part by part.

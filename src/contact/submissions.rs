@@ -194,6 +194,10 @@ pub fn store(
         if let (None, Some(mail)) = (&new.spam_reason, notify) {
             outbox::enqueue(conn, Some(stored.id), mail, now)?;
         }
+        if new.spam_reason.is_none() {
+            let message = crate::events::Object::Submission(stored.id);
+            crate::events::record(conn, "submission.created", message, now)?;
+        }
         Ok(Stored::New {
             id: stored.id,
             spam: new.spam_reason.is_some(),

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_views;
+pub mod announce;
 pub mod autosave;
 pub mod bulk;
 pub mod derived;

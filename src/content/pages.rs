@@ -216,12 +216,21 @@ impl Page {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }
 
-    /// The page as input, for forms and for comparing an import with what is stored.
     /// In the trash (its path is `.trash/{id}/…` until it is restored).
     pub fn in_trash(&self) -> bool {
         self.path.starts_with(TRASH_PREFIX)
     }
 
+    /// Whether visitors may see the page at `now` by its own status and times (its hubs are the
+    /// site tree's to say).
+    pub fn live_at(&self, now: NaiveDateTime) -> bool {
+        self.status() != Status::Draft
+            && !self.in_trash()
+            && self.publish_at.is_some_and(|t| t <= now)
+            && self.unpublish_at.is_none_or(|t| now < t)
+    }
+
+    /// The page as input, for forms and for comparing an import with what is stored.
     pub fn to_input(&self) -> PageInput {
         PageInput {
             parent_id: self.parent_id,

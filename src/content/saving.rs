@@ -9,7 +9,7 @@ use crate::content::derived::Derived;
 use crate::content::pages::{
     MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, path_taken,
 };
-use crate::content::{redirects, revisions};
+use crate::content::{announce, redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown::RENDERER_VERSION;
@@ -320,6 +320,7 @@ pub fn create_with(
         )?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
+        announce::save(conn, None, &page, now)?;
         Ok(page)
     })
 }
@@ -435,6 +436,7 @@ pub fn update_with(
         derive_links(conn, &page, &rendered.links, &moved_to, links)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
+        announce::save(conn, Some(&existing), &page, now)?;
         Ok(page)
     })
 }

@@ -99,6 +99,8 @@ pub fn trash_page(
         if let Some(to) = redirect_to.filter(|t| *t != page.path) {
             redirects::add(c, &page.path, to, now)?;
         }
+        let ids: Vec<i32> = family.iter().map(|(pid, _)| *pid).collect();
+        crate::content::announce::deleted(c, &ids, now)?;
         bump_content_version(c)?;
         audit::record(
             c,
@@ -220,6 +222,8 @@ pub fn restore(
         diesel::delete(trash::table.find(trash_id)).execute(c)?;
         bump_content_version(c)?;
         let now = crate::clock::now();
+        let ids: Vec<i32> = moves.iter().map(|(pid, _)| *pid).collect();
+        crate::content::announce::restored(c, &ids, now)?;
         audit::record(c, actor, "page.restore", &format!("/{target}"), now)?;
         Ok(Restored::Page(Box::new(pages::find(c, page_id)?)))
     })

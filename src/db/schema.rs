@@ -393,6 +393,46 @@ diesel::joinable!(media_usages -> pages (page_id));
 diesel::joinable!(menu_items -> pages (page_id));
 diesel::joinable!(page_review_states -> pages (page_id));
 
+diesel::table! {
+    webhooks (id) {
+        id -> Integer,
+        url -> Text,
+        events -> Text,
+        secret_sealed -> Text,
+        enabled -> Bool,
+        disabled_reason -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        webhook_id -> Integer,
+        event -> Text,
+        object_kind -> Text,
+        object_id -> Integer,
+        delivery_id -> Text,
+        dedupe_key -> Nullable<Text>,
+        body -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        lock_token -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_duration_ms -> Nullable<Integer>,
+        last_error -> Text,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        gave_up_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     pages,
@@ -423,4 +463,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     api_tokens,
     api_idempotency,
+    webhooks,
+    webhook_deliveries,
 );

@@ -67,6 +67,7 @@ pub fn add(
             .get_result(conn)?;
         let added = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
         jobs::enqueue_standard(conn, &added, widths, now)?;
+        crate::events::record(conn, "media.created", crate::events::Object::Media(id), now)?;
         audit::record(
             conn,
             actor,

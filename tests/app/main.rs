@@ -29,3 +29,4 @@ mod search;
 mod seo;
 mod startup;
 mod two_factor;
+mod webhooks;
