@@ -143,3 +143,16 @@ fn queue(
 pub fn delivery_id() -> String {
     format!("dlv_{}", &crate::tokens::random_token()[..32])
 }
+
+/// Forgets what the webhooks' outbox holds of a deleted object (a contact message: its text
+/// is not kept in copies): its documents are emptied, and what was not sent yet is not sent.
+pub fn forget(conn: &mut DbConnection, object: Object) -> QueryResult<()> {
+    let about = deliveries::table
+        .filter(deliveries::object_kind.eq(object.kind()))
+        .filter(deliveries::object_id.eq(object.id()));
+    diesel::delete(about.filter(deliveries::delivered_at.is_null())).execute(conn)?;
+    diesel::update(about)
+        .set(deliveries::body.eq(""))
+        .execute(conn)
+        .map(drop)
+}

@@ -7,7 +7,10 @@ use actix_web::{guard, web};
 
 use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::{account_2fa, admin as accounts_admin, auth, second_step};
-use crate::api::{admin as api_admin, inbox as api_inbox, read as api_read, write as api_write};
+use crate::api::{
+    admin as api_admin, inbox as api_inbox, read as api_read, uploads as api_uploads,
+    write as api_write,
+};
 use crate::contact::{admin as contact_admin, public as contact_public};
 use crate::content::{admin as content_admin, public as content_public};
 use crate::media::{admin as media_admin, public as media_public};
@@ -304,6 +307,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 )
                 .service(web::resource("/tree").route(read().to(api_read::tree)))
                 .service(web::resource("/search").route(read().to(api_read::search)))
+                .service(web::resource("/media").route(web::post().to(api_uploads::upload)))
                 .service(web::resource("/media/{id}").route(read().to(api_read::media)))
                 .default_service(web::to(api_read::unknown)),
         )

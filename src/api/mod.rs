@@ -12,4 +12,5 @@ pub mod read;
 pub mod respond;
 pub mod shapes;
 pub mod tokens;
+pub mod uploads;
 pub mod write;

@@ -219,7 +219,7 @@ fn respond(stored: &Stored, replayed: bool) -> HttpResponse {
 
 /// Runs a write under the request's `Idempotency-Key`, if it has one: a key already answered
 /// for the same request gets that answer again, and nothing is written twice.
-async fn once<F, Fut>(
+pub(crate) async fn once<F, Fut>(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     token_id: i32,

@@ -23,14 +23,16 @@ pub async fn run_once(
     mailer: &Arc<Mailer>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    run_until(pool, mailer, now, &Stopping::default()).await
+    run_until(pool, mailer, Some(now), &Stopping::default()).await
 }
 
-/// `run_once`, claiming nothing more once `stopping` is set.
+/// `run_once`, claiming nothing more once `stopping` is set. The clock is read for each message
+/// (`at` fixes it, for tests): after a round of slow sends a lease dated in the past would let
+/// another instance send the same message.
 async fn run_until(
     pool: &DbPool,
     mailer: &Arc<Mailer>,
-    now: NaiveDateTime,
+    at: Option<NaiveDateTime>,
     stopping: &Stopping,
 ) -> Result<usize, AppError> {
     let mut sent = 0;
@@ -38,6 +40,7 @@ async fn run_until(
         if stopping.is_set() {
             return Ok(sent);
         }
+        let now = at.unwrap_or_else(crate::clock::now);
         let worker = tokens::lease_token();
         let w = worker.clone();
         let Some(mail) = db::run(pool, move |c| outbox::claim_due(c, &w, now)).await? else {
@@ -104,7 +107,7 @@ pub async fn worker(state: actix_web::web::Data<AppState>) {
         }
         let now = crate::clock::now();
         if let Some(mailer) = &state.mailer
-            && let Err(e) = run_until(&state.pool, mailer, now, &state.stopping).await
+            && let Err(e) = run_until(&state.pool, mailer, None, &state.stopping).await
         {
             log::warn!("outbox: {e}");
         }

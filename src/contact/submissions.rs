@@ -301,12 +301,22 @@ pub fn set_status(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
+        let before: Option<String> = subs::table
+            .find(id)
+            .select(subs::status)
+            .first(conn)
+            .optional()?;
         let changed = diesel::update(subs::table.find(id))
             .set((subs::status.eq(status), subs::updated_at.eq(now)))
             .execute(conn)?;
         if changed > 0 {
             let target = format!("#{id} -> {status}");
             audit::record(conn, actor, "submission.status", &target, now)?;
+        }
+        if before.as_deref() == Some("spam") && status != "spam" {
+            // Taken for spam when it came: the endpoints hear of it now.
+            let message = crate::events::Object::Submission(id);
+            crate::events::record(conn, "submission.created", message, now)?;
         }
         Ok(changed > 0)
     })
@@ -331,6 +341,7 @@ pub fn delete(
         let deleted = diesel::delete(subs::table.find(id)).execute(conn)?;
         if deleted > 0 {
             audit::record(conn, actor, "submission.delete", &format!("#{id}"), now)?;
+            crate::events::forget(conn, crate::events::Object::Submission(id))?;
         }
         Ok(deleted > 0)
     })

@@ -12,20 +12,34 @@ use crate::events::{self, Object};
 
 /// Queues the event of a save: `page.published` when visitors can see the page now and could
 /// not before, `page.unpublished` the other way round, `page.updated` for any other save (drafts
-/// included: the document's status tells).
+/// included: the document's status tells); and `page.updated` for each page under it that moved
+/// along (`moved`: the new paths, its own among them).
 pub fn save(
     conn: &mut DbConnection,
     before: Option<&Page>,
     after: &Page,
+    moved: &[String],
     now: NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<()> {
     let was = before.is_some_and(|b| b.live_at(now));
     let event = match (was, after.live_at(now)) {
         (false, true) => "page.published",
         (true, false) => "page.unpublished",
         _ => "page.updated",
     };
-    events::record(conn, event, Object::Page(after.id), now)
+    events::record(conn, event, Object::Page(after.id), now)?;
+    let below: Vec<&String> = moved.iter().filter(|p| **p != after.path).collect();
+    if below.is_empty() || events::subscribers(conn, "page.updated")?.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i32> = pages::table
+        .filter(pages::path.eq_any(below))
+        .select(pages::id)
+        .load(conn)?;
+    for id in ids {
+        events::record(conn, "page.updated", Object::Page(id), now)?;
+    }
+    Ok(())
 }
 
 /// Queues `page.deleted` for each page that went to the trash.
@@ -36,14 +50,28 @@ pub fn deleted(conn: &mut DbConnection, ids: &[i32], now: NaiveDateTime) -> Quer
     Ok(())
 }
 
-/// Queues `page.published` for the pages back from the trash that visitors can see.
+/// Queues `page.published` for the pages back from the trash that visitors can see. A page
+/// whose scheduled time passed while it was in the trash is one the clock announces too: both
+/// use the same key, so it is announced once.
 pub fn restored(conn: &mut DbConnection, ids: &[i32], now: NaiveDateTime) -> QueryResult<()> {
     for &id in ids {
-        if crate::content::pages::find(conn, id)?.live_at(now) {
-            events::record(conn, "page.published", Object::Page(id), now)?;
+        let page = crate::content::pages::find(conn, id)?;
+        if !page.live_at(now) {
+            continue;
         }
+        match page.publish_at.filter(|at| *at > page.updated_at) {
+            Some(at) => {
+                let key = published_key(id, at);
+                events::record_once(conn, "page.published", Object::Page(id), &key, now)?
+            }
+            None => events::record(conn, "page.published", Object::Page(id), now)?,
+        };
     }
     Ok(())
+}
+
+fn published_key(id: i32, at: NaiveDateTime) -> String {
+    format!("page.published {id} {}", at.and_utc().timestamp())
 }
 
 /// How far back the clock's events are looked for: an instance down for longer than this
@@ -71,7 +99,7 @@ pub fn schedule(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usiz
             .select((pages::id, pages::publish_at.assume_not_null()))
             .load(conn)?;
         for (id, at) in went_live {
-            let key = format!("page.published {id} {}", at.and_utc().timestamp());
+            let key = published_key(id, at);
             queued += events::record_once(conn, "page.published", Object::Page(id), &key, now)?;
         }
     }

@@ -320,7 +320,7 @@ pub fn create_with(
         )?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
-        announce::save(conn, None, &page, now)?;
+        announce::save(conn, None, &page, &[], now)?;
         Ok(page)
     })
 }
@@ -436,7 +436,7 @@ pub fn update_with(
         derive_links(conn, &page, &rendered.links, &moved_to, links)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
-        announce::save(conn, Some(&existing), &page, now)?;
+        announce::save(conn, Some(&existing), &page, &moved_to, now)?;
         Ok(page)
     })
 }

@@ -96,9 +96,10 @@ where
     }
 }
 
-/// A file upload to the media library (the only place that takes files).
+/// A file upload to the media library (the only place that takes files: its screen and the
+/// API's `POST /api/v1/media`).
 fn is_upload(req: &ServiceRequest) -> bool {
-    req.path().starts_with("/admin/media")
+    (req.path().starts_with("/admin/media") || req.path() == "/api/v1/media")
         && req
             .headers()
             .get(header::CONTENT_TYPE)

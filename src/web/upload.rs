@@ -108,20 +108,29 @@ async fn read(mut multipart: Multipart, file_limit: usize) -> Result<Upload, App
     Ok(upload)
 }
 
+/// The limits of an upload to `req`, and its parts.
+fn start(req: &HttpRequest, payload: &mut Payload) -> (bool, usize, Multipart) {
+    let file_limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(form::FORM_LIMIT, |s| s.config.max_upload_bytes());
+    let request_limit = file_limit
+        .saturating_mul(FILES_IN_MEMORY)
+        .saturating_add(form::FORM_LIMIT);
+    let too_large = form::declared_too_large(req, request_limit);
+    (
+        too_large,
+        file_limit,
+        Multipart::new(req.headers(), payload.take()),
+    )
+}
+
 impl FromRequest for Upload {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let file_limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(form::FORM_LIMIT, |s| s.config.max_upload_bytes());
-        let request_limit = file_limit
-            .saturating_mul(FILES_IN_MEMORY)
-            .saturating_add(form::FORM_LIMIT);
-        let too_large = form::declared_too_large(req, request_limit);
-        let multipart = Multipart::new(req.headers(), payload.take());
+        let (too_large, file_limit, multipart) = start(req, payload);
         Box::pin(async move {
             if too_large {
                 return Err(AppError::TooLarge);
@@ -129,6 +138,25 @@ impl FromRequest for Upload {
             let upload = read(multipart, file_limit).await?;
             csrf::verify(&session, upload.text("csrf_token"))?;
             Ok(upload)
+        })
+    }
+}
+
+/// An upload with the same limits and no CSRF token: for callers that authenticate with a
+/// header (API tokens), which a browser never sends on its own.
+pub struct HeaderUpload(pub Upload);
+
+impl FromRequest for HeaderUpload {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (too_large, file_limit, multipart) = start(req, payload);
+        Box::pin(async move {
+            if too_large {
+                return Err(AppError::TooLarge);
+            }
+            read(multipart, file_limit).await.map(HeaderUpload)
         })
     }
 }

@@ -282,16 +282,21 @@ pub async fn send_again(
 ) -> Result<HttpResponse, AppError> {
     let (id, delivery) = path.into_inner();
     let queued = db::run(&state.pool, move |c| {
-        deliveries::send_again(c, id, delivery, now())
+        let queued = deliveries::send_again(c, id, delivery, now())?;
+        Ok::<_, diesel::result::Error>(
+            queued
+                .then(|| endpoints::find(c, id))
+                .transpose()?
+                .flatten(),
+        )
     })
     .await?;
-    if !queued {
-        return Err(AppError::NotFound);
-    }
-    flash(
-        &admin.0.session,
-        "ok",
-        "Queued again, as a new delivery: it goes out within seconds.",
-    );
+    let hook = queued.ok_or(AppError::NotFound)?;
+    let said = if hook.enabled {
+        "Queued again, as a new delivery: it goes out within seconds."
+    } else {
+        "Queued again, as a new delivery: it goes out when the endpoint is turned on."
+    };
+    flash(&admin.0.session, "ok", said);
     Ok(see_other(&format!("/admin/webhooks/{id}")))
 }

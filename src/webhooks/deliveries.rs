@@ -154,7 +154,14 @@ pub fn record(
             _ => String::new(),
         };
         let done = attempt.delivered();
-        let give_up = !done && (attempts >= MAX_ATTEMPTS || attempt.gone());
+        // Turned off while this was being sent: what it had left was given up, this too.
+        let off = !webhooks::table
+            .find(delivery.webhook_id)
+            .select(webhooks::enabled)
+            .first::<bool>(c)
+            .optional()?
+            .unwrap_or(false);
+        let give_up = !done && (attempts >= MAX_ATTEMPTS || attempt.gone() || off);
         let mine = deliveries::table
             .find(delivery.id)
             .filter(deliveries::lock_token.eq(worker));
@@ -190,7 +197,7 @@ pub fn record(
 }
 
 /// Queues a delivery's event again for its endpoint, as a new delivery (a new id: the receiver
-/// is asked to take it, not to drop it as a repeat) with the same document.
+/// is asked to take it, not to drop it as a repeat) with the same document, if it was written.
 pub fn send_again(
     conn: &mut DbConnection,
     webhook_id: i32,
@@ -206,15 +213,24 @@ pub fn send_again(
     else {
         return Ok(false);
     };
+    let delivery_id = crate::events::delivery_id();
+    let body = match serde_json::from_str::<serde_json::Value>(&old.body) {
+        Ok(mut doc) => {
+            doc["delivery_id"] = delivery_id.clone().into();
+            doc.to_string()
+        }
+        Err(_) => String::new(),
+    };
     diesel::insert_into(deliveries::table)
         .values((
             deliveries::webhook_id.eq(webhook_id),
             deliveries::event.eq(&old.event),
             deliveries::object_kind.eq(&old.object_kind),
             deliveries::object_id.eq(old.object_id),
-            deliveries::delivery_id.eq(crate::events::delivery_id()),
+            deliveries::delivery_id.eq(delivery_id),
+            deliveries::body.eq(body),
             deliveries::next_attempt_at.eq(now),
-            deliveries::created_at.eq(now),
+            deliveries::created_at.eq(old.created_at),
         ))
         .execute(conn)?;
     Ok(true)
@@ -228,6 +244,22 @@ pub fn recent(conn: &mut DbConnection, webhook_id: i32, limit: i64) -> QueryResu
         .limit(limit)
         .select(Delivery::as_select())
         .load(conn)
+}
+
+/// How long the log keeps a delivery that was delivered or given up.
+pub const KEPT: Duration = Duration::days(30);
+
+/// Deletes what the log no longer needs to show: deliveries finished more than `KEPT` ago.
+pub fn prune(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    let before = now - KEPT;
+    diesel::delete(
+        deliveries::table.filter(
+            deliveries::delivered_at
+                .lt(before)
+                .or(deliveries::gave_up_at.lt(before)),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Gives back the deliveries this instance holds (it is stopping), for another to take at once.

@@ -63,6 +63,11 @@ impl NewWebhook {
     }
 }
 
+/// An endpoint's address for the audit log: a query string often carries a receiver's token.
+fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
 /// Whose secret a sealed value is: it opens for this endpoint only.
 fn context(id: i32) -> Vec<u8> {
     format!("webhook {id}").into_bytes()
@@ -104,7 +109,11 @@ pub fn create(
         diesel::update(webhooks::table.find(id))
             .set(webhooks::secret_sealed.eq(sealer.seal(secret.as_bytes(), &context(id))))
             .execute(c)?;
-        let detail = format!("#{id} {} ({})", new.url.trim(), events.join(", "));
+        let detail = format!(
+            "#{id} {} ({})",
+            without_query(new.url.trim()),
+            events.join(", ")
+        );
         audit::record(c, actor, "webhook.create", &detail, now)?;
         Ok((id, secret.clone()))
     })

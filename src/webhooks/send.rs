@@ -70,7 +70,7 @@ pub fn is_public(ip: IpAddr) -> bool {
 fn kind_of(ip: IpAddr) -> &'static str {
     match ip {
         IpAddr::V4(a) => {
-            let [first, second, ..] = a.octets();
+            let [first, second, third, _] = a.octets();
             if a.is_loopback() {
                 "a loopback address"
             } else if a.is_private() || (first == 100 && (64..128).contains(&second)) {
@@ -83,6 +83,8 @@ fn kind_of(ip: IpAddr) -> &'static str {
                 || a.is_documentation()
                 || first == 0
                 || first >= 240
+                || (first == 192 && second == 0 && third == 0)
+                || (first == 198 && (18..20).contains(&second))
             {
                 "a reserved address"
             } else {
@@ -90,19 +92,36 @@ fn kind_of(ip: IpAddr) -> &'static str {
             }
         }
         IpAddr::V6(a) => {
+            let s = a.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::from(
+                    (u32::from(hi) << 16) | u32::from(lo),
+                ))
+            };
             if let Some(v4) = a.to_ipv4_mapped() {
                 return kind_of(IpAddr::V4(v4));
             }
-            let first = a.segments()[0];
             if a.is_loopback() {
                 "a loopback address"
-            } else if first & 0xfe00 == 0xfc00 {
+            } else if a.is_unspecified() {
+                "a reserved address"
+            } else if s[..6] == [0; 6] {
+                // IPv4-compatible (`::a.b.c.d`, deprecated): the IPv4 address decides.
+                kind_of(embedded(s[6], s[7]))
+            } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                // NAT64: reaches the IPv4 address it carries.
+                kind_of(embedded(s[6], s[7]))
+            } else if s[0] == 0x2002 {
+                // 6to4: likewise.
+                kind_of(embedded(s[1], s[2]))
+            } else if s[0] & 0xfe00 == 0xfc00 || s[0] & 0xffc0 == 0xfec0 {
                 "a private address"
-            } else if first & 0xffc0 == 0xfe80 {
+            } else if s[0] & 0xffc0 == 0xfe80 {
                 "a link-local address"
-            } else if a.is_unspecified()
-                || a.is_multicast()
-                || (first == 0x2001 && a.segments()[1] == 0xdb8)
+            } else if a.is_multicast()
+                || (s[0] == 0x2001 && s[1] == 0xdb8)
+                || (s[0] == 0x2001 && s[1] == 0)
+                || s[..4] == [0x100, 0, 0, 0]
             {
                 "a reserved address"
             } else {
@@ -126,7 +145,7 @@ pub fn post(url: &str, headers: &[(&str, String)], body: &str, allow_private: bo
     };
     let port = url.port_or_known_default().unwrap_or(80);
     let host = url.host_str().ok_or("the address has no host")?.to_owned();
-    let addrs = resolve(&url, port)?;
+    let addrs = resolve(&url, port, deadline)?;
     let allowed: Vec<SocketAddr> = addrs
         .iter()
         .copied()
@@ -140,6 +159,9 @@ pub fn post(url: &str, headers: &[(&str, String)], body: &str, allow_private: bo
         ));
     }
     let stream = connect(&allowed, deadline)?;
+    // Timeouts on the socket bound each read and write, not their sum: at the deadline the
+    // watchdog closes the socket under whatever step is running (TLS handshake included).
+    let _watchdog = Watchdog::start(&stream, deadline)?;
     let mut request = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\n",
         target(&url),
@@ -165,20 +187,39 @@ pub fn post(url: &str, headers: &[(&str, String)], body: &str, allow_private: bo
 }
 
 /// The addresses of the URL's host: a literal as it is, a name from one lookup.
-fn resolve(url: &Url, port: u16) -> Result<Vec<SocketAddr>, String> {
+fn resolve(url: &Url, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, String> {
     let addrs: Vec<SocketAddr> = match url.host() {
         Some(Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
         Some(Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-        Some(Host::Domain(name)) => (name, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {name}: {e}"))?
-            .collect(),
+        Some(Host::Domain(name)) => lookup(name, port, deadline)?,
         None => Vec::new(),
     };
     if addrs.is_empty() {
         return Err("the host name resolves to no address".into());
     }
     Ok(addrs)
+}
+
+/// The system resolver has no timeout of its own: it answers on a thread of its own, and a
+/// lookup that outlasts the deadline is left to finish there.
+fn lookup(name: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let host = name.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (host.as_str(), port)
+                .to_socket_addrs()
+                .map(Iterator::collect),
+        );
+    });
+    match rx.recv_timeout(remaining(deadline)?) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(format!("cannot resolve {name}: {e}")),
+        Err(_) => Err(format!(
+            "cannot resolve {name} within {} s",
+            TIMEOUT.as_secs()
+        )),
+    }
 }
 
 fn remaining(deadline: Instant) -> Result<Duration, String> {
@@ -204,6 +245,25 @@ fn connect(addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, String>
         }
     }
     Err(last)
+}
+
+/// Shuts a connection down at its deadline unless dropped first.
+struct Watchdog {
+    _done: std::sync::mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    fn start(stream: &TcpStream, deadline: Instant) -> Result<Watchdog, String> {
+        let socket = stream.try_clone().map_err(|e| format!("connection: {e}"))?;
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let left = remaining(deadline)?;
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(left) {
+                let _ = socket.shutdown(std::net::Shutdown::Both);
+            }
+        });
+        Ok(Watchdog { _done: done })
+    }
 }
 
 fn target(url: &Url) -> String {
@@ -290,6 +350,14 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "224.0.0.1",
+            "198.18.0.1",
+            "192.0.0.8",
+            "::a9fe:a9fe",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "2002:7f00:1::",
+            "fec0::1",
+            "2001::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
@@ -315,6 +383,25 @@ mod tests {
         assert!(url_problem("http://[::1]/hook", false).is_some());
         assert!(url_problem("http://169.254.169.254/latest", false).is_some());
         assert!(url_problem("http://127.0.0.1:9000/hook", true).is_none());
+    }
+
+    #[test]
+    fn a_receiver_that_never_answers_is_left_at_the_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = std::thread::spawn(move || listener.accept().map(|(conn, _)| conn));
+        let stream = TcpStream::connect(addr).unwrap();
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let _watchdog = Watchdog::start(&stream, deadline).unwrap();
+        let started = Instant::now();
+        let answer = exchange(stream, "POST / HTTP/1.1\r\n\r\n", "", deadline);
+        assert!(answer.is_err(), "{answer:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(held);
     }
 
     #[test]

@@ -26,6 +26,9 @@ use crate::webhooks::{endpoints, send};
 /// How often the worker looks for due deliveries.
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_secs(2);
 
+/// How many rounds between two prunings of the delivery log (about ten minutes).
+const PRUNE_EVERY: u32 = 300;
+
 /// What sending needs of the instance.
 #[derive(Clone)]
 pub struct Context {
@@ -46,56 +49,39 @@ impl Context {
     }
 }
 
-/// Sends every due delivery once; how many were delivered.
+/// Sends every due delivery once, as at `now`; how many were delivered.
 pub async fn run_once(pool: &DbPool, cx: &Context, now: NaiveDateTime) -> Result<usize, AppError> {
-    run_until(pool, cx, now, &Stopping::default()).await
+    run_until(pool, cx, Some(now), &Stopping::default()).await
 }
 
+/// Sends what is due until nothing is or the instance stops. The clock is read at each step
+/// (`at` fixes it, for tests): a round of slow receivers must not leave a lease dated in the
+/// past, which another instance would take over while this one still sends.
 async fn run_until(
     pool: &DbPool,
     cx: &Context,
-    now: NaiveDateTime,
+    at: Option<NaiveDateTime>,
     stopping: &Stopping,
 ) -> Result<usize, AppError> {
+    let now = || at.unwrap_or_else(crate::clock::now);
     let mut delivered = 0;
     while !stopping.is_set() {
         let worker = crate::tokens::lease_token();
-        let (w, c2) = (worker.clone(), cx.clone());
+        let (w, t) = (worker.clone(), now());
         let claimed = db::run(pool, move |c| {
-            let Some(delivery) = deliveries::claim_due(c, &w, now)? else {
+            let Some(delivery) = deliveries::claim_due(c, &w, t)? else {
                 return Ok::<_, diesel::result::Error>(None);
             };
-            let Some(hook) = endpoints::find(c, delivery.webhook_id)? else {
-                return Ok(None);
-            };
-            let body = if delivery.body.is_empty() {
-                let body = document(c, &delivery, &c2)?;
-                deliveries::keep_body(c, delivery.id, &w, &body)?;
-                body
-            } else {
-                delivery.body.clone()
-            };
-            Ok(Some((delivery, hook, body)))
+            Ok(endpoints::find(c, delivery.webhook_id)?.map(|hook| (delivery, hook)))
         })
         .await?;
-        let Some((delivery, hook, body)) = claimed else {
+        let Some((delivery, hook)) = claimed else {
             return Ok(delivered);
         };
         let started = Instant::now();
-        let answer = match hook.secret(&cx.sealer) {
-            None => Err("the signing secret cannot be opened: the site key (GALLEY_SECRET_KEY) changed since the endpoint was added".to_owned()),
-            Some(secret) => {
-                let headers = vec![
-                    ("User-Agent", format!("galley/{} (webhooks)", env!("CARGO_PKG_VERSION"))),
-                    ("Galley-Event", delivery.event.clone()),
-                    ("Galley-Delivery", delivery.delivery_id.clone()),
-                    ("Galley-Signature", send::signature(&secret, now.and_utc().timestamp(), &body)),
-                ];
-                let (url, allow_private) = (hook.url.clone(), cx.allow_private);
-                actix_web::web::block(move || send::post(&url, &headers, &body, allow_private))
-                    .await
-                    .unwrap_or_else(|e| Err(format!("send task failed: {e}")))
-            }
+        let answer = match written(pool, cx, &delivery, &worker).await {
+            Err(e) => Err(format!("the document could not be written: {e}")),
+            Ok(body) => send(cx, &hook, &delivery, body, now()).await,
         };
         let attempt = Attempt {
             duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
@@ -122,12 +108,61 @@ async fn run_until(
             );
         }
         delivered += usize::from(attempt.delivered());
+        let t = now();
         db::run(pool, move |c| {
-            deliveries::record(c, &delivery, &worker, &attempt, now)
+            deliveries::record(c, &delivery, &worker, &attempt, t)
         })
         .await?;
     }
     Ok(delivered)
+}
+
+/// The delivery's document: the one its first attempt wrote, else written now and kept.
+async fn written(
+    pool: &DbPool,
+    cx: &Context,
+    delivery: &Delivery,
+    worker: &str,
+) -> Result<String, AppError> {
+    if !delivery.body.is_empty() {
+        return Ok(delivery.body.clone());
+    }
+    let (d, cx, w) = (delivery.clone(), cx.clone(), worker.to_owned());
+    db::run(pool, move |c| {
+        let body = document(c, &d, &cx)?;
+        deliveries::keep_body(c, d.id, &w, &body)?;
+        Ok::<_, diesel::result::Error>(body)
+    })
+    .await
+}
+
+/// Signs `body` as sent at `now` and POSTs it, off the async workers.
+async fn send(
+    cx: &Context,
+    hook: &endpoints::Webhook,
+    delivery: &Delivery,
+    body: String,
+    now: NaiveDateTime,
+) -> send::Answer {
+    let Some(secret) = hook.secret(&cx.sealer) else {
+        return Err("the signing secret cannot be opened: the site key (GALLEY_SECRET_KEY) changed since the endpoint was added".into());
+    };
+    let headers = vec![
+        (
+            "User-Agent",
+            format!("galley/{} (webhooks)", env!("CARGO_PKG_VERSION")),
+        ),
+        ("Galley-Event", delivery.event.clone()),
+        ("Galley-Delivery", delivery.delivery_id.clone()),
+        (
+            "Galley-Signature",
+            send::signature(&secret, now.and_utc().timestamp(), &body),
+        ),
+    ];
+    let (url, allow_private) = (hook.url.clone(), cx.allow_private);
+    actix_web::web::block(move || send::post(&url, &headers, &body, allow_private))
+        .await
+        .unwrap_or_else(|e| Err(format!("send task failed: {e}")))
 }
 
 /// The document a delivery carries: the event, the delivery's id, when the change happened and
@@ -175,6 +210,7 @@ fn document(c: &mut DbConnection, d: &Delivery, cx: &Context) -> QueryResult<Str
 /// instance stops, after the delivery it is sending, if any.
 pub async fn worker(state: actix_web::web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(POLL_INTERVAL);
+    let mut rounds: u32 = 0;
     loop {
         let tick = Box::pin(ticker.tick());
         let stop = Box::pin(state.stopping.wait());
@@ -192,8 +228,15 @@ pub async fn worker(state: actix_web::web::Data<AppState>) {
             log::warn!("webhooks: scheduled events: {e}");
         }
         let cx = Context::of(&state);
-        if let Err(e) = run_until(&state.pool, &cx, now, &state.stopping).await {
+        if let Err(e) = run_until(&state.pool, &cx, None, &state.stopping).await {
             log::warn!("webhooks: {e}");
+        }
+        rounds += 1;
+        if rounds.is_multiple_of(PRUNE_EVERY) {
+            let now = crate::clock::now();
+            if let Err(e) = db::run(&state.pool, move |c| deliveries::prune(c, now)).await {
+                log::warn!("webhooks: pruning the delivery log: {e}");
+            }
         }
     }
 }

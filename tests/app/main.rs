@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod api;
+mod api_media;
 mod api_write;
 mod appearance;
 mod archive;

@@ -34,6 +34,7 @@ db_tests!(
     two_workers_never_send_a_delivery_twice,
     private_addresses_are_refused_after_resolution,
     scheduled_pages_are_announced_once_when_their_time_comes,
+    moves_restores_and_inbox_decisions_are_announced,
 );
 
 /// What the receiver got: headers (lower-case names) and body.
@@ -551,11 +552,17 @@ async fn failures_are_retried_then_given_up_and_a_410_turns_the_endpoint_off(app
     assert_eq!(res.status, 303);
     assert_eq!(send_due(&app, &cx, galley::clock::now()).await, 1);
     let last = receiver.got().pop().unwrap();
-    assert_eq!(last.json()["event"], "page.published");
-    assert_ne!(
-        last.json()["delivery_id"],
-        receiver.got()[3].json()["delivery_id"]
+    verify(&secret, &last);
+    let (mut again, mut first) = (last.json(), receiver.got()[3].json());
+    assert_eq!(again["event"], "page.published");
+    assert_eq!(
+        last.headers["galley-delivery"],
+        again["delivery_id"].as_str().unwrap()
     );
+    assert_ne!(again["delivery_id"], first["delivery_id"], "a new delivery");
+    again["delivery_id"] = Value::Null;
+    first["delivery_id"] = Value::Null;
+    assert_eq!(again, first, "the same document");
 
     // 410 Gone: the endpoint is turned off, what it still had is given up, nothing more queued.
     page("c", "C").create(&app).await;
@@ -597,6 +604,14 @@ async fn failures_are_retried_then_given_up_and_a_410_turns_the_endpoint_off(app
         "{}",
         res.body
     );
+
+    // The log keeps finished deliveries for a month.
+    let month = galley::clock::now() + Duration::days(31);
+    let pruned = app
+        .with_conn(move |c| galley::webhooks::deliveries::prune(c, month).unwrap())
+        .await;
+    assert!(pruned > 0);
+    assert!(queued(&app).await.is_empty(), "all of them were finished");
 }
 
 async fn two_workers_never_send_a_delivery_twice(app: TestApp) {
@@ -711,4 +726,94 @@ async fn scheduled_pages_are_announced_once_when_their_time_comes(app: TestApp) 
     );
     let cx = context(&app, true);
     assert_eq!(send_due(&app, &cx, later + Duration::seconds(2)).await, 2);
+}
+
+async fn moves_restores_and_inbox_decisions_are_announced(app: TestApp) {
+    endpoint(&app, "https://hooks.example.com/galley", &[]).await;
+    let hub = page("guides", "Guides").create(&app).await;
+    let child = page("tea", "Tea").under(&hub).create(&app).await;
+    let mut moved = hub.to_input();
+    moved.slug = "handbook".into();
+    let hub_id = hub.id;
+    app.with_conn(move |c| editing::save(c, Some(hub_id), &moved, None, &editor(), "").unwrap())
+        .await;
+    let events = queued(&app).await;
+    assert_eq!(
+        events[2..],
+        [
+            ("page.updated".into(), hub.id, 0),
+            ("page.updated".into(), child.id, 0)
+        ],
+        "the page under it moved too"
+    );
+
+    // Scheduled, trashed, restored after its time: announced once, by the restore or the clock.
+    let soon = galley::clock::now() + Duration::seconds(2);
+    let news = page("news", "News").scheduled(soon).create(&app).await;
+    let news_id = news.id;
+    let trash_id = app
+        .with_conn(move |c| {
+            editing::delete_page(c, news_id, None, &editor()).unwrap();
+            galley::content::trash::list(c).unwrap()[0].id
+        })
+        .await;
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    app.with_conn(move |c| {
+        galley::content::trash::restore(c, trash_id, None, &editor()).unwrap();
+        galley::content::announce::schedule(c, galley::clock::now()).unwrap()
+    })
+    .await;
+    let published = queued(&app)
+        .await
+        .into_iter()
+        .filter(|(e, id, _)| e == "page.published" && *id == news_id)
+        .count();
+    assert_eq!(published, 1);
+
+    // Taken for spam, then marked as not spam: the endpoints hear of it then. Deleted: its
+    // copies in the outbox go.
+    let nonce = galley::tokens::random_token();
+    let stored = app
+        .with_conn(move |c| {
+            let new = galley::contact::submissions::NewSubmission {
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+                subject: "Hello".into(),
+                message: "Cheap pills".into(),
+                ip: "192.0.2.1".into(),
+                user_agent: "test".into(),
+                spam_reason: Some("links".into()),
+                nonce,
+            };
+            galley::contact::submissions::store(c, &new, None, galley::clock::now()).unwrap()
+        })
+        .await;
+    let galley::contact::submissions::Stored::New { id, .. } = stored else {
+        panic!("stored");
+    };
+    let about_messages = || {
+        let app = &app;
+        async move {
+            app.with_conn(move |c| {
+                deliveries::table
+                    .filter(deliveries::object_kind.eq("submission"))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap()
+            })
+            .await
+        }
+    };
+    assert_eq!(about_messages().await, 0, "spam is not announced");
+    app.with_conn(move |c| {
+        let now = galley::clock::now();
+        galley::contact::submissions::set_status(c, id, "new", &editor(), now).unwrap()
+    })
+    .await;
+    assert_eq!(about_messages().await, 1);
+    app.with_conn(move |c| {
+        galley::contact::submissions::delete(c, id, &editor(), galley::clock::now()).unwrap()
+    })
+    .await;
+    assert_eq!(about_messages().await, 0);
 }

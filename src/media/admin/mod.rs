@@ -14,7 +14,7 @@ use crate::media::intake::{self, Prepared};
 use crate::web::upload::{self, Upload};
 
 /// Checks and cleans every file of an upload off the async workers; the errors name the file.
-async fn prepare_all(files: Vec<upload::File>) -> Result<Vec<Prepared>, String> {
+pub(crate) async fn prepare_all(files: Vec<upload::File>) -> Result<Vec<Prepared>, String> {
     web::block(move || {
         let many = files.len() > 1;
         let mut prepared = Vec::with_capacity(files.len());
@@ -41,7 +41,7 @@ async fn prepare_all(files: Vec<upload::File>) -> Result<Vec<Prepared>, String> 
 }
 
 /// The files of an upload: the parts of the `file` field.
-fn files_of(upload: &mut Upload) -> Vec<upload::File> {
+pub(crate) fn files_of(upload: &mut Upload) -> Vec<upload::File> {
     std::mem::take(&mut upload.files)
         .into_iter()
         .filter(|f| f.field == "file")
