@@ -308,6 +308,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                 .service(web::resource("/tree").route(read().to(api_read::tree)))
                 .service(web::resource("/search").route(read().to(api_read::search)))
                 .service(web::resource("/media").route(web::post().to(api_uploads::upload)))
+                .service(
+                    web::resource("/openapi.json").route(read().to(crate::api::openapi::document)),
+                )
                 .service(web::resource("/media/{id}").route(read().to(api_read::media)))
                 .default_service(web::to(api_read::unknown)),
         )

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::api::shapes::PageDetail;
 use crate::contact::submissions::Submission;
@@ -49,7 +50,7 @@ pub fn page(conn: &mut DbConnection, page: Page, base_url: &str) -> QueryResult<
     Ok(PageDetail::of(page, &above, below, base_url))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MediaBody {
     id: i32,
     kind: String,
@@ -66,8 +67,8 @@ pub struct MediaBody {
     updated_at: String,
 }
 
-#[derive(Serialize)]
-struct Rendition {
+#[derive(Serialize, ToSchema)]
+pub struct Rendition {
     /// `original`, `w640` (a width), `fill-…` (a crop), as in the address.
     spec: String,
     format: &'static str,
@@ -101,7 +102,7 @@ pub fn media(file: Media, widths: &[u32], base: &str) -> MediaBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SubmissionBody {
     id: i32,
     name: String,

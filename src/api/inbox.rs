@@ -15,10 +15,14 @@ use crate::db;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SubmissionParams {
+    /// new, read, replied, archived or spam (all but spam unless given).
     status: Option<String>,
+    /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
     limit: Option<String>,
+    /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod documents;
 pub mod idempotency;
 pub mod inbox;
+pub mod openapi;
 pub mod problem;
 pub mod read;
 pub mod respond;

@@ -12,7 +12,7 @@ use crate::validation::FieldErrors;
 /// own. The README's API section lists them.
 const TYPE_BASE: &str = "tag:galley.invalid,2026:problem/";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -28,7 +28,7 @@ pub struct Problem {
     retry_after: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,

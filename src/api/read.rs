@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::caller::Caller;
 use crate::api::documents;
@@ -25,12 +26,18 @@ use crate::validation::FieldErrors;
 
 /// `GET /api/v1/pages` filters, all optional; read by hand so that a bad value is a 422 naming
 /// its field, not a bare 400.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only the pages right under this hub (a path: `/glossary`).
     hub: Option<String>,
+    /// Only pages changed at or after this time (RFC 3339).
     updated_since: Option<String>,
+    /// Only pages the site search finds for these words.
     q: Option<String>,
+    /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
     limit: Option<String>,
+    /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,
 }
 
@@ -173,8 +180,10 @@ pub async fn show(
     detail(&req, &state, &caller, Lookup::Id(id)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ByPath {
+    /// The page's path, `/glossary/slug` (`/`: the home page).
     path: Option<String>,
 }
 
@@ -286,25 +295,31 @@ pub async fn tree(
     if let Some(hit) = respond::not_modified(&req, &validators) {
         return Ok(hit);
     }
-    #[derive(Serialize)]
-    struct Tree {
-        data: Vec<shapes::TreeNode>,
-    }
     let body = Tree {
         data: shapes::tree_of(&site.tree, None, now),
     };
     respond::json(&validators, &body)
 }
 
-#[derive(Deserialize)]
+/// The navigation tree.
+#[derive(Serialize, ToSchema)]
+pub struct Tree {
+    data: Vec<shapes::TreeNode>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// The words to look for.
     q: Option<String>,
+    /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
     limit: Option<String>,
+    /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Hit {
+#[derive(Serialize, ToSchema)]
+pub struct Hit {
     #[serde(flatten)]
     page: PageSummary,
     /// About 30 words of the page's text around the first match, as HTML with the matches in

@@ -11,6 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::api::caller::Caller;
 use crate::api::problem::Problem;
@@ -109,6 +110,13 @@ pub fn json<T: Serialize>(validators: &Validators, body: &T) -> Result<HttpRespo
         .body(serde_json::to_string(body).map_err(|_| Problem::internal())?))
 }
 
+/// A part of a list, and where it is in the whole.
+#[derive(Serialize, ToSchema)]
+pub struct List<T> {
+    pub data: Vec<T>,
+    pub meta: Meta,
+}
+
 /// A list (`data` and `meta`) as JSON, with a `Link` to the next part when there is one.
 pub fn json_list<T: Serialize>(
     req: &HttpRequest,
@@ -116,11 +124,6 @@ pub fn json_list<T: Serialize>(
     data: Vec<T>,
     meta: Meta,
 ) -> Result<HttpResponse, Problem> {
-    #[derive(Serialize)]
-    struct List<T: Serialize> {
-        data: Vec<T>,
-        meta: Meta,
-    }
     let list = List { data, meta };
     let mut res = HttpResponse::Ok();
     caching(&mut res, validators);
@@ -144,7 +147,7 @@ pub fn json_list<T: Serialize>(
         .body(serde_json::to_string(&list).map_err(|_| Problem::internal())?))
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
     pub pagination: Pagination,
     /// Set when `limit` was over the most a request may ask for: what was asked and used.
@@ -152,7 +155,7 @@ pub struct Meta {
     pub limit_clamped: Option<Clamp>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 pub struct Pagination {
     pub limit: usize,
     /// How many match, over all parts.
@@ -161,7 +164,7 @@ pub struct Pagination {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 pub struct Clamp {
     pub requested: u64,
     pub used: usize,

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::content::pages::Page;
 use crate::db::schema::pages;
@@ -44,7 +45,7 @@ macro_rules! summary_of {
     };
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct PageSummary {
     pub id: i32,
     pub path: String,
@@ -84,27 +85,27 @@ impl PageSummary {
     }
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct TocEntry {
     pub id: String,
     pub text: String,
     pub level: u8,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct FaqItem {
     pub question: String,
     pub answer: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct Crumb {
     pub id: i32,
     pub title: String,
     pub path: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct Image {
     pub id: Option<i32>,
     pub url: String,
@@ -113,7 +114,7 @@ pub struct Image {
     pub alt: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct PageDetail {
     #[serde(flatten)]
     pub summary: PageSummary,
@@ -252,12 +253,13 @@ fn featured(image_json: &str, image_id: Option<i32>, base_url: &str) -> Option<I
 }
 
 /// A node of the navigation tree.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct TreeNode {
     pub id: i32,
     pub title: String,
     pub path: String,
     pub in_nav: bool,
+    #[schema(no_recursion)]
     pub children: Vec<TreeNode>,
 }
 

@@ -27,22 +27,26 @@ fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<
 }
 
 /// A page as a request gives it, with the editor's field names.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageBody {
     title: Option<String>,
     slug: Option<String>,
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<i32>)]
     parent_id: Option<Option<i32>>,
     parent_path: Option<String>,
     summary: Option<String>,
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
     seo_title: Option<Option<String>>,
     body: Option<String>,
     status: Option<String>,
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     publish_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     unpublish_at: Option<Option<String>>,
     nav_order: Option<i32>,
     in_nav: Option<bool>,
@@ -336,7 +340,7 @@ fn existing(conn: &mut DbConnection, id: i32) -> Result<pages::Page, AppError> {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
     publish_at: Option<String>,

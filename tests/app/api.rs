@@ -23,6 +23,7 @@ db_tests!(
     tokens_read_drafts_until_revoked_expired_or_disabled,
     the_token_screens_make_show_once_list_and_revoke,
     the_command_line_makes_lists_and_revokes_tokens,
+    the_openapi_document_describes_the_api,
 );
 
 fn json(res: &TestResponse) -> Value {
@@ -931,4 +932,44 @@ async fn the_command_line_makes_lists_and_revokes_tokens(app: TestApp) {
         })
         .await;
     assert_eq!(audited, 2);
+}
+
+/// Every answer these tests get is checked against the document (`common::openapi`); here, the
+/// document itself as a client fetches it.
+async fn the_openapi_document_describes_the_api(app: TestApp) {
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), "application/json");
+    let doc = json(&res);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{doc}");
+    assert_eq!(doc, galley::api::openapi::json());
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(operations, 14, "every endpoint");
+    let create = &doc["paths"]["/api/v1/pages"]["post"];
+    assert_eq!(
+        create["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PageBody"
+    );
+    assert_eq!(create["security"][0]["bearer"], serde_json::json!([]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let upload = &doc["paths"]["/api/v1/media"]["post"]["requestBody"]["content"];
+    assert!(upload.get("multipart/form-data").is_some(), "{upload}");
+    let list = &doc["paths"]["/api/v1/pages"]["get"];
+    let params: Vec<&str> = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["hub", "updated_since", "q", "limit", "cursor"]);
+    assert!(list["responses"].get("304").is_some());
+    assert!(list["responses"].get("default").is_some());
 }

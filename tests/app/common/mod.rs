@@ -5,6 +5,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod http;
 pub mod images;
+pub mod openapi;
 pub mod proxy;
 pub mod smtp;
 
@@ -259,16 +260,23 @@ impl TestApp {
 
     pub async fn request(&self, req: test::TestRequest) -> TestResponse {
         let service = test::init_service(app::build(self.state.clone())).await;
-        let res = test::call_service(&service, req.to_request()).await;
+        let req = req.to_request();
+        let (method, path) = (req.method().to_string(), req.path().to_owned());
+        let res = test::call_service(&service, req).await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
-        TestResponse {
+        let res = TestResponse {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
+        };
+        if path.starts_with("/api/v1/") {
+            let kind = res.header("content-type");
+            openapi::check(&method, &path, status.as_u16(), kind, &res.body);
         }
+        res
     }
 
     pub fn browser(&self) -> browser::Browser<'_> {
