@@ -241,6 +241,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionMiddleware<DbSe
                         .route(web::post().to(account_2fa::download_codes)),
                 )
                 .service(
+                    web::resource("/account/name")
+                        .route(web::post().to(accounts_admin::change_name)),
+                )
+                .service(
                     web::resource("/account/password")
                         .route(web::post().to(accounts_admin::change_password)),
                 )

@@ -294,12 +294,41 @@ pub async fn account_page(
             sessions,
             errors,
             two_factor,
+            display_name: me.user.display_name,
         },
     )
 }
 
 pub async fn account(me: Staff, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     account_page(me, &state, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    display_name: String,
+}
+
+/// Sets the name shown with what one writes.
+pub async fn change_name(
+    mut me: Staff,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let name = form.display_name.trim().to_owned();
+    if let Some(problem) = crate::accounts::users::display_name_problem(&name) {
+        let mut errors = FieldErrors::default();
+        errors.add("display_name", problem);
+        me.user.display_name = form.display_name;
+        return account_page(me, &state, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (uid, actor) = (me.user.id, me.actor());
+    db::run(&state.pool, move |c| {
+        crate::accounts::users::set_display_name(c, uid, &name, &actor, now())
+    })
+    .await?;
+    flash(&me.session, "success", "Your name is saved.");
+    Ok(see_other("/admin/account"))
 }
 
 #[derive(Deserialize)]

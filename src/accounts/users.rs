@@ -19,6 +19,8 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     /// The TOTP secret, sealed (`accounts::two_factor`); `None`: two-factor sign-in is off.
     pub totp_secret: Option<String>,
+    /// Shown with what they write (the API's page author); empty: nothing is shown.
+    pub display_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +161,38 @@ pub fn create_with_hash(
             ))
             .execute(conn)?;
         find_by_email(conn, &email)?.ok_or(UserError::NotFound)
+    })
+}
+
+/// The longest display name.
+pub const MAX_DISPLAY_NAME: usize = 100;
+
+/// Why `name` cannot be a display name, if it cannot.
+pub fn display_name_problem(name: &str) -> Option<String> {
+    if name.chars().count() > MAX_DISPLAY_NAME {
+        Some(format!("Keep it under {MAX_DISPLAY_NAME} characters."))
+    } else if name.contains('@') {
+        Some("A name, not an e-mail address: it is shown to everyone.".into())
+    } else if name.chars().any(char::is_control) {
+        Some("Use letters, spaces and punctuation only.".into())
+    } else {
+        None
+    }
+}
+
+/// Sets a user's display name (checked by the caller), with its audit entry.
+pub fn set_display_name(
+    conn: &mut DbConnection,
+    id: i32,
+    name: &str,
+    actor: &crate::audit::Actor,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    crate::db::write(conn, |c| {
+        diesel::update(users::table.find(id))
+            .set((users::display_name.eq(name), users::updated_at.eq(now)))
+            .execute(c)?;
+        crate::audit::record(c, actor, "user.name", &format!("#{id} {name}"), now)
     })
 }
 

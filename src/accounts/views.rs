@@ -159,6 +159,7 @@ pub struct AccountPage {
     pub ctx: Ctx,
     pub sessions: Vec<SessionView>,
     pub errors: FieldErrors,
+    pub display_name: String,
     /// Two-factor sign-in: on, and how many recovery codes are left.
     pub two_factor: Option<i64>,
 }

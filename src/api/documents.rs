@@ -9,7 +9,7 @@ use crate::api::shapes::PageDetail;
 use crate::contact::submissions::Submission;
 use crate::content::pages::Page;
 use crate::db::DbConnection;
-use crate::db::schema::pages as pages_table;
+use crate::db::schema::{pages as pages_table, users};
 use crate::media::library::Media;
 use crate::media::renditions;
 
@@ -47,7 +47,21 @@ pub fn children(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<i32>> 
 pub fn page(conn: &mut DbConnection, page: Page, base_url: &str) -> QueryResult<PageDetail> {
     let above = ancestors(conn, &page.path)?;
     let below = children(conn, page.id)?;
-    Ok(PageDetail::of(page, &above, below, base_url))
+    let by = author(conn, &page)?;
+    Ok(PageDetail::of(page, &above, below, by, base_url))
+}
+
+/// The display name of who made the page (else of who last saved it), if they gave one.
+pub fn author(conn: &mut DbConnection, page: &Page) -> QueryResult<Option<String>> {
+    let Some(id) = page.owner_id.or(page.author_id) else {
+        return Ok(None);
+    };
+    let name: Option<String> = users::table
+        .find(id)
+        .select(users::display_name)
+        .first(conn)
+        .optional()?;
+    Ok(name.filter(|n| !n.trim().is_empty()))
 }
 
 #[derive(Serialize, ToSchema)]

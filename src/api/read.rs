@@ -253,15 +253,16 @@ async fn detail(
             return Ok::<_, diesel::result::Error>(None);
         };
         let above = documents::ancestors(c, &page.path)?;
+        let author = documents::author(c, &page)?;
         let children = if drafts {
             documents::children(c, page.id)?
         } else {
             Vec::new()
         };
-        Ok(Some((page, above, children)))
+        Ok(Some((page, above, children, author)))
     })
     .await?;
-    let Some((mut page, above, children)) = found else {
+    let Some((mut page, above, children, author)) = found else {
         return Err(Problem::not_found("There is no page here."));
     };
     let child_ids = if drafts {
@@ -279,7 +280,7 @@ async fn detail(
             .map(|n| n.id)
             .collect()
     };
-    let body = PageDetail::of(page, &above, child_ids, &site.base_url);
+    let body = PageDetail::of(page, &above, child_ids, author, &site.base_url);
     respond::json(&validators, &body)
 }
 

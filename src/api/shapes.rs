@@ -126,15 +126,18 @@ pub struct PageDetail {
     pub breadcrumbs: Vec<Crumb>,
     pub children: Vec<i32>,
     pub image: Option<Image>,
+    /// The display name of who wrote the page, if they gave one (never an e-mail address).
+    pub author: Option<String>,
 }
 
 impl PageDetail {
-    /// `page` with its place in the site as the caller may see it: the pages above it
-    /// (`ancestors`, top first) and its children's ids.
+    /// `page` with its place in the site as the caller may see it (the pages above it,
+    /// `ancestors`, top first, and its children's ids) and its `author`'s display name.
     pub fn of(
         page: Page,
         ancestors: &[(i32, String, String)],
         children: Vec<i32>,
+        author: Option<String>,
         base_url: &str,
     ) -> PageDetail {
         let breadcrumbs = ancestors
@@ -153,6 +156,7 @@ impl PageDetail {
             image: featured(&page.image_json, page.image_id, base_url),
             breadcrumbs,
             children,
+            author,
             html: page.body_html,
         }
     }

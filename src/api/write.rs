@@ -193,12 +193,13 @@ async fn answer(
         .map(|n| n.id)
         .collect();
     let location = format!("/api/v1/pages/{}", page.id);
-    let path = page.path.clone();
-    let above = db::run(&state.pool, move |c| {
-        crate::api::documents::ancestors(c, &path)
+    let (path, p) = (page.path.clone(), page.clone());
+    let (above, author) = db::run(&state.pool, move |c| {
+        let above = crate::api::documents::ancestors(c, &path)?;
+        Ok::<_, diesel::result::Error>((above, crate::api::documents::author(c, &p)?))
     })
     .await?;
-    let body = PageDetail::of(page, &above, children, &site.base_url);
+    let body = PageDetail::of(page, &above, children, author, &site.base_url);
     Ok(Stored {
         request_hash: String::new(),
         status: status.as_u16(),

@@ -11,6 +11,7 @@ diesel::table! {
         updated_at -> Timestamp,
         totp_secret -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        display_name -> Text,
     }
 }
 

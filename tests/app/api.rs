@@ -24,6 +24,7 @@ db_tests!(
     the_token_screens_make_show_once_list_and_revoke,
     the_command_line_makes_lists_and_revokes_tokens,
     the_openapi_document_describes_the_api,
+    pages_name_their_author_by_display_name_only,
 );
 
 fn json(res: &TestResponse) -> Value {
@@ -972,4 +973,66 @@ async fn the_openapi_document_describes_the_api(app: TestApp) {
     assert_eq!(params, ["hub", "updated_since", "q", "limit", "cursor"]);
     assert!(list["responses"].get("304").is_some());
     assert!(list["responses"].get("default").is_some());
+}
+
+async fn pages_name_their_author_by_display_name_only(app: TestApp) {
+    let email = "writer@example.com";
+    let token = app
+        .api_token(email, Role::Editor, "pages:write pages:read")
+        .await;
+    let res = app
+        .request(
+            TestRequest::post()
+                .uri("/api/v1/pages")
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(r#"{"title": "Signed", "slug": "signed", "status": "published"}"#),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let id = json(&res)["id"].as_i64().unwrap();
+    assert_eq!(
+        json(&res)["author"],
+        Value::Null,
+        "no name given: none shown"
+    );
+    assert!(!res.body.contains(email));
+
+    // My account: a name, never an address.
+    let mut b = app.browser();
+    b.sign_in(email, &crate::common::password_of(email)).await;
+    b.get("/admin/account").await;
+    let res = b
+        .post(
+            "/admin/account/name",
+            &[("display_name", "ada@example.com")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("id=\"display_name-error\""));
+    assert!(res.body.contains("value=\"ada@example.com\""));
+    let res = b
+        .post("/admin/account/name", &[("display_name", " Ada Writer ")])
+        .await;
+    assert_eq!(res.status, 303);
+    assert!(
+        b.get("/admin/account")
+            .await
+            .body
+            .contains("value=\"Ada Writer\"")
+    );
+
+    let shown = app.get(&format!("/api/v1/pages/{id}")).await;
+    assert_eq!(json(&shown)["author"], "Ada Writer");
+    assert!(!shown.body.contains(email));
+    let audited: i64 = app
+        .with_conn(|c| {
+            audit_log::table
+                .filter(audit_log::action.eq("user.name"))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(audited, 1);
 }

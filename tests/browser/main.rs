@@ -396,6 +396,27 @@ async fn standards(env: &Env) -> Outcome {
         return Err(format!("the crawl found only {} public pages", public.len()).into());
     }
     env.sign_in().await?;
+    // An endpoint, added through its form, so that its page is among those checked.
+    let c = &env.client;
+    c.goto(&env.galley.url("/admin/webhooks")).await?;
+    c.find(Locator::Id("url"))
+        .await?
+        .send_keys("https://hooks.example.com/galley")
+        .await?;
+    c.find(Locator::Css("input[name='events'][value='page.published']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css(
+        "form[action='/admin/webhooks'] button[type='submit']",
+    ))
+    .await?
+    .click()
+    .await?;
+    let secret = c.find(Locator::Id("webhook-secret")).await?.text().await?;
+    if !secret.starts_with("whsec_") {
+        return Err(format!("no signing secret shown: {secret:?}").into());
+    }
     let admin = crawl(env, "/admin", 80).await?;
     let mut pages: Vec<String> = public.into_iter().chain(admin).collect();
     for extra in [
@@ -408,6 +429,8 @@ async fn standards(env: &Env) -> Outcome {
         // Reached from My account; named here so the crawl's limit never leaves them out.
         "/admin/account/tokens",
         "/admin/tokens",
+        "/admin/webhooks",
+        "/admin/webhooks/1",
         "/login",
     ] {
         pages.push(extra.into());
