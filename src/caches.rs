@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::sync::{Arc, RwLock};
 
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use flate2::Compression;
@@ -88,6 +88,26 @@ pub fn gzip(bytes: &[u8]) -> Bytes {
     out.shrink_to_fit();
     Bytes::from(out)
 }
+
+/// A visitor's answer from the JSON API: its body and the headers that go with it.
+pub struct ApiAnswer {
+    pub body: Bytes,
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl Weighed for ApiAnswer {
+    fn size(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum();
+        self.body.len() + headers + 128
+    }
+}
+
+/// Visitors' answers from the JSON API, for the current content version.
+pub type ApiCache = StampedCache<ApiAnswer>;
 
 /// What a cache needs of an entry: the bytes it holds.
 pub trait Weighed {

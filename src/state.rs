@@ -64,6 +64,8 @@ pub struct AppState {
     pub search_cache: ResultCache,
     /// Hot media files, for the current content version (a replaced file moves it).
     pub file_cache: FileCache,
+    /// Visitors' answers from the JSON API, for the current content version.
+    pub api_cache: crate::caches::ApiCache,
     /// Requests to the JSON API per client address.
     pub api_limiter: Arc<crate::caches::RateLimiter>,
 }
@@ -82,7 +84,8 @@ impl AppState {
         let sealer = config.sealer()?;
         drop(conn);
         let mailer = Mailer::from_config(&config)?.map(Arc::new);
-        let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024);
+        let page_cache_bytes = config.page_cache_mb * 1024 * 1024;
+        let page_cache = PageCache::new(page_cache_bytes);
         let file_cache_bytes = config.media_cache_mb * 1024 * 1024;
         let api_limiter = Arc::new(crate::caches::RateLimiter::new(config.api_rate_limit));
         Ok(AppState {
@@ -96,6 +99,7 @@ impl AppState {
             page_cache,
             search_cache: ResultCache::new(),
             file_cache: FileCache::named(file_cache_bytes, "media"),
+            api_cache: crate::caches::ApiCache::named(page_cache_bytes, "api"),
             api_limiter,
         })
     }

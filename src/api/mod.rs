@@ -2,6 +2,7 @@
 //! a `pages:read` token), personal API tokens and their screens, errors as problem+json.
 
 pub mod admin;
+pub mod answers;
 pub mod caller;
 pub mod cli;
 pub mod documents;

@@ -370,7 +370,29 @@ pub async fn edge<B: MessageBody + 'static>(
     {
         return answer(req, Problem::rate_limited(wait).error_response());
     }
+    let (site, now) = (state.site.current(), crate::clock::now());
+    let stamp = site.stamp(now);
+    // A kept answer's max-age was right when it was made: not when a scheduled change is near.
+    let change_soon = site
+        .tree
+        .next_change_after(now)
+        .is_some_and(|t| (t - now).num_seconds() < MAX_AGE);
+    let key = crate::api::answers::key(&req).filter(|_| !change_soon);
+    if let Some(key) = &key
+        && let Some(hit) = crate::api::answers::hit(&state.api_cache, &req, key, stamp)
+    {
+        return answer(req, hit);
+    }
     let res = next.call(req).await?;
+    if let Some(key) = &key
+        && crate::api::answers::keepable(&res, &state.api_cache)
+    {
+        let mut res = crate::api::answers::keep(&state.api_cache, key, stamp, res)
+            .await?
+            .map_into_right_body();
+        cors(res.headers_mut(), allowed.as_deref());
+        return Ok(res);
+    }
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)

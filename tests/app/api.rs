@@ -25,6 +25,7 @@ db_tests!(
     the_command_line_makes_lists_and_revokes_tokens,
     the_openapi_document_describes_the_api,
     pages_name_their_author_by_display_name_only,
+    visitors_answers_are_kept_until_the_content_changes,
 );
 
 fn json(res: &TestResponse) -> Value {
@@ -1035,4 +1036,58 @@ async fn pages_name_their_author_by_display_name_only(app: TestApp) {
         })
         .await;
     assert_eq!(audited, 1);
+}
+
+async fn visitors_answers_are_kept_until_the_content_changes(app: TestApp) {
+    let p = page("kept", "Kept").create(&app).await;
+    let uri = "/api/v1/pages/by-path?path=/kept";
+    let first = app.get(uri).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(app.state.api_cache.len(), 1);
+    // Changed behind galley's back (no new content version): the kept answer is what comes.
+    let id = p.id;
+    app.with_conn(move |c| {
+        diesel::update(galley::db::schema::pages::table.find(id))
+            .set(galley::db::schema::pages::title.eq("Changed quietly"))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    let again = app.get(uri).await;
+    assert_eq!(again.body, first.body, "from the cache");
+    assert_eq!(again.header("etag"), first.header("etag"));
+    assert_eq!(again.header("cache-control"), "public, max-age=60");
+    let res = app
+        .request(
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("if-none-match", first.header("etag").to_owned())),
+        )
+        .await;
+    assert_eq!(res.status, 304);
+    assert!(res.body.is_empty());
+    // A token's answers are its own: never kept, never served from what visitors got.
+    let token = app
+        .api_token("reader@example.com", Role::Editor, "pages:read")
+        .await;
+    let res = app
+        .request(
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    assert!(res.body.contains("Changed quietly"), "{}", res.body);
+    assert_eq!(app.state.api_cache.len(), 1);
+    // A save makes a new content version: the next answer is made afresh.
+    let mut input = p.to_input();
+    input.title = "Kept, edited".into();
+    app.with_conn_then_refresh(move |c| {
+        galley::content::saving::update(c, id, &input, None, None, "", galley::clock::now())
+    })
+    .await
+    .unwrap();
+    let fresh = app.get(uri).await;
+    assert!(fresh.body.contains("Kept, edited"), "{}", fresh.body);
+    assert_ne!(fresh.header("etag"), first.header("etag"));
 }
