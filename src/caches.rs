@@ -183,6 +183,10 @@ impl<E: Weighed> StampedCache<E> {
             return;
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.stamp.is_some_and(|held| held > stamp) {
+            // Made by a request that began before the last change: stale already.
+            return;
+        }
         if inner.stamp != Some(stamp) {
             inner.entries.clear();
             inner.order.clear();

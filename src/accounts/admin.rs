@@ -327,6 +327,7 @@ pub async fn change_name(
         crate::accounts::users::set_display_name(c, uid, &name, &actor, now())
     })
     .await?;
+    state.refresh().await?;
     flash(&me.session, "success", "Your name is saved.");
     Ok(see_other("/admin/account"))
 }

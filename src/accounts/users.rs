@@ -171,13 +171,19 @@ pub const MAX_DISPLAY_NAME: usize = 100;
 pub fn display_name_problem(name: &str) -> Option<String> {
     if name.chars().count() > MAX_DISPLAY_NAME {
         Some(format!("Keep it under {MAX_DISPLAY_NAME} characters."))
-    } else if name.contains('@') {
+    } else if name.contains(['@', '\u{FF20}', '\u{FE6B}']) {
         Some("A name, not an e-mail address: it is shown to everyone.".into())
-    } else if name.chars().any(char::is_control) {
+    } else if name.chars().any(|c| c.is_control() || invisible(c)) {
         Some("Use letters, spaces and punctuation only.".into())
     } else {
         None
     }
+}
+
+/// Characters that change how text around them shows without showing themselves (zero-width
+/// spaces and joiners, direction overrides, the soft hyphen, the byte-order mark).
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Sets a user's display name (checked by the caller), with its audit entry.
@@ -192,6 +198,8 @@ pub fn set_display_name(
         diesel::update(users::table.find(id))
             .set((users::display_name.eq(name), users::updated_at.eq(now)))
             .execute(c)?;
+        // Pages show the name (the API's author): what was cached with the old one is stale.
+        crate::snapshot::version::bump_content_version(c)?;
         crate::audit::record(c, actor, "user.name", &format!("#{id} {name}"), now)
     })
 }
@@ -265,6 +273,10 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> Result<User, UserError> {
         guard_last_admin(conn, &user)?;
         crate::accounts::sessions::end_for_user(conn, id, None)?;
         diesel::delete(users::table.find(id)).execute(conn)?;
+        if !user.display_name.is_empty() {
+            // The pages they wrote named them.
+            crate::snapshot::version::bump_content_version(conn)?;
+        }
         Ok(user)
     })
 }

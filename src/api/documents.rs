@@ -73,7 +73,9 @@ pub struct MediaBody {
     alt: String,
     caption: String,
     credit: String,
+    #[schema(required = true)]
     width: Option<i32>,
+    #[schema(required = true)]
     height: Option<i32>,
     byte_size: i64,
     url: String,

@@ -21,6 +21,7 @@ pub struct SubmissionParams {
     /// new, read, replied, archived or spam (all but spam unless given).
     status: Option<String>,
     /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,

@@ -134,7 +134,7 @@ fn list_pages() {}
     post, path = "/api/v1/pages", tag = "pages", request_body = PageBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")),
     security(("bearer" = [])),
-    responses((status = 201, description = "Created; `Location` names it", body = PageDetail))
+    responses((status = 201, description = "Created", body = PageDetail, headers(("Location" = String, description = "The page's address in the API"))))
 )]
 #[allow(dead_code)]
 fn create_page() {}
@@ -175,7 +175,12 @@ fn delete_page() {}
 
 #[utoipa::path(
     post, path = "/api/v1/pages/{id}/{action}", tag = "pages", request_body = ScheduleBody,
-    params(("id" = i32, Path), ("action" = String, Path, description = "publish, unpublish or schedule (with publish_at)"), ("If-Match" = Option<String>, Header)),
+    params(
+        ("id" = i32, Path),
+        ("action" = String, Path, description = "publish, unpublish or schedule (with publish_at)"),
+        ("If-Match" = Option<String>, Header),
+        ("Idempotency-Key" = Option<String>, Header)
+    ),
     security(("bearer" = [])),
     responses((status = 200, description = "The page as changed", body = PageDetail))
 )]
@@ -210,7 +215,7 @@ fn get_media() {}
     request_body(content = MediaUpload, content_type = "multipart/form-data"),
     params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = [])),
-    responses((status = 201, description = "Added to the library; `Location` names it", body = MediaBody))
+    responses((status = 201, description = "Added to the library", body = MediaBody, headers(("Location" = String, description = "The file's address in the API"))))
 )]
 #[allow(dead_code)]
 fn upload_media() {}

@@ -118,6 +118,15 @@ impl Problem {
         p
     }
 
+    pub fn key_in_use() -> Self {
+        Problem::new(
+            StatusCode::CONFLICT,
+            "idempotency-key-in-use",
+            "Idempotency key in use",
+            "A request with this Idempotency-Key is still being answered: retry in a moment.",
+        )
+    }
+
     pub fn unprocessable_key() -> Self {
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

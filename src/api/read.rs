@@ -36,6 +36,7 @@ pub struct ListParams {
     /// Only pages the site search finds for these words.
     q: Option<String>,
     /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,
@@ -314,6 +315,7 @@ pub struct SearchParams {
     /// The words to look for.
     q: Option<String>,
     /// How many to answer: 20 unless given, at most 100 (more is clamped, and `meta` says so).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// Where to go on: the `next_cursor` of the previous part.
     cursor: Option<String>,

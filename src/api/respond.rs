@@ -161,6 +161,7 @@ pub struct Pagination {
     /// How many match, over all parts.
     pub total: usize,
     /// Pass as `cursor` for the next part; `null` on the last.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -52,10 +52,12 @@ pub struct PageSummary {
     pub url: String,
     pub title: String,
     pub summary: String,
+    #[schema(required = true)]
     pub parent_id: Option<i32>,
     /// `published`, `scheduled` or `draft` (only tokens that read drafts see others than
     /// `published`).
     pub status: String,
+    #[schema(required = true)]
     pub published_at: Option<String>,
     pub updated_at: String,
 }
@@ -107,6 +109,7 @@ pub struct Crumb {
 
 #[derive(Serialize, ToSchema, Debug)]
 pub struct Image {
+    #[schema(required = true)]
     pub id: Option<i32>,
     pub url: String,
     pub width: u32,
@@ -125,8 +128,10 @@ pub struct PageDetail {
     pub faq: Vec<FaqItem>,
     pub breadcrumbs: Vec<Crumb>,
     pub children: Vec<i32>,
+    #[schema(required = true)]
     pub image: Option<Image>,
     /// The display name of who wrote the page, if they gave one (never an e-mail address).
+    #[schema(required = true)]
     pub author: Option<String>,
 }
 

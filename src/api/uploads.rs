@@ -17,7 +17,7 @@ use crate::media::admin::{files_of, prepare_all};
 use crate::media::{editing, intake::Details, store};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
-use crate::web::upload::HeaderUpload;
+use crate::web::upload;
 
 /// One file in the part named `file`, and the fields `title` (else from the file name), `alt`
 /// (required for images), `caption` and `credit`: 201 with the file as `GET /api/v1/media/{id}`
@@ -26,9 +26,10 @@ pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    HeaderUpload(mut upload): HeaderUpload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     let (token_id, actor) = writer(caller, Scope::MediaWrite, &req)?;
+    let mut upload = upload::read_unchecked(&req, payload.into_inner()).await?;
     let mut details = Details {
         title: upload.text("title").to_owned(),
         alt: upload.text("alt").to_owned(),

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Deserializer};
 
 use crate::api::caller::Caller;
-use crate::api::idempotency::{self, Stored};
+use crate::api::idempotency::{self, Reservation, Stored};
 use crate::api::problem::Problem;
 use crate::api::respond;
 use crate::api::shapes::PageDetail;
@@ -256,30 +256,37 @@ where
         req.path(),
         String::from_utf8_lossy(bytes)
     ));
-    let now = crate::clock::now();
-    let k = key.clone();
-    if let Some(stored) = db::run(&state.pool, move |c| {
-        idempotency::find(c, token_id, &k, now)
+    let (now, k, h) = (crate::clock::now(), key.clone(), hash.clone());
+    let held = db::run(&state.pool, move |c| {
+        idempotency::reserve(c, token_id, &k, &h, now)
     })
-    .await?
-    {
-        if stored.request_hash != hash {
+    .await?;
+    match held {
+        Reservation::Answered(stored) if stored.request_hash == hash => {
+            return Ok(respond(&stored, true));
+        }
+        Reservation::Pending(first) if first == hash => return Err(Problem::key_in_use()),
+        Reservation::Answered(_) | Reservation::Pending(_) => {
             return Err(Problem::unprocessable_key());
         }
-        return Ok(respond(&stored, true));
+        Reservation::New => {}
     }
-    let mut stored = write().await?;
-    stored.request_hash = hash;
-    let kept = stored.clone();
-    let saved = db::run(&state.pool, move |c| {
-        idempotency::keep(c, token_id, &key, &kept, now)
-    })
-    .await;
-    if saved.is_err() {
-        // Another request with this key answered first: that answer stands.
-        log::warn!("api: two requests with one idempotency key at once");
+    let written = write().await;
+    let k = key.clone();
+    let kept = match &written {
+        Ok(stored) => {
+            let stored = stored.clone();
+            db::run(&state.pool, move |c| {
+                idempotency::keep(c, token_id, &k, &stored)
+            })
+            .await
+        }
+        Err(_) => db::run(&state.pool, move |c| idempotency::release(c, token_id, &k)).await,
+    };
+    if let Err(e) = kept {
+        log::warn!("api: the answer to an idempotency key was not kept: {e}");
     }
-    Ok(respond(&stored, false))
+    Ok(respond(&written?, false))
 }
 
 /// `POST /api/v1/pages`: 201 with the page and its `Location`.

@@ -142,21 +142,13 @@ impl FromRequest for Upload {
     }
 }
 
-/// An upload with the same limits and no CSRF token: for callers that authenticate with a
-/// header (API tokens), which a browser never sends on its own.
-pub struct HeaderUpload(pub Upload);
-
-impl FromRequest for HeaderUpload {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (too_large, file_limit, multipart) = start(req, payload);
-        Box::pin(async move {
-            if too_large {
-                return Err(AppError::TooLarge);
-            }
-            read(multipart, file_limit).await.map(HeaderUpload)
-        })
+/// Reads an upload with the same limits and no CSRF token: for callers that authenticate with a
+/// header (API tokens), which a browser never sends on its own. Called once the caller is
+/// known, so that no one else makes the server read a file.
+pub async fn read_unchecked(req: &HttpRequest, mut payload: Payload) -> Result<Upload, AppError> {
+    let (too_large, file_limit, multipart) = start(req, &mut payload);
+    if too_large {
+        return Err(AppError::TooLarge);
     }
+    read(multipart, file_limit).await
 }

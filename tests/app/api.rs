@@ -1026,6 +1026,14 @@ async fn pages_name_their_author_by_display_name_only(app: TestApp) {
     let shown = app.get(&format!("/api/v1/pages/{id}")).await;
     assert_eq!(json(&shown)["author"], "Ada Writer");
     assert!(!shown.body.contains(email));
+    // Renamed: what visitors were answered before (and kept) goes with the old name.
+    let res = b
+        .post("/admin/account/name", &[("display_name", "Ada L.")])
+        .await;
+    assert_eq!(res.status, 303);
+    let renamed = app.get(&format!("/api/v1/pages/{id}")).await;
+    assert_eq!(json(&renamed)["author"], "Ada L.");
+    assert_ne!(renamed.header("etag"), shown.header("etag"));
     let audited: i64 = app
         .with_conn(|c| {
             audit_log::table
@@ -1035,7 +1043,7 @@ async fn pages_name_their_author_by_display_name_only(app: TestApp) {
                 .unwrap()
         })
         .await;
-    assert_eq!(audited, 1);
+    assert_eq!(audited, 2);
 }
 
 async fn visitors_answers_are_kept_until_the_content_changes(app: TestApp) {

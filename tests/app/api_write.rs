@@ -20,6 +20,7 @@ db_tests!(
     scopes_and_roles_limit_what_a_token_writes,
     bad_bodies_are_problems_naming_their_fields,
     the_inbox_is_read_with_submissions_read,
+    a_key_taken_by_a_request_still_running_is_not_taken_twice,
 );
 
 fn json_of(res: &TestResponse) -> Value {
@@ -644,4 +645,65 @@ async fn the_inbox_is_read_with_submissions_read(app: TestApp) {
     // Visitors never see the inbox.
     let res = app.get("/api/v1/submissions").await;
     problem(&res, 401, "unauthorized");
+}
+
+async fn a_key_taken_by_a_request_still_running_is_not_taken_twice(app: TestApp) {
+    use galley::api::idempotency::{self, Reservation};
+    let token = app
+        .api_token("ci@example.com", Role::Editor, "pages:write")
+        .await;
+    let token_id: i32 = app
+        .with_conn(|c| {
+            galley::db::schema::api_tokens::table
+                .select(galley::db::schema::api_tokens::id)
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    let body = json!({"title": "Racing", "slug": "racing", "status": "draft"});
+    // What the first of two simultaneous requests did: it took the key and is still writing.
+    let hash = galley::tokens::hash(&format!("POST /api/v1/pages\n{body}"));
+    let (first, second) = app
+        .with_conn(move |c| {
+            let now = galley::clock::now();
+            let first = idempotency::reserve(c, token_id, "race-1", &hash, now).unwrap();
+            let second = idempotency::reserve(c, token_id, "race-1", &hash, now).unwrap();
+            (first, second)
+        })
+        .await;
+    assert!(matches!(first, Reservation::New));
+    assert!(matches!(second, Reservation::Pending(_)));
+    let key = [("idempotency-key", "race-1")];
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/pages",
+        &token,
+        Some(body.clone()),
+        &key,
+    )
+    .await;
+    problem(&res, 409, "idempotency-key-in-use");
+    let made: i64 = app
+        .with_conn(|c| {
+            pages_t::table
+                .filter(pages_t::slug.eq("racing"))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(made, 0, "nothing written while the first runs");
+    // A request that fails gives its key back: the retry is answered.
+    let bad = json!({"title": "", "slug": "x"});
+    let key = [("idempotency-key", "bad-1")];
+    assert_eq!(
+        send(&app, "POST", "/api/v1/pages", &token, Some(bad), &key)
+            .await
+            .status,
+        422
+    );
+    let good = json!({"title": "Fixed", "slug": "fixed"});
+    let res = send(&app, "POST", "/api/v1/pages", &token, Some(good), &key).await;
+    assert_eq!(res.status, 201, "{}", res.body);
 }

@@ -1,5 +1,6 @@
 //! Every answer the tests get from `/api/v1/` is checked against the API's OpenAPI document:
-//! its operation, its status (else the operation's `default`), its content type and its body.
+//! its operation, its status (else the operation's `default`, a problem document), its content
+//! type and its body; and none may be a 5xx, which no test provokes on purpose.
 //! A small validator for what the document uses (`$ref`, `allOf`, `oneOf`, `type` and type
 //! lists, `properties`, `required`, `items`, `enum`), strict about objects: a property the
 //! schema does not name fails, so the document cannot fall behind what the API answers.
@@ -15,21 +16,35 @@ fn document() -> &'static Value {
 
 /// Panics, naming what is wrong, if the answer is not one the document describes.
 pub fn check(method: &str, path: &str, status: u16, content_type: &str, body: &str) {
+    assert!(status < 500, "{method} {path}: {status}\n{body}");
     if method == "OPTIONS" {
         // A CORS preflight: answered by the API's edge, not an operation.
         return;
     }
     let doc = document();
-    let operation = find_path(doc, path).and_then(|item| item.get(method.to_lowercase()));
+    // HEAD is GET without the body.
+    let (lookup, body) = if method == "HEAD" {
+        ("get", "")
+    } else {
+        (method, body)
+    };
+    let operation = find_path(doc, path).and_then(|item| item.get(lookup.to_lowercase()));
     let Some(operation) = operation else {
         // No such operation (an unknown address, a method it does not take): a problem.
         assert!(
             status >= 400,
             "{method} {path}: {status} is not in the OpenAPI document"
         );
+        assert_eq!(
+            content_type, "application/problem+json",
+            "{method} {path} {status}"
+        );
         let problem = serde_json::json!({"$ref": "#/components/schemas/Problem"});
         return validate_body(method, path, &problem, body);
     };
+    if method == "HEAD" {
+        return;
+    }
     let responses = &operation["responses"];
     let response = responses
         .get(status.to_string())
@@ -144,11 +159,15 @@ fn validate(schema: &Value, value: &Value, at: &str, strict: bool) -> Result<(),
             .iter()
             .filter_map(|o| validate(o, value, at, strict).err())
             .collect();
-        if errors.len() == options.len() {
-            return Err(format!(
-                "{at}: matches none of oneOf: {}",
-                errors.join("; ")
-            ));
+        match options.len() - errors.len() {
+            0 => {
+                return Err(format!(
+                    "{at}: matches none of oneOf: {}",
+                    errors.join("; ")
+                ));
+            }
+            1 => {}
+            n => return Err(format!("{at}: matches {n} of oneOf, not one")),
         }
     }
     match schema.get("type") {
