@@ -99,7 +99,9 @@ impl AppState {
             page_cache,
             search_cache: ResultCache::new(),
             file_cache: FileCache::named(file_cache_bytes, "media"),
-            api_cache: crate::caches::ApiCache::named(page_cache_bytes, "api"),
+            // A quarter of the pages' budget: the API's answers are a second copy of pages'
+            // text, and the instance's memory target counts both.
+            api_cache: crate::caches::ApiCache::named(page_cache_bytes / 4, "api"),
             api_limiter,
         })
     }
