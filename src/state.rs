@@ -32,6 +32,17 @@ impl Stopping {
         self.flag.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Waits for `ticker`'s next tick: `false` instead once the instance is stopping (a
+    /// background worker's loop).
+    pub async fn tick(&self, ticker: &mut actix_web::rt::time::Interval) -> bool {
+        let tick = Box::pin(ticker.tick());
+        let stop = Box::pin(self.wait());
+        matches!(
+            futures_util::future::select(tick, stop).await,
+            futures_util::future::Either::Left(_)
+        )
+    }
+
     /// Resolves once `stop` is called.
     pub async fn wait(&self) {
         loop {

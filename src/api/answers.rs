@@ -12,6 +12,7 @@ use actix_web::http::{Method, StatusCode, header};
 
 use crate::caches::{ApiAnswer, ApiCache};
 use crate::stamp::Stamp;
+use crate::web::conditional::lists_tag;
 
 /// The headers a kept answer carries again (CORS is the edge's, per request).
 const KEPT: [header::HeaderName; 5] = [
@@ -41,14 +42,12 @@ pub fn hit(
         .headers
         .iter()
         .find(|(n, _)| *n == header::ETAG)
-        .and_then(|(_, v)| v.to_str().ok())
-        .map(|t| t.trim_start_matches("W/").to_owned());
+        .and_then(|(_, v)| v.to_str().ok());
     let sent = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let fresh = matches!((etag, sent), (Some(tag), Some(sent))
-        if sent.split(',').any(|t| t.trim().trim_start_matches("W/") == tag));
+    let fresh = matches!((etag, sent), (Some(tag), Some(sent)) if lists_tag(sent, tag));
     let mut res = HttpResponse::build(if fresh {
         StatusCode::NOT_MODIFIED
     } else {

@@ -76,12 +76,7 @@ const MAX_AGE: i64 = 60;
 pub fn not_modified(req: &HttpRequest, validators: &Validators) -> Option<HttpResponse> {
     let etag = validators.etag.as_deref()?;
     let sent = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
-    // Weak comparison (RFC 9110): `W/` does not matter.
-    let matches = sent
-        .split(',')
-        .map(str::trim)
-        .any(|t| t.trim_start_matches("W/") == etag.trim_start_matches("W/"));
-    matches.then(|| {
+    crate::web::conditional::lists_tag(sent, etag).then(|| {
         let mut res = HttpResponse::NotModified();
         caching(&mut res, validators);
         res.finish()

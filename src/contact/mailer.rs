@@ -97,14 +97,7 @@ fn email(mail: &Mail) -> Email<'_> {
 /// stops, after the message it is sending, if any.
 pub async fn worker(state: actix_web::web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(POLL_INTERVAL);
-    loop {
-        let tick = Box::pin(ticker.tick());
-        let stop = Box::pin(state.stopping.wait());
-        if let futures_util::future::Either::Right(_) =
-            futures_util::future::select(tick, stop).await
-        {
-            return;
-        }
+    while state.stopping.tick(&mut ticker).await {
         let now = crate::clock::now();
         if let Some(mailer) = &state.mailer
             && let Err(e) = run_until(&state.pool, mailer, None, &state.stopping).await

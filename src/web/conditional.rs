@@ -31,6 +31,14 @@ pub fn not_modified(req: &HttpRequest, v: &Validators) -> bool {
         .is_some_and(|since| since.as_bytes() == v.last_modified.as_bytes())
 }
 
+/// Whether an `If-None-Match` list names `etag`, by weak comparison (RFC 9110: `W/` does not
+/// matter).
+pub fn lists_tag(tags: &str, etag: &str) -> bool {
+    let etag = etag.trim_start_matches("W/");
+    tags.split(',')
+        .any(|t| t.trim().trim_start_matches("W/") == etag)
+}
+
 fn accepts_gzip(req: &HttpRequest) -> bool {
     header(req, header::ACCEPT_ENCODING).is_some_and(|v| {
         v.split(',').any(|part| {

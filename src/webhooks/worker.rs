@@ -211,14 +211,7 @@ fn document(c: &mut DbConnection, d: &Delivery, cx: &Context) -> QueryResult<Str
 pub async fn worker(state: actix_web::web::Data<AppState>) {
     let mut ticker = actix_web::rt::time::interval(POLL_INTERVAL);
     let mut rounds: u32 = 0;
-    loop {
-        let tick = Box::pin(ticker.tick());
-        let stop = Box::pin(state.stopping.wait());
-        if let futures_util::future::Either::Right(_) =
-            futures_util::future::select(tick, stop).await
-        {
-            return;
-        }
+    while state.stopping.tick(&mut ticker).await {
         let now = crate::clock::now();
         if let Err(e) = db::run(&state.pool, move |c| {
             crate::content::announce::schedule(c, now)
