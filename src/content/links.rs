@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
 use crate::db::schema::{page_links, pages};
-use crate::search;
+use crate::search::related::Titles;
 
 /// Computed related pages kept per page (more than shown, as some may be hidden when shown).
 const RELATED_KEPT: usize = 8;
@@ -32,10 +32,24 @@ pub fn targets_of(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<Stri
 pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
     let mut affected = targets_of(conn, page_id)?;
     diesel::delete(page_links::table.filter(page_links::from_id.eq(page_id))).execute(conn)?;
-    for to in links {
-        diesel::insert_into(page_links::table)
-            .values((page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
-            .execute(conn)?;
+    let rows: Vec<_> = links
+        .iter()
+        .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
+        .collect();
+    match conn {
+        // One statement, not a round trip a link.
+        DbConnection::Postgres(pg) if !rows.is_empty() => {
+            diesel::insert_into(page_links::table)
+                .values(&rows)
+                .execute(pg)?;
+        }
+        _ => {
+            for row in rows {
+                diesel::insert_into(page_links::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+        }
     }
     affected.extend(links.iter().cloned());
     affected.sort();
@@ -65,7 +79,7 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
 
 /// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
 pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
-    let ids = related_ids(conn, page_id, title)?;
+    let ids = Titles::load(conn)?.related(page_id, title, RELATED_KEPT);
     let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
     diesel::update(pages::table.find(page_id))
         .set(pages::related_json.eq(json))
@@ -85,15 +99,17 @@ pub fn rebuild_derived_with(
     conn: &mut DbConnection,
     progress: &dyn Fn(u64, u64),
 ) -> QueryResult<()> {
-    let all: Vec<(i32, String, String, String, String)> = pages::table
+    let all: Vec<(i32, String, String, String, String, String)> = pages::table
         .select((
             pages::id,
             pages::title,
+            pages::search_title,
             pages::path,
             pages::backlinks_json,
             pages::related_json,
         ))
         .load(conn)?;
+    let titles = Titles::new(all.iter().map(|row| (row.0, row.2.as_str())));
     let mut linking: std::collections::HashMap<String, Vec<(String, i32)>> = Default::default();
     let links: Vec<(String, i32, String)> = page_links::table
         .inner_join(pages::table)
@@ -108,12 +124,12 @@ pub fn rebuild_derived_with(
         done += chunk.len() as u64;
         crate::db::write(conn, |conn| {
             let mut changed = false;
-            for (id, title, path, backlinks, related) in chunk {
+            for (id, title, _, path, backlinks, related) in chunk {
                 let mut from = linking.remove(path).unwrap_or_default();
                 from.sort();
                 let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
                 let new_backlinks = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
-                let ids = related_ids(conn, *id, title)?;
+                let ids = titles.related(*id, title, RELATED_KEPT);
                 let new_related = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
                 // One write for both: SQLite rewrites the whole row (the page's text with it).
                 if new_backlinks != *backlinks || new_related != *related {
@@ -135,16 +151,6 @@ pub fn rebuild_derived_with(
         progress(done, all.len() as u64);
     }
     Ok(())
-}
-
-fn related_ids(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<Vec<i32>> {
-    Ok(
-        search::related_by_title(conn, title, RELATED_KEPT as i64 + 1)?
-            .into_iter()
-            .filter(|id| *id != page_id)
-            .take(RELATED_KEPT)
-            .collect(),
-    )
 }
 
 /// Every internal link: the page it is on (id, title) and where it points. Pages in the trash

@@ -5,6 +5,7 @@ pub mod admin_views;
 pub mod announce;
 pub mod autosave;
 pub mod bulk;
+mod checks;
 pub mod derived;
 pub mod editing;
 pub mod export;

@@ -5,16 +5,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::content::checks::validate;
 use crate::content::derived::Derived;
-use crate::content::pages::{
-    MAX_BODY, MAX_SUMMARY, MAX_TITLE, Page, PageInput, Status, find, find_by_path, path_taken,
-};
+use crate::content::pages::{Page, PageInput, Status, find, find_by_path};
 use crate::content::{announce, redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
 use crate::markdown::RENDERER_VERSION;
 use crate::media::library as media_library;
-use crate::slug;
 use crate::snapshot::version::bump_content_version;
 use crate::validation::FieldErrors;
 
@@ -50,108 +48,6 @@ pub fn join_path(parent_path: Option<&str>, slug: &str) -> String {
     match parent_path {
         Some(p) if !p.is_empty() => format!("{p}/{slug}"),
         _ => slug.to_owned(),
-    }
-}
-
-/// Checks the input and works out the page's path. `id` is the page being edited, if any.
-fn validate(
-    conn: &mut DbConnection,
-    input: &PageInput,
-    id: Option<i32>,
-    derived: &Derived,
-) -> Result<String, SaveError> {
-    let mut errors = FieldErrors::default();
-    derived.check_media(input.image_id, &mut errors);
-    let title = input.title.trim();
-    if errors.check_text("title", title) {
-    } else if title.is_empty() {
-        errors.add("title", "Give the page a title.");
-    } else if title.chars().count() > MAX_TITLE {
-        errors.add(
-            "title",
-            format!("Keep the title under {MAX_TITLE} characters."),
-        );
-    }
-    errors.check_text("seo_title", input.seo_title.as_deref().unwrap_or(""));
-    if errors.check_text("summary", &input.summary) {
-    } else if input.summary.chars().count() > MAX_SUMMARY {
-        errors.add(
-            "summary",
-            format!("Keep the summary under {MAX_SUMMARY} characters."),
-        );
-    }
-    if errors.check_text("body", &input.body_md) {
-    } else if input.body_md.len() > MAX_BODY {
-        errors.add(
-            "body",
-            format!("The text is too long (at most {MAX_BODY} bytes)."),
-        );
-    }
-    let home = input.slug.is_empty() && input.parent_id.is_none();
-    if !home && !slug::is_valid(&input.slug) {
-        errors.add(
-            "slug",
-            "Use lowercase letters, digits and single hyphens (for example: getting-started).",
-        );
-    }
-    if input.status == Status::Scheduled && input.publish_at.is_none() {
-        errors.add("publish_at", "Choose when the page should be published.");
-    }
-    let parent_path = match input.parent_id {
-        None => None,
-        Some(pid) => match pages::table
-            .find(pid)
-            .select(pages::path)
-            .first::<String>(conn)
-            .optional()?
-        {
-            None => {
-                errors.add("parent_id", "The chosen parent page does not exist.");
-                None
-            }
-            Some(p) if p.is_empty() => {
-                errors.add("parent_id", "The home page cannot have child pages.");
-                None
-            }
-            Some(p) if p.starts_with(crate::content::pages::TRASH_PREFIX) => {
-                errors.add("parent_id", "The chosen parent page is in the trash.");
-                None
-            }
-            Some(p) => {
-                let own = id
-                    .map(|i| {
-                        pages::table
-                            .find(i)
-                            .select(pages::path)
-                            .first::<String>(conn)
-                    })
-                    .transpose()?;
-                if let Some(own) =
-                    own.filter(|o| Some(pid) == id || p == *o || p.starts_with(&format!("{o}/")))
-                {
-                    errors.add(
-                        "parent_id",
-                        format!("A page cannot be placed under itself (/{own})."),
-                    );
-                }
-                Some(p)
-            }
-        },
-    };
-    let path = join_path(parent_path.as_deref(), &input.slug);
-    if errors.get("slug").is_none()
-        && errors.get("parent_id").is_none()
-        && path_taken(conn, &path, id)?
-    {
-        errors.add(
-            "slug",
-            format!("Another page already uses the address /{path}."),
-        );
-    }
-    if errors.is_empty() {
-        Ok(path)
-    } else {
-        Err(SaveError::Invalid(errors))
     }
 }
 
@@ -223,13 +119,29 @@ fn derive_again_if_stale(
     made_or_make(conn, input, None).map(Some)
 }
 
-/// What a save derives from the links of the page beyond its own: the backlinks of the pages
-/// it links and its related pages now (`Now`), or later, for the whole site at once
-/// (`links::rebuild_derived`, after an import).
+/// Whether a save is the whole change, or one page of an import's batch.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Links {
-    Now,
-    Later,
+pub enum Mode {
+    /// In a transaction of its own (a savepoint inside another), the other pages' backlinks and
+    /// its related pages derived now.
+    Alone,
+    /// Written straight into the caller's transaction, which must roll back as a whole on a
+    /// database error (a savepoint a page made SQLite's full-text index flush after each one);
+    /// backlinks and related pages derived later, for the whole site at once
+    /// (`links::rebuild_derived`). A refused save (invalid, conflicting) writes nothing.
+    InBatch,
+}
+
+/// Runs a save's writes as `mode` says.
+fn written<T>(
+    conn: &mut DbConnection,
+    mode: Mode,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, SaveError>,
+) -> Result<T, SaveError> {
+    match mode {
+        Mode::Alone => crate::db::write(conn, f),
+        Mode::InBatch => f(conn),
+    }
 }
 
 /// The page's derived form: the one made already (an import's batch), else made now.
@@ -252,22 +164,22 @@ pub fn create(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<Page, SaveError> {
-    create_with(conn, input, author_id, note, now, Links::Now, None)
+    create_with(conn, input, author_id, note, now, Mode::Alone, None)
 }
 
-/// `create`, deriving the other pages' links `now` or later, from the page's `derived` form
-/// when it was made already (an import renders its batch on all cores).
+/// `create` as `mode` says, from the page's `derived` form when it was made already (an import
+/// renders its batch on all cores).
 pub fn create_with(
     conn: &mut DbConnection,
     input: &PageInput,
     author_id: Option<i32>,
     note: &str,
     now: NaiveDateTime,
-    links: Links,
+    mode: Mode,
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
     let first = made_or_make(conn, input, derived)?;
-    crate::db::write(conn, |conn| {
+    written(conn, mode, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
         let path = validate(conn, input, None, derived)?;
@@ -316,7 +228,7 @@ pub fn create_with(
             &page,
             &rendered.links,
             std::slice::from_ref(&path),
-            links,
+            mode,
         )?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
@@ -345,12 +257,12 @@ pub fn update(
         author_id,
         note,
         now,
-        Links::Now,
+        Mode::Alone,
         None,
     )
 }
 
-/// `update`, deriving the other pages' links `now` or later, from `derived` when made already.
+/// `update` as `mode` says, from `derived` when made already.
 #[allow(clippy::too_many_arguments)]
 pub fn update_with(
     conn: &mut DbConnection,
@@ -360,11 +272,11 @@ pub fn update_with(
     author_id: Option<i32>,
     note: &str,
     now: NaiveDateTime,
-    links: Links,
+    mode: Mode,
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
     let first = made_or_make(conn, input, derived)?;
-    crate::db::write(conn, |conn| {
+    written(conn, mode, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
         let existing = find(conn, id)?;
@@ -433,7 +345,7 @@ pub fn update_with(
         }
         let page = find(conn, id)?;
         media_library::record_usages(conn, page.id, &derived.media)?;
-        derive_links(conn, &page, &rendered.links, &moved_to, links)?;
+        derive_links(conn, &page, &rendered.links, &moved_to, mode)?;
         revisions::record(conn, &page, author_id, note, now)?;
         bump_content_version(conn)?;
         announce::save(conn, Some(&existing), &page, &moved_to, now)?;
@@ -462,10 +374,10 @@ fn derive_links(
     page: &Page,
     links: &[String],
     new_paths: &[String],
-    when: Links,
+    mode: Mode,
 ) -> QueryResult<()> {
     let mut affected = crate::content::links::record(conn, page.id, links)?;
-    if when == Links::Later {
+    if mode == Mode::InBatch {
         return Ok(());
     }
     affected.extend(new_paths.iter().cloned());

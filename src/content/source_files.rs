@@ -16,7 +16,7 @@ pub struct SourceFile {
     pub text: Result<String, String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FrontMatter {
     pub(crate) title: String,
@@ -156,7 +156,7 @@ pub(crate) fn parse_time(value: &toml::Value) -> Result<NaiveDateTime, String> {
         .map_err(|_| format!("publish_at {text:?} is not a date-time like 2026-05-01T09:00:00Z"))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Parsed {
     pub(crate) path: String,
     pub(crate) front: FrontMatter,

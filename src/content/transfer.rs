@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use crate::audit::{self, Actor};
 use crate::content::derived::Derived;
 use crate::content::pages::{self, PageInput, Status};
-use crate::content::saving::{self, Links, SaveError};
+use crate::content::saving::{self, Mode, SaveError};
 use crate::content::source_files::{Parsed, parse_file, parse_time};
 pub use crate::content::source_files::{SourceFile, read_dir};
 use crate::db::DbConnection;
@@ -31,9 +31,8 @@ pub struct ImportReport {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-/// Imports `files`: parents before children, in transactions of `IMPORT_BATCH` pages, each page
-/// in a savepoint of its own (with its audit entry, as `actor`), so one bad file never stops the
-/// others. Pages are matched by path; unchanged pages are left untouched. Backlinks and related
+/// Imports `files`: parents before children, in transactions of `IMPORT_BATCH` pages (each page
+/// with its audit entry, as `actor`); one bad file never stops the others. Pages are matched by path; unchanged pages are left untouched. Backlinks and related
 /// pages are derived once at the end, for the whole site.
 pub fn import(
     conn: &mut DbConnection,
@@ -101,60 +100,44 @@ fn import_with(
         };
         (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
     });
-    // Pages go in batches, a transaction each (a page in its own savepoint: a bad file still
-    // never stops the others); one transaction per page spent most of the time committing.
+    // Pages go in batches, a transaction each, written straight into it: a savepoint per page
+    // made SQLite's full-text index flush after every page. A page refused (invalid, its hub
+    // missing) writes nothing; a database error rolls the batch back, and it is written again
+    // a page to a savepoint, so one bad file still never stops the others.
     let total = parsed.len() as u64;
     let mut done = 0;
     let mut parsed = parsed.into_iter().peekable();
+    let batcher = Batcher {
+        folder,
+        ids: &ids,
+        actor,
+        now,
+    };
     while parsed.peek().is_some() {
         let batch: Vec<(PathBuf, Parsed)> = parsed.by_ref().take(IMPORT_BATCH).collect();
         done += batch.len() as u64;
+        let before = taken.clone();
+        let mut outcome = ImportReport::default();
         let written = crate::db::write(conn, |conn| {
-            // The texts as stored (media addresses renumbered, local files taken in), then the
-            // pages that change rendered on all cores, then written one after another.
-            let mut ready = Vec::with_capacity(batch.len());
-            for (rel, mut p) in batch {
-                if let Some(f) = folder {
-                    p.body = media_transfer::renumber(&p.body, &ids);
-                    p.front.image = p.front.image.map(|i| ids.get(&i).copied().unwrap_or(i));
-                    let before = taken.len();
-                    match media_transfer::take_in_local_files(
-                        conn, f, actor, &rel, &p.body, &mut taken,
-                    ) {
-                        Ok(body) => p.body = body,
-                        Err(e) => {
-                            report.errors.push((rel, e));
-                            continue;
-                        }
-                    }
-                    report.media_added += taken.len() - before;
-                }
-                if unchanged(conn, &p)? {
-                    report.unchanged += 1;
-                } else {
-                    ready.push((rel, p));
-                }
-            }
-            let texts: Vec<(&str, &str, Option<i32>)> = ready
-                .iter()
-                .map(|(_, p)| (p.front.title.trim(), p.body.as_str(), p.front.image))
-                .collect();
-            let derived = Derived::of_many(conn, &texts)?;
-            for ((rel, p), derived) in ready.iter().zip(derived) {
-                match import_one(conn, p, derived, actor, now) {
-                    Ok(Outcome::Created) => report.created += 1,
-                    Ok(Outcome::Updated) => report.updated += 1,
-                    Ok(Outcome::Unchanged) => report.unchanged += 1,
-                    Err(e) => report.errors.push((rel.clone(), e)),
-                }
-            }
-            Ok::<_, diesel::result::Error>(())
+            batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)
         });
-        if let Err(e) = written {
-            report
-                .errors
-                .push((PathBuf::from("(batch)"), format!("database error: {e}")));
+        if written.is_err() {
+            taken = before;
+            outcome = ImportReport::default();
+            let written = crate::db::write(conn, |conn| {
+                batcher.write(conn, batch, Mode::Alone, &mut taken, &mut outcome)
+            });
+            if let Err(e) = written {
+                outcome
+                    .errors
+                    .push((PathBuf::from("(batch)"), format!("database error: {e}")));
+            }
         }
+        report.created += outcome.created;
+        report.updated += outcome.updated;
+        report.unchanged += outcome.unchanged;
+        report.media_added += outcome.media_added;
+        report.errors.extend(outcome.errors);
         progress("Importing pages", done, total);
     }
     // Backlinks and related pages, once, for the whole site as imported.
@@ -177,20 +160,49 @@ enum Outcome {
     Unchanged,
 }
 
+/// Why a page was not imported: the file's fault (said as the report says it), or the
+/// database's.
+enum Refusal {
+    Page(String),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Refusal::Database(e)
+    }
+}
+
+impl From<SaveError> for Refusal {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Invalid(errors) => Refusal::Page(errors.to_string()),
+            e @ SaveError::Conflict { .. } => Refusal::Page(e.to_string()),
+            SaveError::Database(e) => Refusal::Database(e),
+        }
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Self {
+        Refusal::Page(why)
+    }
+}
+
 /// The page as the editor would save it; an error when its hub does not exist (yet).
-fn input_for(conn: &mut DbConnection, p: &Parsed) -> Result<PageInput, String> {
+fn input_for(conn: &mut DbConnection, p: &Parsed) -> Result<PageInput, Refusal> {
     let (parent_path, slug) = match p.path.rsplit_once('/') {
         Some((parent, slug)) => (Some(parent), slug),
         None => (None, p.path.as_str()),
     };
     let parent_id = match parent_path {
         None => None,
-        Some(parent) => match pages::id_by_path(conn, parent).map_err(|e| e.to_string())? {
+        Some(parent) => match pages::id_by_path(conn, parent)? {
             Some(id) => Some(id),
             None => {
-                return Err(format!(
+                return Err(Refusal::Page(format!(
                     "its hub /{parent} does not exist: add {parent}/_index.md to the import"
-                ));
+                )));
             }
         },
     };
@@ -213,7 +225,7 @@ fn input_for(conn: &mut DbConnection, p: &Parsed) -> Result<PageInput, String> {
 }
 
 /// Whether the page is stored as the file has it already (then it is neither rendered nor
-/// written). A file that cannot be read as a page yet is not: `import_one` says why.
+/// written). A file that cannot be read as a page yet is not: `Batcher::page` says why.
 fn unchanged(conn: &mut DbConnection, p: &Parsed) -> QueryResult<bool> {
     let Some(existing) = pages::find_by_path(conn, &p.path)? else {
         return Ok(false);
@@ -221,49 +233,112 @@ fn unchanged(conn: &mut DbConnection, p: &Parsed) -> QueryResult<bool> {
     Ok(input_for(conn, p).is_ok_and(|input| same_content(&existing.to_input(), &input)))
 }
 
-fn import_one(
-    conn: &mut DbConnection,
-    p: &Parsed,
-    derived: Derived,
-    actor: &Actor,
+/// What every batch of an import shares.
+struct Batcher<'a> {
+    folder: Option<&'a Folder<'a>>,
+    ids: &'a std::collections::HashMap<i32, i32>,
+    actor: &'a Actor,
     now: NaiveDateTime,
-) -> Result<Outcome, String> {
-    let input = input_for(conn, p)?;
-    let describe = |e: SaveError| match e {
-        SaveError::Invalid(errors) => errors.to_string(),
-        e @ SaveError::Conflict { .. } => e.to_string(),
-        SaveError::Database(e) => format!("database error: {e}"),
-    };
-    let derived = Some(derived);
-    crate::db::write(conn, |conn| {
+}
+
+impl Batcher<'_> {
+    /// Writes a batch into the current transaction, as `mode` says: the texts as stored (media
+    /// addresses renumbered, local files taken in), then the pages that change rendered on all
+    /// cores, then written one after another. A page's database error fails the batch in
+    /// `Mode::InBatch`; in `Mode::Alone` (a savepoint a page) only that page.
+    fn write(
+        &self,
+        conn: &mut DbConnection,
+        batch: Vec<(PathBuf, Parsed)>,
+        mode: Mode,
+        taken: &mut std::collections::HashMap<PathBuf, i32>,
+        report: &mut ImportReport,
+    ) -> QueryResult<()> {
+        let mut ready = Vec::with_capacity(batch.len());
+        for (rel, mut p) in batch {
+            if let Some(f) = self.folder {
+                p.body = media_transfer::renumber(&p.body, self.ids);
+                p.front.image = p
+                    .front
+                    .image
+                    .map(|i| self.ids.get(&i).copied().unwrap_or(i));
+                let before = taken.len();
+                match media_transfer::take_in_local_files(conn, f, self.actor, &rel, &p.body, taken)
+                {
+                    Ok(body) => p.body = body,
+                    Err(e) => {
+                        report.errors.push((rel, e));
+                        continue;
+                    }
+                }
+                report.media_added += taken.len() - before;
+            }
+            if unchanged(conn, &p)? {
+                report.unchanged += 1;
+            } else {
+                ready.push((rel, p));
+            }
+        }
+        let texts: Vec<(&str, &str, Option<i32>)> = ready
+            .iter()
+            .map(|(_, p)| (p.front.title.trim(), p.body.as_str(), p.front.image))
+            .collect();
+        let derived = Derived::of_many(conn, &texts)?;
+        for ((rel, p), derived) in ready.iter().zip(derived) {
+            let outcome = match mode {
+                Mode::Alone => crate::db::write(conn, |conn| self.page(conn, p, derived, mode)),
+                Mode::InBatch => self.page(conn, p, derived, mode),
+            };
+            match outcome {
+                Ok(Outcome::Created) => report.created += 1,
+                Ok(Outcome::Updated) => report.updated += 1,
+                Ok(Outcome::Unchanged) => report.unchanged += 1,
+                Err(Refusal::Database(e)) if mode == Mode::InBatch => return Err(e),
+                Err(Refusal::Database(e)) => report
+                    .errors
+                    .push((rel.clone(), format!("database error: {e}"))),
+                Err(Refusal::Page(why)) => report.errors.push((rel.clone(), why)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates or updates one page, with its audit entry.
+    fn page(
+        &self,
+        conn: &mut DbConnection,
+        p: &Parsed,
+        derived: Derived,
+        mode: Mode,
+    ) -> Result<Outcome, Refusal> {
+        let input = input_for(conn, p)?;
+        let derived = Some(derived);
         let (outcome, action) = match pages::find_by_path(conn, &p.path)? {
             None => {
-                saving::create_with(conn, &input, None, "Imported", now, Links::Later, derived)?;
+                saving::create_with(conn, &input, None, "Imported", self.now, mode, derived)?;
                 (Outcome::Created, "page.import.create")
             }
             Some(existing) if same_content(&existing.to_input(), &input) => {
                 return Ok(Outcome::Unchanged);
             }
             Some(existing) => {
-                let id = existing.id;
                 saving::update_with(
                     conn,
-                    id,
+                    existing.id,
                     &input,
                     None,
                     None,
                     "Imported",
-                    now,
-                    Links::Later,
+                    self.now,
+                    mode,
                     derived,
                 )?;
                 (Outcome::Updated, "page.import.update")
             }
         };
-        audit::record(conn, actor, action, &format!("/{}", p.path), now)?;
+        audit::record(conn, self.actor, action, &format!("/{}", p.path), self.now)?;
         Ok(outcome)
-    })
-    .map_err(describe)
+    }
 }
 
 /// Equal as far as an import can tell (a published page without a time keeps its own).

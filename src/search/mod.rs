@@ -5,6 +5,7 @@
 
 pub mod public;
 pub mod query;
+pub mod related;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
@@ -137,26 +138,6 @@ pub fn snippet(text: &str, q: &Query, words: usize) -> crate::html::SafeHtml {
         picked.push_str(" …");
     }
     crate::html::SafeHtml::highlighted(&picked, |w| q.matches(w))
-}
-
-// The titles' own index (`pages_title_fts`): a column filter on `pages_fts` walks every body.
-const SQLITE_RELATED: &str = "SELECT rowid AS id FROM pages_title_fts WHERE pages_title_fts MATCH ? \
-     ORDER BY bm25(pages_title_fts), rowid LIMIT ?";
-
-const POSTGRES_RELATED: &str = "SELECT id FROM pages, to_tsquery('english', $1) AS q \
-     WHERE to_tsvector('english', search_title) @@ q \
-     ORDER BY ts_rank(to_tsvector('english', search_title), q) DESC, id LIMIT $2";
-
-/// Pages whose titles share words with `title` (any of them), best first: the computed part of
-/// "related pages". Titles only, so it stays cheap when saving a page of a large site.
-pub fn related_by_title(conn: &mut DbConnection, title: &str, limit: i64) -> QueryResult<Vec<i32>> {
-    ranked(
-        conn,
-        &Query::suggestions_for(title),
-        SQLITE_RELATED,
-        POSTGRES_RELATED,
-        limit,
-    )
 }
 
 #[cfg(test)]
