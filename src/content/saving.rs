@@ -132,15 +132,18 @@ pub enum Mode {
     InBatch,
 }
 
-/// Runs a save's writes as `mode` says.
-fn written<T>(
-    conn: &mut DbConnection,
-    mode: Mode,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, SaveError>,
-) -> Result<T, SaveError> {
-    match mode {
-        Mode::Alone => crate::db::write(conn, f),
-        Mode::InBatch => f(conn),
+impl Mode {
+    /// Runs `f`'s writes as the mode says: in a transaction (or savepoint) of their own, or
+    /// straight into the caller's.
+    pub fn run<T, E: From<diesel::result::Error>>(
+        self,
+        conn: &mut DbConnection,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self {
+            Mode::Alone => crate::db::write(conn, f),
+            Mode::InBatch => f(conn),
+        }
     }
 }
 
@@ -179,7 +182,7 @@ pub fn create_with(
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
     let first = made_or_make(conn, input, derived)?;
-    written(conn, mode, |conn| {
+    mode.run(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
         let path = validate(conn, input, None, derived)?;
@@ -276,7 +279,7 @@ pub fn update_with(
     derived: Option<Derived>,
 ) -> Result<Page, SaveError> {
     let first = made_or_make(conn, input, derived)?;
-    written(conn, mode, |conn| {
+    mode.run(conn, |conn| {
         let again = derive_again_if_stale(conn, &first, input)?;
         let derived = again.as_ref().unwrap_or(&first);
         let existing = find(conn, id)?;

@@ -10,7 +10,7 @@ use diesel::QueryResult;
 
 use crate::audit::{self, Actor};
 use crate::content::derived::Derived;
-use crate::content::pages::{self, PageInput, Status};
+use crate::content::pages::{self, Page, PageInput, Status};
 use crate::content::saving::{self, Mode, SaveError};
 use crate::content::source_files::{Parsed, parse_file, parse_time};
 pub use crate::content::source_files::{SourceFile, read_dir};
@@ -31,9 +31,20 @@ pub struct ImportReport {
     pub errors: Vec<(PathBuf, String)>,
 }
 
+impl ImportReport {
+    fn add(&mut self, batch: ImportReport) {
+        self.created += batch.created;
+        self.updated += batch.updated;
+        self.unchanged += batch.unchanged;
+        self.media_added += batch.media_added;
+        self.errors.extend(batch.errors);
+    }
+}
+
 /// Imports `files`: parents before children, in transactions of `IMPORT_BATCH` pages (each page
-/// with its audit entry, as `actor`); one bad file never stops the others. Pages are matched by path; unchanged pages are left untouched. Backlinks and related
-/// pages are derived once at the end, for the whole site.
+/// with its audit entry, as `actor`); one bad file never stops the others. Pages are matched by
+/// path; unchanged pages are left untouched. Backlinks and related pages are derived once at the
+/// end, for the whole site.
 pub fn import(
     conn: &mut DbConnection,
     files: Vec<SourceFile>,
@@ -133,11 +144,7 @@ fn import_with(
                     .push((PathBuf::from("(batch)"), format!("database error: {e}")));
             }
         }
-        report.created += outcome.created;
-        report.updated += outcome.updated;
-        report.unchanged += outcome.unchanged;
-        report.media_added += outcome.media_added;
-        report.errors.extend(outcome.errors);
+        report.add(outcome);
         progress("Importing pages", done, total);
     }
     // Backlinks and related pages, once, for the whole site as imported.
@@ -173,6 +180,13 @@ impl From<diesel::result::Error> for Refusal {
     }
 }
 
+// A front matter time that does not read.
+impl From<String> for Refusal {
+    fn from(why: String) -> Self {
+        Refusal::Page(why)
+    }
+}
+
 impl From<SaveError> for Refusal {
     fn from(e: SaveError) -> Self {
         match e {
@@ -180,12 +194,6 @@ impl From<SaveError> for Refusal {
             e @ SaveError::Conflict { .. } => Refusal::Page(e.to_string()),
             SaveError::Database(e) => Refusal::Database(e),
         }
-    }
-}
-
-impl From<String> for Refusal {
-    fn from(why: String) -> Self {
-        Refusal::Page(why)
     }
 }
 
@@ -224,13 +232,15 @@ fn input_for(conn: &mut DbConnection, p: &Parsed) -> Result<PageInput, Refusal> 
     })
 }
 
-/// Whether the page is stored as the file has it already (then it is neither rendered nor
-/// written). A file that cannot be read as a page yet is not: `Batcher::page` says why.
-fn unchanged(conn: &mut DbConnection, p: &Parsed) -> QueryResult<bool> {
+/// The page stored at the file's path, if any, and whether it is stored as the file has it
+/// already (then it is neither rendered nor written). A file that cannot be read as a page yet
+/// is not: `Batcher::page` says why.
+fn stored(conn: &mut DbConnection, p: &Parsed) -> QueryResult<(Option<Page>, bool)> {
     let Some(existing) = pages::find_by_path(conn, &p.path)? else {
-        return Ok(false);
+        return Ok((None, false));
     };
-    Ok(input_for(conn, p).is_ok_and(|input| same_content(&existing.to_input(), &input)))
+    let same = input_for(conn, p).is_ok_and(|input| same_content(&existing.to_input(), &input));
+    Ok((Some(existing), same))
 }
 
 /// What every batch of an import shares.
@@ -273,47 +283,44 @@ impl Batcher<'_> {
                 }
                 report.media_added += taken.len() - before;
             }
-            if unchanged(conn, &p)? {
-                report.unchanged += 1;
-            } else {
-                ready.push((rel, p));
+            match stored(conn, &p)? {
+                (_, true) => report.unchanged += 1,
+                (existing, false) => ready.push((rel, p, existing)),
             }
         }
         let texts: Vec<(&str, &str, Option<i32>)> = ready
             .iter()
-            .map(|(_, p)| (p.front.title.trim(), p.body.as_str(), p.front.image))
+            .map(|(_, p, _)| (p.front.title.trim(), p.body.as_str(), p.front.image))
             .collect();
         let derived = Derived::of_many(conn, &texts)?;
-        for ((rel, p), derived) in ready.iter().zip(derived) {
-            let outcome = match mode {
-                Mode::Alone => crate::db::write(conn, |conn| self.page(conn, p, derived, mode)),
-                Mode::InBatch => self.page(conn, p, derived, mode),
-            };
+        for ((rel, p, existing), derived) in ready.into_iter().zip(derived) {
+            let outcome = mode.run(conn, |conn| self.page(conn, &p, existing, derived, mode));
             match outcome {
                 Ok(Outcome::Created) => report.created += 1,
                 Ok(Outcome::Updated) => report.updated += 1,
                 Ok(Outcome::Unchanged) => report.unchanged += 1,
                 Err(Refusal::Database(e)) if mode == Mode::InBatch => return Err(e),
-                Err(Refusal::Database(e)) => report
-                    .errors
-                    .push((rel.clone(), format!("database error: {e}"))),
-                Err(Refusal::Page(why)) => report.errors.push((rel.clone(), why)),
+                Err(Refusal::Database(e)) => {
+                    report.errors.push((rel, format!("database error: {e}")))
+                }
+                Err(Refusal::Page(why)) => report.errors.push((rel, why)),
             }
         }
         Ok(())
     }
 
-    /// Creates or updates one page, with its audit entry.
+    /// Creates or updates one page (`existing`, the one stored at its path), with its audit entry.
     fn page(
         &self,
         conn: &mut DbConnection,
         p: &Parsed,
+        existing: Option<Page>,
         derived: Derived,
         mode: Mode,
     ) -> Result<Outcome, Refusal> {
         let input = input_for(conn, p)?;
         let derived = Some(derived);
-        let (outcome, action) = match pages::find_by_path(conn, &p.path)? {
+        let (outcome, action) = match existing {
             None => {
                 saving::create_with(conn, &input, None, "Imported", self.now, mode, derived)?;
                 (Outcome::Created, "page.import.create")
