@@ -319,7 +319,7 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
     if let galley::db::DbConnection::Sqlite(c) = &mut *conn {
         // A bulk write: a page cache of 64 MiB instead of the server's small one.
         use diesel::connection::SimpleConnection;
-        c.batch_execute("PRAGMA cache_size = -65536")
+        c.batch_execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
             .map_err(|e| e.to_string())?;
     }
     let widths = config.rendition_widths();

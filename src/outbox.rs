@@ -108,7 +108,7 @@ pub fn claim_due(
             return outbox::table
                 .find(id)
                 .select(Mail::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional();
         }
     }

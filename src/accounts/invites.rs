@@ -53,7 +53,7 @@ pub fn find_user(
         .filter(password_tokens::expires_at.gt(now))
         .filter(password_tokens::used_at.is_null())
         .select(password_tokens::user_id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match user_id {
         Some(id) => Ok(users::find(conn, id)?.filter(|u| !u.disabled)),

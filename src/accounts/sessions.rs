@@ -56,7 +56,7 @@ pub fn load(
         .filter(sessions::key_hash.eq(tokens::hash(key)))
         .filter(live(now))
         .select(SessionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -126,7 +126,7 @@ pub fn forgive(conn: &mut DbConnection, counted: &Counted) -> QueryResult<()> {
                 login_throttle::locked_until,
                 login_throttle::updated_at,
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let Some((failures, locked, updated)) = row else {
             return Ok(());

@@ -59,7 +59,7 @@ pub fn author(conn: &mut DbConnection, page: &Page) -> QueryResult<Option<String
     let name: Option<String> = users::table
         .find(id)
         .select(users::display_name)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(name.filter(|n| !n.trim().is_empty()))
 }

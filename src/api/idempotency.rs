@@ -34,7 +34,7 @@ pub fn find(
         .filter(keys::key.eq(key))
         .filter(keys::created_at.gt(now - chrono::TimeDelta::hours(KEPT_HOURS)))
         .select((keys::request_hash, keys::status, keys::location, keys::body))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.map(|(request_hash, status, location, body)| Stored {
         request_hash,

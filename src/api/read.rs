@@ -245,10 +245,14 @@ async fn detail(
             .filter(pages_table::trash_id.is_null())
             .select(Page::as_select());
         let page: Option<Page> = match (id, lookup) {
-            (Some(id), _) | (None, Lookup::Id(id)) => {
-                query.filter(pages_table::id.eq(id)).first(c).optional()?
-            }
-            (None, Lookup::Path(p)) => query.filter(pages_table::path.eq(p)).first(c).optional()?,
+            (Some(id), _) | (None, Lookup::Id(id)) => query
+                .filter(pages_table::id.eq(id))
+                .get_result(c)
+                .optional()?,
+            (None, Lookup::Path(p)) => query
+                .filter(pages_table::path.eq(p))
+                .get_result(c)
+                .optional()?,
         };
         let Some(page) = page else {
             return Ok::<_, diesel::result::Error>(None);

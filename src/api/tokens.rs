@@ -155,7 +155,7 @@ pub fn create(
     let token = api_tokens::table
         .filter(api_tokens::token_hash.eq(tokens::hash(&secret)))
         .select(ApiToken::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     Ok((token, secret))
 }
 
@@ -186,7 +186,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<ApiToken>> {
     api_tokens::table
         .find(id)
         .select(ApiToken::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -216,7 +216,7 @@ pub fn authenticate(
     let found: Option<ApiToken> = api_tokens::table
         .filter(api_tokens::token_hash.eq(tokens::hash(secret)))
         .select(ApiToken::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some(token) = found.filter(|t| t.state(now) == "active") else {
         return Ok(None);

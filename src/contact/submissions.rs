@@ -159,7 +159,7 @@ pub fn store(
         let seen: Option<i32> = subs::table
             .filter(subs::token_hash.eq(&token_hash))
             .select(subs::id)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         if seen.is_some() {
             return Ok(Stored::Duplicate);
@@ -190,7 +190,7 @@ pub fn store(
         let stored: Submission = subs::table
             .filter(subs::token_hash.eq(&token_hash))
             .select(Submission::as_select())
-            .first(conn)?;
+            .get_result(conn)?;
         if let (None, Some(mail)) = (&new.spam_reason, notify) {
             outbox::enqueue(conn, Some(stored.id), mail, now)?;
         }
@@ -288,7 +288,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Submission> {
     subs::table
         .find(id)
         .select(Submission::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Sets a submission's status (one of `STATUSES`), with its audit entry; false when there is no
@@ -304,7 +304,7 @@ pub fn set_status(
         let before: Option<String> = subs::table
             .find(id)
             .select(subs::status)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let changed = diesel::update(subs::table.find(id))
             .set((subs::status.eq(status), subs::updated_at.eq(now)))

@@ -41,7 +41,7 @@ pub fn get(
     let row: Option<(String, NaiveDateTime)> = autosaves::table
         .find((user_id, page_key))
         .select((autosaves::form, autosaves::saved_at))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.and_then(|(json, at)| serde_json::from_str(&json).ok().map(|f| (f, at))))
 }

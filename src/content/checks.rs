@@ -60,7 +60,7 @@ pub(super) fn validate(
         Some(pid) => match pages::table
             .find(pid)
             .select(pages::path)
-            .first::<String>(conn)
+            .get_result::<String>(conn)
             .optional()?
         {
             None => {

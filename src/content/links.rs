@@ -32,6 +32,15 @@ pub fn targets_of(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<Stri
 pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
     let mut affected = targets_of(conn, page_id)?;
     diesel::delete(page_links::table.filter(page_links::from_id.eq(page_id))).execute(conn)?;
+    insert(conn, page_id, links)?;
+    affected.extend(links.iter().cloned());
+    affected.sort();
+    affected.dedup();
+    Ok(affected)
+}
+
+/// Stores the links of a page that has none stored (one just created).
+pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<()> {
     let rows: Vec<_> = links
         .iter()
         .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
@@ -51,10 +60,7 @@ pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
             }
         }
     }
-    affected.extend(links.iter().cloned());
-    affected.sort();
-    affected.dedup();
-    Ok(affected)
+    Ok(())
 }
 
 /// Recomputes "Pages that link here" for the pages at `paths`.

@@ -126,14 +126,17 @@ pub struct PageInput {
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Page> {
-    pages::table.find(id).select(Page::as_select()).first(conn)
+    pages::table
+        .find(id)
+        .select(Page::as_select())
+        .get_result(conn)
 }
 
 pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<Page>> {
     pages::table
         .filter(pages::path.eq(path))
         .select(Page::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -142,7 +145,7 @@ pub fn id_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<i32
     pages::table
         .filter(pages::path.eq(path))
         .select(pages::id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -203,7 +206,7 @@ pub fn path_taken(conn: &mut DbConnection, path: &str, except: Option<i32>) -> Q
     if let Some(id) = except {
         q = q.filter(pages::id.ne(id));
     }
-    Ok(q.first::<i32>(conn).optional()?.is_some())
+    Ok(q.get_result::<i32>(conn).optional()?.is_some())
 }
 
 impl Page {

@@ -74,7 +74,7 @@ pub fn check_author_address(
         Some(pid) => pages_table::table
             .find(pid)
             .select(pages_table::path)
-            .first::<String>(conn)
+            .get_result::<String>(conn)
             .optional()?,
         None => None,
     };

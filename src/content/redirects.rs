@@ -114,7 +114,7 @@ pub fn follow(conn: &mut DbConnection, path: &str) -> QueryResult<Option<String>
     let target: Option<String> = redirects::table
         .filter(redirects::from_path.eq(path))
         .select(redirects::to_path)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     if target.is_some() {
         diesel::update(redirects::table.filter(redirects::from_path.eq(path)))
@@ -135,7 +135,7 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Redirect>>
     let found = redirects::table
         .find(id)
         .select(Redirect::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     if found.is_some() {
         diesel::delete(redirects::table.find(id)).execute(conn)?;

@@ -76,7 +76,7 @@ pub fn state_of(conn: &mut DbConnection, page_id: i32) -> QueryResult<String> {
     Ok(page_review_states::table
         .find(page_id)
         .select(page_review_states::state)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .unwrap_or_default())
 }

@@ -85,7 +85,7 @@ pub fn find(conn: &mut DbConnection, page_id: i32, id: i32) -> QueryResult<Revis
         .filter(page_revisions::page_id.eq(page_id))
         .filter(page_revisions::id.eq(id))
         .select(Revision::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// One line of a line-by-line diff.

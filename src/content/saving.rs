@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::content::checks::validate;
 use crate::content::derived::Derived;
-use crate::content::pages::{Page, PageInput, Status, find, find_by_path};
+use crate::content::pages::{Page, PageInput, Status, find};
 use crate::content::{announce, redirects, revisions};
 use crate::db::DbConnection;
 use crate::db::schema::pages;
@@ -128,11 +128,20 @@ pub enum Mode {
     /// Written straight into the caller's transaction, which must roll back as a whole on a
     /// database error (a savepoint a page made SQLite's full-text index flush after each one);
     /// backlinks and related pages derived later, for the whole site at once
-    /// (`links::rebuild_derived`). A refused save (invalid, conflicting) writes nothing.
+    /// (`links::rebuild_derived`), and the content version bumped once by the caller. A
+    /// refused save (invalid, conflicting) writes nothing.
     InBatch,
 }
 
 impl Mode {
+    /// Marks the content changed, for a save of its own (a batch marks it once).
+    fn bump_content_version(self, conn: &mut DbConnection) -> QueryResult<()> {
+        match self {
+            Mode::Alone => bump_content_version(conn),
+            Mode::InBatch => Ok(()),
+        }
+    }
+
     /// Runs `f`'s writes as the mode says: in a transaction (or savepoint) of their own, or
     /// straight into the caller's.
     pub fn run<T, E: From<diesel::result::Error>>(
@@ -192,38 +201,40 @@ pub fn create_with(
             faq_json,
             ..
         } = derived;
-        diesel::insert_into(pages::table)
-            .values(NewPage {
-                parent_id: input.parent_id,
-                slug: &input.slug,
-                path: &path,
-                title: input.title.trim(),
-                summary: input.summary.trim(),
-                seo_title: clean_seo_title(&input.seo_title),
-                body_md: &input.body_md,
-                body_html: rendered.html.as_str(),
-                toc_html: rendered.toc.as_str(),
-                faq_json,
-                renderer_version: RENDERER_VERSION,
-                status: input.status.as_str(),
-                publish_at: effective_publish_at(input, None, now),
-                nav_order: input.nav_order,
-                in_nav: input.in_nav,
-                version: 1,
-                author_id,
-                created_at: now,
-                updated_at: now,
-                search_title: &text.title,
-                search_body: &text.body,
-                body_text: &text.plain,
-                related_pins: &normalise_pins(&input.related_pins),
-                image_id: input.image_id,
-                image_json: &derived.image_json,
-                unpublish_at: input.unpublish_at.map(trunc_subsecs),
-                owner_id: author_id,
-            })
-            .execute(conn)?;
-        let page = find_by_path(conn, &path)?.ok_or(diesel::result::Error::NotFound)?;
+        let row = NewPage {
+            parent_id: input.parent_id,
+            slug: &input.slug,
+            path: &path,
+            title: input.title.trim(),
+            summary: input.summary.trim(),
+            seo_title: clean_seo_title(&input.seo_title),
+            body_md: &input.body_md,
+            body_html: rendered.html.as_str(),
+            toc_html: rendered.toc.as_str(),
+            faq_json,
+            renderer_version: RENDERER_VERSION,
+            status: input.status.as_str(),
+            publish_at: effective_publish_at(input, None, now),
+            nav_order: input.nav_order,
+            in_nav: input.in_nav,
+            version: 1,
+            author_id,
+            created_at: now,
+            updated_at: now,
+            search_title: &text.title,
+            search_body: &text.body,
+            body_text: &text.plain,
+            related_pins: &normalise_pins(&input.related_pins),
+            image_id: input.image_id,
+            image_json: &derived.image_json,
+            unpublish_at: input.unpublish_at.map(trunc_subsecs),
+            owner_id: author_id,
+        };
+        // The stored row back from the insert itself, not read again by path.
+        let page: Page = crate::with_backend!(conn, |c| diesel::insert_into(pages::table)
+            .values(&row)
+            .returning(Page::as_returning())
+            .get_result(c))?;
         media_library::record_usages(conn, page.id, &derived.media)?;
         redirects::remove_from(conn, &path)?;
         derive_links(
@@ -232,9 +243,10 @@ pub fn create_with(
             &rendered.links,
             std::slice::from_ref(&path),
             mode,
+            true,
         )?;
         revisions::record(conn, &page, author_id, note, now)?;
-        bump_content_version(conn)?;
+        mode.bump_content_version(conn)?;
         announce::save(conn, None, &page, &[], now)?;
         Ok(page)
     })
@@ -348,9 +360,9 @@ pub fn update_with(
         }
         let page = find(conn, id)?;
         media_library::record_usages(conn, page.id, &derived.media)?;
-        derive_links(conn, &page, &rendered.links, &moved_to, mode)?;
+        derive_links(conn, &page, &rendered.links, &moved_to, mode, false)?;
         revisions::record(conn, &page, author_id, note, now)?;
-        bump_content_version(conn)?;
+        mode.bump_content_version(conn)?;
         announce::save(conn, Some(&existing), &page, &moved_to, now)?;
         Ok(page)
     })
@@ -378,8 +390,14 @@ fn derive_links(
     links: &[String],
     new_paths: &[String],
     mode: Mode,
+    created: bool,
 ) -> QueryResult<()> {
-    let mut affected = crate::content::links::record(conn, page.id, links)?;
+    let mut affected = if created {
+        crate::content::links::insert(conn, page.id, links)?;
+        links.to_vec()
+    } else {
+        crate::content::links::record(conn, page.id, links)?
+    };
     if mode == Mode::InBatch {
         return Ok(());
     }

@@ -32,7 +32,7 @@ pub fn get(conn: &mut DbConnection, page_id: i32) -> QueryResult<Option<Stage>> 
             page_stages::user_id,
             page_stages::saved_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.and_then(|(json, base_version, user_id, saved_at)| {
         let form = serde_json::from_str(&json)

@@ -130,7 +130,9 @@ fn import_with(
         let before = taken.clone();
         let mut outcome = ImportReport::default();
         let written = crate::db::write(conn, |conn| {
-            batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)
+            crate::search::index_deferred(conn, |conn| {
+                batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)
+            })
         });
         if written.is_err() {
             taken = before;
@@ -292,19 +294,25 @@ impl Batcher<'_> {
             .iter()
             .map(|(_, p, _)| (p.front.title.trim(), p.body.as_str(), p.front.image))
             .collect();
-        let derived = Derived::of_many(conn, &texts)?;
-        for ((rel, p, existing), derived) in ready.into_iter().zip(derived) {
-            let outcome = mode.run(conn, |conn| self.page(conn, &p, existing, derived, mode));
+        Derived::in_turn(conn, &texts, |conn, i, derived| {
+            let (rel, p, existing) = &ready[i];
+            let outcome = mode.run(conn, |conn| {
+                self.page(conn, p, existing.as_ref(), derived, mode)
+            });
             match outcome {
                 Ok(Outcome::Created) => report.created += 1,
                 Ok(Outcome::Updated) => report.updated += 1,
                 Ok(Outcome::Unchanged) => report.unchanged += 1,
                 Err(Refusal::Database(e)) if mode == Mode::InBatch => return Err(e),
-                Err(Refusal::Database(e)) => {
-                    report.errors.push((rel, format!("database error: {e}")))
-                }
-                Err(Refusal::Page(why)) => report.errors.push((rel, why)),
+                Err(Refusal::Database(e)) => report
+                    .errors
+                    .push((rel.clone(), format!("database error: {e}"))),
+                Err(Refusal::Page(why)) => report.errors.push((rel.clone(), why)),
             }
+            Ok(())
+        })?;
+        if mode == Mode::InBatch && report.created + report.updated > 0 {
+            crate::snapshot::version::bump_content_version(conn)?;
         }
         Ok(())
     }
@@ -314,7 +322,7 @@ impl Batcher<'_> {
         &self,
         conn: &mut DbConnection,
         p: &Parsed,
-        existing: Option<Page>,
+        existing: Option<&Page>,
         derived: Derived,
         mode: Mode,
     ) -> Result<Outcome, Refusal> {

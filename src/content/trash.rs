@@ -156,7 +156,7 @@ pub fn restore(
         let item: Item = trash::table
             .find(trash_id)
             .select(Item::as_select())
-            .first(c)
+            .get_result(c)
             .optional()?
             .ok_or(RestoreError::NotFound)?;
         if let Some(media_id) = item.media_id {
@@ -170,7 +170,7 @@ pub fn restore(
             let parent_trashed: Option<Option<i32>> = pages_table::table
                 .find(parent)
                 .select(pages_table::trash_id)
-                .first(c)
+                .get_result(c)
                 .optional()?;
             if !matches!(parent_trashed, Some(None)) {
                 return Err(RestoreError::NoParent);
@@ -235,7 +235,7 @@ pub fn delete_forever(conn: &mut DbConnection, trash_id: i32, actor: &Actor) -> 
         let Some(item) = trash::table
             .find(trash_id)
             .select(Item::as_select())
-            .first(c)
+            .get_result(c)
             .optional()?
         else {
             return Ok(false);

@@ -1,6 +1,10 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool, embedded migrations,
 //! `write` (a transaction that begins as a write), `lock_key` (a lock held to the end of one),
 //! `run`, which moves blocking Diesel work off the async workers, and `read` for short reads.
+//!
+//! Lookups by a key that is unique use `get_result`, not `first`: `first` adds `LIMIT ?`, and
+//! the bundled SQLite prepares a statement again each time a bound LIMIT is bound again (an
+//! import re-prepared five statements a page, each a parse and a plan).
 
 pub mod schema;
 

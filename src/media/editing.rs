@@ -366,7 +366,7 @@ pub fn delete_for_good(
         let Some(gone) = media::table
             .find(id)
             .select(Media::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?
         else {
             return Ok(());

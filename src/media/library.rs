@@ -87,7 +87,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Media>> {
         .find(id)
         .filter(media::trash_id.is_null())
         .select(Media::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

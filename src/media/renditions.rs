@@ -196,7 +196,7 @@ pub fn find(
     let hash: Option<String> = renditions::table
         .find((file.id, file.version, spec.name(), encoding.ext()))
         .select(renditions::blob_hash)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some(blob_hash) = hash else {
         return Ok(None);
@@ -261,7 +261,7 @@ fn keep(
         let current = media::table
             .find(file.id)
             .select(media::version)
-            .first::<i32>(conn)
+            .get_result::<i32>(conn)
             .optional()?;
         let mut out = Vec::with_capacity(made.len());
         for ((spec, encoding), encoded) in wanted.iter().zip(made) {

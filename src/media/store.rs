@@ -44,7 +44,7 @@ impl BlobStore for DbStore {
         let present = blobs::table
             .find(&hash)
             .select(blobs::hash)
-            .first::<String>(conn)
+            .get_result::<String>(conn)
             .optional()?
             .is_some();
         if !present {
@@ -67,7 +67,7 @@ impl BlobStore for DbStore {
         blobs::table
             .find(hash)
             .select(blobs::bytes)
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 

@@ -37,6 +37,36 @@ impl IndexText {
     }
 }
 
+/// Runs `f`'s writes with the full-text rows of the pages it creates added at its end, in one
+/// statement, rather than one statement a page: FTS5 writes its pending terms out at every
+/// statement savepoint, and each page's INSERT opens one (migration `000021_bulk_writes`). Must
+/// run inside a transaction that rolls back as a whole if it fails (an import's batch). On
+/// PostgreSQL the index is the page's own generated column: `f` alone.
+pub fn index_deferred<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return f(conn);
+    }
+    let run = |conn: &mut DbConnection, sql: &str| {
+        crate::with_backend!(conn, |c| diesel::sql_query(sql).execute(c))
+    };
+    run(
+        conn,
+        "INSERT INTO search_deferred (since) SELECT coalesce(max(id), 0) FROM pages",
+    )?;
+    let value = f(conn)?;
+    run(
+        conn,
+        "INSERT INTO pages_fts (rowid, search_title, search_body) \
+         SELECT id, search_title, search_body FROM pages \
+         WHERE id > (SELECT since FROM search_deferred)",
+    )?;
+    run(conn, "DELETE FROM search_deferred")?;
+    Ok(value)
+}
+
 #[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = Integer)]

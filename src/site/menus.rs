@@ -63,7 +63,7 @@ pub fn check(
                 let found: Option<i32> = pages::table
                     .find(id)
                     .select(pages::id)
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 match found {
                     Some(id) => page = Some(id),
@@ -200,7 +200,7 @@ pub fn move_item(conn: &mut DbConnection, id: i32, to: Move, actor: &Actor) -> Q
         let Some(menu) = menu_items::table
             .find(id)
             .select(menu_items::menu)
-            .first::<String>(conn)
+            .get_result::<String>(conn)
             .optional()?
         else {
             return Ok(false);

@@ -18,5 +18,5 @@ pub fn content_version(conn: &mut DbConnection) -> QueryResult<i64> {
     site_state::table
         .find(1)
         .select(site_state::content_version)
-        .first(conn)
+        .get_result(conn)
 }

@@ -101,7 +101,7 @@ pub fn claim_due(
             return deliveries::table
                 .find(id)
                 .select(Delivery::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional();
         }
     }
@@ -158,7 +158,7 @@ pub fn record(
         let off = !webhooks::table
             .find(delivery.webhook_id)
             .select(webhooks::enabled)
-            .first::<bool>(c)
+            .get_result::<bool>(c)
             .optional()?
             .unwrap_or(false);
         let give_up = !done && (attempts >= MAX_ATTEMPTS || attempt.gone() || off);
@@ -208,7 +208,7 @@ pub fn send_again(
         .find(id)
         .filter(deliveries::webhook_id.eq(webhook_id))
         .select(Delivery::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
     else {
         return Ok(false);

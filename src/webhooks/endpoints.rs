@@ -130,7 +130,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Webhook>> {
     webhooks::table
         .find(id)
         .select(Webhook::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -173,12 +173,14 @@ fn document(c: &mut DbConnection, d: &Delivery, cx: &Context) -> QueryResult<Str
             let page: Option<Page> = pages::table
                 .find(id)
                 .select(Page::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?;
             match page {
                 Some(page) if page.in_trash() => {
-                    let path: Option<String> =
-                        pages::table.find(id).select(pages::trashed_path).first(c)?;
+                    let path: Option<String> = pages::table
+                        .find(id)
+                        .select(pages::trashed_path)
+                        .get_result(c)?;
                     json!({"id": id, "path": format!("/{}", path.unwrap_or_default()), "title": page.title, "status": "deleted"})
                 }
                 Some(page) => serde_json::to_value(documents::page(c, page, &cx.base_url)?)

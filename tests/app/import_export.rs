@@ -363,6 +363,37 @@ async fn a_batched_import_stores_what_page_by_page_saves_store(app: TestApp) {
         );
         assert_eq!((&a.3, &a.4), (&b.3, &b.4), "search text of /{}", a.0);
     }
+    // The full-text index finds the imported pages as it finds the ones saved one by one (an
+    // import's batch indexes its new pages in one statement at its end).
+    let found = async |app: &TestApp, all: &[pages::Page], words: &'static str| {
+        let ids = app
+            .with_conn(move |c| {
+                galley::search::search(c, &galley::search::Query::parse(words)).unwrap()
+            })
+            .await;
+        let mut paths: Vec<String> = ids
+            .iter()
+            .map(|id| all.iter().find(|p| p.id == *id).unwrap().path.clone())
+            .collect();
+        paths.sort();
+        paths
+    };
+    for words in ["part 417", "setup step", "guide", "start"] {
+        let mine = found(&app, &imported, words).await;
+        assert!(!mine.is_empty(), "{words:?} finds imported pages");
+        assert_eq!(mine, found(&other, &one_by_one, words).await, "{words:?}");
+    }
+    app.with_conn(|c| {
+        use diesel::RunQueryDsl;
+        if let galley::db::DbConnection::Sqlite(c) = c {
+            diesel::sql_query(
+                "INSERT INTO pages_fts (pages_fts, rank) VALUES ('integrity-check', 1)",
+            )
+            .execute(c)
+            .expect("the full-text index matches the pages it indexes");
+        }
+    })
+    .await;
     let guide = mine.iter().find(|r| r.0 == "guide").unwrap();
     assert_eq!(
         path_of(&imported, &guide.1).len(),
