@@ -317,7 +317,8 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     if let galley::db::DbConnection::Sqlite(c) = &mut *conn {
-        // A bulk write: a page cache of 64 MiB instead of the server's small one.
+        // A bulk write: a page cache of 64 MiB instead of the server's small one, and statement
+        // journals in memory rather than a temporary file a page.
         use diesel::connection::SimpleConnection;
         c.batch_execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
             .map_err(|e| e.to_string())?;

@@ -32,15 +32,15 @@ pub fn targets_of(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<Stri
 pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
     let mut affected = targets_of(conn, page_id)?;
     diesel::delete(page_links::table.filter(page_links::from_id.eq(page_id))).execute(conn)?;
-    insert(conn, page_id, links)?;
-    affected.extend(links.iter().cloned());
+    affected.extend(insert(conn, page_id, links)?);
     affected.sort();
     affected.dedup();
     Ok(affected)
 }
 
-/// Stores the links of a page that has none stored (one just created).
-pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<()> {
+/// Stores the links of a page that has none stored (one just created); returns the paths it
+/// links to, whose backlinks change.
+pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
     let rows: Vec<_> = links
         .iter()
         .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
@@ -60,7 +60,7 @@ pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
             }
         }
     }
-    Ok(())
+    Ok(links.to_vec())
 }
 
 /// Recomputes "Pages that link here" for the pages at `paths`.

@@ -237,14 +237,8 @@ pub fn create_with(
             .get_result(c))?;
         media_library::record_usages(conn, page.id, &derived.media)?;
         redirects::remove_from(conn, &path)?;
-        derive_links(
-            conn,
-            &page,
-            &rendered.links,
-            std::slice::from_ref(&path),
-            mode,
-            true,
-        )?;
+        let affected = crate::content::links::insert(conn, page.id, &rendered.links)?;
+        derive_links(conn, &page, affected, std::slice::from_ref(&path), mode)?;
         revisions::record(conn, &page, author_id, note, now)?;
         mode.bump_content_version(conn)?;
         announce::save(conn, None, &page, &[], now)?;
@@ -360,7 +354,8 @@ pub fn update_with(
         }
         let page = find(conn, id)?;
         media_library::record_usages(conn, page.id, &derived.media)?;
-        derive_links(conn, &page, &rendered.links, &moved_to, mode, false)?;
+        let affected = crate::content::links::record(conn, page.id, &rendered.links)?;
+        derive_links(conn, &page, affected, &moved_to, mode)?;
         revisions::record(conn, &page, author_id, note, now)?;
         mode.bump_content_version(conn)?;
         announce::save(conn, Some(&existing), &page, &moved_to, now)?;
@@ -382,22 +377,16 @@ pub fn normalise_pins(pins: &str) -> String {
     paths.join("\n")
 }
 
-/// After a save: the page's outgoing links, the backlinks of the pages it links (or linked) to and
-/// of `new_paths` (pages that just arrived at an address), and its related pages.
+/// After a save whose links are stored (`affected`: the paths whose backlinks may have changed):
+/// the backlinks of those and of `new_paths` (pages that just arrived at an address), and the
+/// page's related pages; an import's batch derives them later, for the whole site.
 fn derive_links(
     conn: &mut DbConnection,
     page: &Page,
-    links: &[String],
+    mut affected: Vec<String>,
     new_paths: &[String],
     mode: Mode,
-    created: bool,
 ) -> QueryResult<()> {
-    let mut affected = if created {
-        crate::content::links::insert(conn, page.id, links)?;
-        links.to_vec()
-    } else {
-        crate::content::links::record(conn, page.id, links)?
-    };
     if mode == Mode::InBatch {
         return Ok(());
     }

@@ -1,6 +1,6 @@
 //! Importing a folder of Markdown files (the format of `source_files`, which `export` writes):
-//! pages are created or updated by path, in batches rendered on all cores; importing again is
-//! idempotent.
+//! pages are created or updated by path, in batches, each page rendered while the ones before it
+//! are written; importing again is idempotent.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -131,7 +131,12 @@ fn import_with(
         let mut outcome = ImportReport::default();
         let written = crate::db::write(conn, |conn| {
             crate::search::index_deferred(conn, |conn| {
-                batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)
+                batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)?;
+                // Saves in a batch leave marking the content changed to it, once.
+                if outcome.created + outcome.updated > 0 {
+                    crate::snapshot::version::bump_content_version(conn)?;
+                }
+                Ok::<_, diesel::result::Error>(())
             })
         });
         if written.is_err() {
@@ -255,9 +260,10 @@ struct Batcher<'a> {
 
 impl Batcher<'_> {
     /// Writes a batch into the current transaction, as `mode` says: the texts as stored (media
-    /// addresses renumbered, local files taken in), then the pages that change rendered on all
-    /// cores, then written one after another. A page's database error fails the batch in
-    /// `Mode::InBatch`; in `Mode::Alone` (a savepoint a page) only that page.
+    /// addresses renumbered, local files taken in), then the pages that change written one
+    /// after another as a second thread renders them (`Derived::in_turn`). A page's database
+    /// error fails the batch in `Mode::InBatch`; in `Mode::Alone` (a savepoint a page) only that
+    /// page.
     fn write(
         &self,
         conn: &mut DbConnection,
@@ -310,11 +316,7 @@ impl Batcher<'_> {
                 Err(Refusal::Page(why)) => report.errors.push((rel.clone(), why)),
             }
             Ok(())
-        })?;
-        if mode == Mode::InBatch && report.created + report.updated > 0 {
-            crate::snapshot::version::bump_content_version(conn)?;
-        }
-        Ok(())
+        })
     }
 
     /// Creates or updates one page (`existing`, the one stored at its path), with its audit entry.
