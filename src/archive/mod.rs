@@ -61,6 +61,10 @@ pub const PARTS: &[Part] = &[
         order: "from_id, to_path",
     },
     Part {
+        table: "page_lists",
+        order: "page_id",
+    },
+    Part {
         table: "page_reviews",
         order: "id",
     },

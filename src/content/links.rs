@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
-use crate::db::schema::{page_links, pages};
+use crate::db::schema::{page_links, page_lists, pages};
 use crate::search::related::Titles;
 
 /// Computed related pages kept per page (more than shown, as some may be hidden when shown).
@@ -66,6 +66,9 @@ pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
 /// Recomputes "Pages that link here" for the pages at `paths`.
 pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResult<()> {
     for path in paths {
+        let Some(target) = crate::content::pages::id_by_path(conn, path)? else {
+            continue;
+        };
         let list: Vec<Backlink> = page_links::table
             .inner_join(pages::table)
             .filter(page_links::to_path.eq(path))
@@ -75,10 +78,7 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
             .into_iter()
             .map(|id| Backlink { id })
             .collect();
-        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
-        diesel::update(pages::table.filter(pages::path.eq(path)))
-            .set(pages::backlinks_json.eq(json))
-            .execute(conn)?;
+        store(conn, target, Some(&to_json(&list)), None)?;
     }
     Ok(())
 }
@@ -86,11 +86,74 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
 /// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
 pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
     let ids = Titles::load(conn)?.related(page_id, title, RELATED_KEPT);
-    let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    diesel::update(pages::table.find(page_id))
-        .set(pages::related_json.eq(json))
-        .execute(conn)
-        .map(drop)
+    store(conn, page_id, None, Some(&to_json(&ids)))
+}
+
+fn to_json<T: Serialize>(list: &[T]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// Stores a page's lists (`None`: that one stays as it is).
+fn store(
+    conn: &mut DbConnection,
+    page_id: i32,
+    backlinks: Option<&str>,
+    related: Option<&str>,
+) -> QueryResult<()> {
+    let row = (
+        page_lists::page_id.eq(page_id),
+        page_lists::backlinks_json.eq(backlinks.unwrap_or("[]")),
+        page_lists::related_json.eq(related.unwrap_or("[]")),
+    );
+    let insert = diesel::insert_into(page_lists::table)
+        .values(row)
+        .on_conflict(page_lists::page_id)
+        .do_update();
+    crate::with_backend!(conn, |c| match (backlinks, related) {
+        (Some(b), Some(r)) => insert
+            .set((
+                page_lists::backlinks_json.eq(b),
+                page_lists::related_json.eq(r),
+            ))
+            .execute(c),
+        (Some(b), None) => insert.set(page_lists::backlinks_json.eq(b)).execute(c),
+        (None, Some(r)) => insert.set(page_lists::related_json.eq(r)).execute(c),
+        (None, None) => Ok(0),
+    })
+    .map(drop)
+}
+
+/// Stores pages' lists, both: (page id, backlinks, related) each.
+fn store_all(conn: &mut DbConnection, rows: &[(i32, String, String)]) -> QueryResult<()> {
+    match conn {
+        // One statement, not a round trip a page.
+        DbConnection::Postgres(pg) if !rows.is_empty() => {
+            use diesel::upsert::excluded;
+            let values: Vec<_> = rows
+                .iter()
+                .map(|(id, b, r)| {
+                    (
+                        page_lists::page_id.eq(id),
+                        page_lists::backlinks_json.eq(b),
+                        page_lists::related_json.eq(r),
+                    )
+                })
+                .collect();
+            diesel::insert_into(page_lists::table)
+                .values(&values)
+                .on_conflict(page_lists::page_id)
+                .do_update()
+                .set((
+                    page_lists::backlinks_json.eq(excluded(page_lists::backlinks_json)),
+                    page_lists::related_json.eq(excluded(page_lists::related_json)),
+                ))
+                .execute(pg)
+                .map(drop)
+        }
+        _ => rows
+            .iter()
+            .try_for_each(|(id, b, r)| store(conn, *id, Some(b), Some(r))),
+    }
 }
 
 /// Recomputes every page's backlinks and related pages (after a renderer change re-derived the
@@ -105,14 +168,14 @@ pub fn rebuild_derived_with(
     conn: &mut DbConnection,
     progress: &dyn Fn(u64, u64),
 ) -> QueryResult<()> {
-    let all: Vec<(i32, String, String, String, String, String)> = pages::table
+    let all: Vec<(i32, String, String, String, Option<(String, String)>)> = pages::table
+        .left_join(page_lists::table)
         .select((
             pages::id,
             pages::title,
             pages::search_title,
             pages::path,
-            pages::backlinks_json,
-            pages::related_json,
+            (page_lists::backlinks_json, page_lists::related_json).nullable(),
         ))
         .load(conn)?;
     let titles = Titles::new(all.iter().map(|row| (row.0, row.2.as_str())));
@@ -129,27 +192,24 @@ pub fn rebuild_derived_with(
     for chunk in all.chunks(500) {
         done += chunk.len() as u64;
         crate::db::write(conn, |conn| {
-            let mut changed = false;
-            for (id, title, _, path, backlinks, related) in chunk {
+            let mut changed = Vec::new();
+            for (id, title, _, path, stored) in chunk {
                 let mut from = linking.remove(path).unwrap_or_default();
                 from.sort();
                 let list: Vec<Backlink> = from.into_iter().map(|(_, id)| Backlink { id }).collect();
-                let new_backlinks = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
-                let ids = titles.related(*id, title, RELATED_KEPT);
-                let new_related = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-                // One write for both: SQLite rewrites the whole row (the page's text with it).
-                if new_backlinks != *backlinks || new_related != *related {
-                    diesel::update(pages::table.find(*id))
-                        .set((
-                            pages::backlinks_json.eq(new_backlinks),
-                            pages::related_json.eq(new_related),
-                        ))
-                        .execute(conn)?;
-                    changed = true;
+                let backlinks = to_json(&list);
+                let related = to_json(&titles.related(*id, title, RELATED_KEPT));
+                let (old_backlinks, old_related) = match stored {
+                    Some((b, r)) => (b.as_str(), r.as_str()),
+                    None => ("[]", "[]"),
+                };
+                if backlinks != old_backlinks || related != old_related {
+                    changed.push((*id, backlinks, related));
                 }
             }
+            store_all(conn, &changed)?;
             // Pages show these lists: a running server's page cache must not keep the old ones.
-            if changed {
+            if !changed.is_empty() {
                 crate::snapshot::version::bump_content_version(conn)?;
             }
             Ok::<_, diesel::result::Error>(())

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::pages;
+use crate::db::schema::{page_lists, pages};
 use crate::html::SafeHtml;
 pub use crate::validation::FieldErrors;
 
@@ -61,10 +61,16 @@ pub struct PublicPage {
     pub toc_html: String,
     /// The FAQ's schema.org JSON-LD (see `faq::faq_questions`).
     pub faq_json: String,
-    pub backlinks_json: String,
-    pub related_json: String,
     pub related_pins: String,
     pub image_json: String,
+    /// "Pages that link here" and the computed related pages (`links`): kept beside the page,
+    /// `None` when it has neither.
+    #[diesel(select_expression = page_lists::backlinks_json.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<page_lists::backlinks_json>)]
+    pub backlinks_json: Option<String>,
+    #[diesel(select_expression = page_lists::related_json.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<page_lists::related_json>)]
+    pub related_json: Option<String>,
 }
 
 impl PublicPage {
@@ -162,6 +168,7 @@ pub fn find_public(
     // plans with the limit's value), and the id is unique anyway.
     crate::with_backend!(conn, |c| {
         pages::table
+            .left_join(page_lists::table)
             .filter(pages::id.eq(id))
             .filter(pages::status.ne(Status::Draft.as_str()))
             .filter(pages::publish_at.le(now))
@@ -180,6 +187,7 @@ pub fn find_public(
 /// Public pages by id, for the feed.
 pub fn find_public_many(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<PublicPage>> {
     pages::table
+        .left_join(page_lists::table)
         .filter(pages::id.eq_any(ids))
         .select(PublicPage::as_select())
         .load(conn)

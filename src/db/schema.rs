@@ -58,8 +58,6 @@ diesel::table! {
         search_title -> Text,
         search_body -> Text,
         body_text -> Text,
-        backlinks_json -> Text,
-        related_json -> Text,
         related_pins -> Text,
         image_id -> Nullable<Integer>,
         image_json -> Text,
@@ -214,6 +212,14 @@ diesel::table! {
     media_usages (page_id, media_id) {
         page_id -> Integer,
         media_id -> Integer,
+    }
+}
+
+diesel::table! {
+    page_lists (page_id) {
+        page_id -> Integer,
+        backlinks_json -> Text,
+        related_json -> Text,
     }
 }
 
@@ -379,6 +385,7 @@ diesel::table! {
 
 diesel::joinable!(outbox -> contact_submissions (submission_id));
 diesel::joinable!(page_links -> pages (from_id));
+diesel::joinable!(page_lists -> pages (page_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(page_revisions -> pages (page_id));
 diesel::joinable!(page_revisions -> users (author_id));
@@ -448,6 +455,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_submissions,
     outbox,
     page_links,
+    page_lists,
     recovery_codes,
     known_devices,
     blobs,

@@ -286,6 +286,13 @@ pub fn take_in_local_files(
         }
         let clean = address.split(['?', '#']).next().unwrap_or("");
         let decoded = clean.replace("%20", " ");
+        // Before the file system is asked: most addresses are links to pages.
+        let known = sniff::extension(&decoded)
+            .and_then(|e| FileType::from_ext(&e))
+            .is_some();
+        if !known {
+            continue;
+        }
         // Next to the page, from the folder's root, or (`/images/a.png`, Hugo and Zola's
         // `static/`) from the static folder.
         let path = if let Some(site_path) = decoded.strip_prefix('/') {
@@ -296,12 +303,6 @@ pub fn take_in_local_files(
         let Some(path) = path else {
             continue;
         };
-        let known = sniff::extension(&decoded)
-            .and_then(|e| FileType::from_ext(&e))
-            .is_some();
-        if !known {
-            continue;
-        }
         let id = match seen.get(&path) {
             Some(id) => *id,
             None => {

@@ -331,18 +331,27 @@ async fn a_batched_import_stores_what_page_by_page_saves_store(app: TestApp) {
     let links = async |app: &TestApp| {
         app.with_conn(|c| {
             use diesel::prelude::*;
+            use galley::db::schema::page_lists as l;
             use galley::db::schema::pages as t;
             t::table
+                .left_join(l::table)
                 .order(t::path)
                 .select((
                     t::path,
-                    t::backlinks_json,
-                    t::related_json,
+                    l::backlinks_json.nullable(),
+                    l::related_json.nullable(),
                     t::search_title,
                     t::search_body,
                 ))
-                .load::<(String, String, String, String, String)>(c)
+                .load::<(String, Option<String>, Option<String>, String, String)>(c)
                 .unwrap()
+                .into_iter()
+                // No row: neither list has anything.
+                .map(|(p, b, r, st, sb)| {
+                    let or_empty = |l: Option<String>| l.unwrap_or_else(|| "[]".into());
+                    (p, or_empty(b), or_empty(r), st, sb)
+                })
+                .collect::<Vec<_>>()
         })
         .await
     };
