@@ -54,17 +54,19 @@ pub fn record(
     target: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(now),
-            audit_log::user_id.eq(actor.user_id),
-            audit_log::actor.eq(&actor.name),
-            audit_log::action.eq(action),
-            audit_log::target.eq(target.chars().take(500).collect::<String>()),
-            audit_log::ip.eq(&actor.ip),
-        ))
-        .execute(conn)
-        .map(drop)
+    let row = (
+        audit_log::at.eq(now),
+        audit_log::user_id.eq(actor.user_id),
+        audit_log::actor.eq(&actor.name),
+        audit_log::action.eq(action),
+        audit_log::target.eq(target.chars().take(500).collect::<String>()),
+        audit_log::ip.eq(&actor.ip),
+    );
+    // On the concrete connection, whose statement cache finds the statement by its type.
+    crate::with_backend!(conn, |c| diesel::insert_into(audit_log::table)
+        .values(row)
+        .execute(c))
+    .map(drop)
 }
 
 /// A page of entries, newest first, and where that page is.

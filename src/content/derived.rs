@@ -177,10 +177,16 @@ fn library_for(
     body_md: &str,
     image_id: Option<i32>,
 ) -> QueryResult<(Vec<i32>, Library)> {
-    let named: Vec<i32> = markdown::addresses(body_md)
-        .iter()
-        .filter_map(|a| markup::id_in(a, ""))
-        .collect();
+    // A text without `/media` (even escaped, or as character references) names no file: most
+    // pages of an import are not parsed for addresses twice.
+    let named: Vec<i32> = if body_md.contains("/media") || body_md.contains('&') {
+        markdown::addresses(body_md)
+            .iter()
+            .filter_map(|a| markup::id_in(a, ""))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let ids: Vec<i32> = named.iter().copied().chain(image_id).collect();
     Ok((named, Library::load(conn, &ids)?))
 }

@@ -45,20 +45,11 @@ pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
         .iter()
         .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
         .collect();
-    match conn {
-        // One statement, not a round trip a link.
-        DbConnection::Postgres(pg) if !rows.is_empty() => {
-            diesel::insert_into(page_links::table)
-                .values(&rows)
-                .execute(pg)?;
-        }
-        _ => {
-            for row in rows {
-                diesel::insert_into(page_links::table)
-                    .values(row)
-                    .execute(conn)?;
-            }
-        }
+    // A statement a few hundred links, not one a link.
+    for chunk in rows.chunks(500) {
+        crate::with_backend!(conn, |c| diesel::insert_into(page_links::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(links.to_vec())
 }

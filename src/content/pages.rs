@@ -139,20 +139,21 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Page> {
 }
 
 pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<Page>> {
-    pages::table
+    // On the concrete connection (see `find_public`): an import asks this of every page.
+    crate::with_backend!(conn, |c| pages::table
         .filter(pages::path.eq(path))
         .select(Page::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// The id of the page at `path`, reading nothing else of it.
 pub fn id_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<i32>> {
-    pages::table
+    crate::with_backend!(conn, |c| pages::table
         .filter(pages::path.eq(path))
         .select(pages::id)
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// The page `id` if visitors may see it now (its own status; ancestors are checked by the site

@@ -45,22 +45,24 @@ pub fn record(
     note: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(page_revisions::table)
-        .values((
-            page_revisions::page_id.eq(page.id),
-            page_revisions::version.eq(page.version),
-            page_revisions::title.eq(&page.title),
-            page_revisions::slug.eq(&page.slug),
-            page_revisions::summary.eq(&page.summary),
-            page_revisions::body_md.eq(&page.body_md),
-            page_revisions::status.eq(&page.status),
-            page_revisions::publish_at.eq(page.publish_at),
-            page_revisions::author_id.eq(author_id),
-            page_revisions::note.eq(note.trim().chars().take(300).collect::<String>()),
-            page_revisions::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    let row = (
+        page_revisions::page_id.eq(page.id),
+        page_revisions::version.eq(page.version),
+        page_revisions::title.eq(&page.title),
+        page_revisions::slug.eq(&page.slug),
+        page_revisions::summary.eq(&page.summary),
+        page_revisions::body_md.eq(&page.body_md),
+        page_revisions::status.eq(&page.status),
+        page_revisions::publish_at.eq(page.publish_at),
+        page_revisions::author_id.eq(author_id),
+        page_revisions::note.eq(note.trim().chars().take(300).collect::<String>()),
+        page_revisions::created_at.eq(now),
+    );
+    // On the concrete connection, whose statement cache finds the statement by its type.
+    crate::with_backend!(conn, |c| diesel::insert_into(page_revisions::table)
+        .values(row)
+        .execute(c))
+    .map(drop)
 }
 
 pub fn list(conn: &mut DbConnection, page_id: i32) -> QueryResult<Vec<RevisionSummary>> {
