@@ -44,14 +44,16 @@ impl ImportReport {
 /// Imports `files`: parents before children, in transactions of `IMPORT_BATCH` pages (each page
 /// with its audit entry, as `actor`); one bad file never stops the others. Pages are matched by
 /// path; unchanged pages are left untouched. Backlinks and related pages are derived once at the
-/// end, for the whole site.
+/// end, for the whole site. A `second` connection writes every other batch beside the first
+/// (worth it on PostgreSQL, where the database does most of the work; SQLite has one writer).
 pub fn import(
     conn: &mut DbConnection,
+    second: Option<&mut DbConnection>,
     files: Vec<SourceFile>,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> ImportReport {
-    import_with(conn, files, actor, now, None, &|_, _, _| {})
+    import_with(conn, second, files, actor, now, None, &|_, _, _| {})
 }
 
 /// What an import reports as it goes: the step ("Importing pages", "Linking pages"), how many
@@ -61,19 +63,30 @@ pub type Progress<'a> = &'a dyn Fn(&str, u64, u64);
 /// Imports a folder: its media library first (`media/`, as an export writes it), then its pages,
 /// whose `/media/…` addresses follow the ids the files got, and whose local images and files
 /// (`![x](images/a.png)`, a Hugo page bundle's photos) are taken into the library and pointed at.
+/// `second` as for `import`.
 pub fn import_folder(
     conn: &mut DbConnection,
+    second: Option<&mut DbConnection>,
     folder: &Folder,
     actor: &Actor,
     now: NaiveDateTime,
     progress: Progress,
 ) -> Result<ImportReport, String> {
     let files = read_dir(folder.root)?;
-    Ok(import_with(conn, files, actor, now, Some(folder), progress))
+    Ok(import_with(
+        conn,
+        second,
+        files,
+        actor,
+        now,
+        Some(folder),
+        progress,
+    ))
 }
 
 fn import_with(
     conn: &mut DbConnection,
+    mut second: Option<&mut DbConnection>,
     files: Vec<SourceFile>,
     actor: &Actor,
     now: NaiveDateTime,
@@ -111,47 +124,49 @@ fn import_with(
         };
         (depth(&a.1), &a.1.path).cmp(&(depth(&b.1), &b.1.path))
     });
-    // Pages go in batches, a transaction each, written straight into it: a savepoint per page
-    // made SQLite's full-text index flush after every page. A page refused (invalid, its hub
-    // missing) writes nothing; a database error rolls the batch back, and it is written again
-    // a page to a savepoint, so one bad file still never stops the others.
+    // Pages go in batches, a transaction each. With a second connection (PostgreSQL), two
+    // batches are written at once, one on each, when the second has no page under a page of
+    // the first (whose transaction it could not see yet): the database's own work a page (its
+    // full-text vector, its indexes) is most of an import's time there.
     let total = parsed.len() as u64;
     let mut done = 0;
-    let mut parsed = parsed.into_iter().peekable();
+    let mut parsed: std::collections::VecDeque<_> = parsed.into();
     let batcher = Batcher {
         folder,
         ids: &ids,
         actor,
         now,
     };
-    while parsed.peek().is_some() {
-        let batch: Vec<(PathBuf, Parsed)> = parsed.by_ref().take(IMPORT_BATCH).collect();
-        done += batch.len() as u64;
-        let before = taken.clone();
-        let mut outcome = ImportReport::default();
-        let written = crate::db::write(conn, |conn| {
-            crate::search::index_deferred(conn, |conn| {
-                batcher.write(conn, batch.clone(), Mode::InBatch, &mut taken, &mut outcome)?;
-                // Saves in a batch leave marking the content changed to it, once.
-                if outcome.created + outcome.updated > 0 {
-                    crate::snapshot::version::bump_content_version(conn)?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })
-        });
-        if written.is_err() {
-            taken = before;
-            outcome = ImportReport::default();
-            let written = crate::db::write(conn, |conn| {
-                batcher.write(conn, batch, Mode::Alone, &mut taken, &mut outcome)
-            });
-            if let Err(e) = written {
-                outcome
-                    .errors
-                    .push((PathBuf::from("(batch)"), format!("database error: {e}")));
+    while !parsed.is_empty() {
+        let first: Vec<(PathBuf, Parsed)> = take_batch(&mut parsed);
+        let beside = match &mut second {
+            Some(other) if independent(&first, &parsed) => {
+                Some((take_batch(&mut parsed), &mut **other))
+            }
+            _ => None,
+        };
+        done += first.len() as u64;
+        match beside {
+            None => report.add(batcher.transaction(conn, first, &mut taken)),
+            Some((next, other)) => {
+                done += next.len() as u64;
+                let mut taken_beside = taken.clone();
+                let (a, b) = std::thread::scope(|scope| {
+                    let beside =
+                        scope.spawn(|| batcher.transaction(other, next, &mut taken_beside));
+                    let a = batcher.transaction(conn, first, &mut taken);
+                    (
+                        a,
+                        beside
+                            .join()
+                            .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    )
+                });
+                taken.extend(taken_beside);
+                report.add(a);
+                report.add(b);
             }
         }
-        report.add(outcome);
         progress("Importing pages", done, total);
     }
     // Backlinks and related pages, once, for the whole site as imported.
@@ -258,7 +273,66 @@ struct Batcher<'a> {
     now: NaiveDateTime,
 }
 
+/// The next batch of pages.
+fn take_batch(
+    parsed: &mut std::collections::VecDeque<(PathBuf, Parsed)>,
+) -> Vec<(PathBuf, Parsed)> {
+    let n = parsed.len().min(IMPORT_BATCH);
+    parsed.drain(..n).collect()
+}
+
+/// Whether the batch after `first` (the front of `rest`) can be written beside it: none of its
+/// pages hangs under a page of `first`.
+fn independent(
+    first: &[(PathBuf, Parsed)],
+    rest: &std::collections::VecDeque<(PathBuf, Parsed)>,
+) -> bool {
+    let written: HashSet<&str> = first.iter().map(|(_, p)| p.path.as_str()).collect();
+    rest.iter().take(IMPORT_BATCH).all(|(_, p)| {
+        p.path
+            .rsplit_once('/')
+            .is_none_or(|(parent, _)| !written.contains(parent))
+    })
+}
+
 impl Batcher<'_> {
+    /// Writes a batch in a transaction of its own, straight into it: a savepoint per page made
+    /// SQLite's full-text index flush after every page. A page refused (invalid, its hub
+    /// missing) writes nothing; a database error rolls the batch back, and it is written again
+    /// a page to a savepoint, so one bad file still never stops the others.
+    fn transaction(
+        &self,
+        conn: &mut DbConnection,
+        batch: Vec<(PathBuf, Parsed)>,
+        taken: &mut std::collections::HashMap<PathBuf, i32>,
+    ) -> ImportReport {
+        let before = taken.clone();
+        let mut outcome = ImportReport::default();
+        let written = crate::db::write(conn, |conn| {
+            crate::search::index_deferred(conn, |conn| {
+                self.write(conn, batch.clone(), Mode::InBatch, taken, &mut outcome)?;
+                // Saves in a batch leave marking the content changed to it, once.
+                if outcome.created + outcome.updated > 0 {
+                    crate::snapshot::version::bump_content_version(conn)?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+        });
+        if written.is_err() {
+            *taken = before;
+            outcome = ImportReport::default();
+            let written = crate::db::write(conn, |conn| {
+                self.write(conn, batch, Mode::Alone, taken, &mut outcome)
+            });
+            if let Err(e) = written {
+                outcome
+                    .errors
+                    .push((PathBuf::from("(batch)"), format!("database error: {e}")));
+            }
+        }
+        outcome
+    }
+
     /// Writes a batch into the current transaction, as `mode` says: the texts as stored (media
     /// addresses renumbered, local files taken in), then the pages that change written one
     /// after another as a second thread renders them (`Derived::in_turn`). A page's database

@@ -67,6 +67,31 @@ pub fn index_deferred<T, E: From<diesel::result::Error>>(
     Ok(value)
 }
 
+/// Before a bulk write on PostgreSQL: new pages wait in the full-text index's pending list
+/// until it outgrows this session's limit, and merged in larger runs each page costs less.
+/// `merge_pending` when done.
+pub fn pending_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query("SET gin_pending_list_limit = '64MB'")
+            .execute(c)
+            .map(drop),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// After a bulk write on PostgreSQL: the pending list merged now, not by the next save that
+/// finds it over the server's own limit (nor scanned by every search meanwhile).
+pub fn merge_pending(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT gin_clean_pending_list('pages_search_idx'::regclass)")
+                .execute(c)
+                .map(drop)
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 #[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = Integer)]

@@ -88,7 +88,7 @@ fn first_start(
         report.new_admin = Some((users::normalise_email(&config.admin_email), password));
     }
     if config.demo && pages::count(conn).map_err(|e| e.to_string())? == 0 {
-        let imported = transfer::import(conn, demo::files(), &Actor::first_start(), now);
+        let imported = transfer::import(conn, None, demo::files(), &Actor::first_start(), now);
         if let Some((file, reason)) = imported.errors.first() {
             return Err(format!("demo content: {}: {reason}", file.display()));
         }

@@ -385,6 +385,7 @@ async fn import(app: &TestApp, dir: &Path) -> transfer::ImportReport {
         let steps = std::cell::RefCell::new(Vec::<(String, u64, u64)>::new());
         let report = transfer::import_folder(
             c,
+            None,
             &folder,
             &galley::audit::Actor::cli(),
             galley::clock::now(),
