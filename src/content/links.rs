@@ -38,18 +38,39 @@ pub fn record(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryR
     Ok(affected)
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `unnest()`: an array's elements as rows.
+    fn unnest(paths: diesel::sql_types::Array<diesel::sql_types::Text>) -> diesel::sql_types::Text;
+}
+
 /// Stores the links of a page that has none stored (one just created); returns the paths it
 /// links to, whose backlinks change.
 pub fn insert(conn: &mut DbConnection, page_id: i32, links: &[String]) -> QueryResult<Vec<String>> {
-    let rows: Vec<_> = links
-        .iter()
-        .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
-        .collect();
-    // A statement a few hundred links, not one a link.
-    for chunk in rows.chunks(500) {
-        crate::with_backend!(conn, |c| diesel::insert_into(page_links::table)
-            .values(chunk)
-            .execute(c))?;
+    match conn {
+        _ if links.is_empty() => {}
+        // One statement whatever the number of links, so PostgreSQL keeps it prepared.
+        DbConnection::Postgres(pg) => {
+            use diesel::sql_types::Integer;
+            diesel::insert_into(page_links::table)
+                .values(diesel::select((
+                    page_id.into_sql::<Integer>(),
+                    unnest(links),
+                )))
+                .into_columns((page_links::from_id, page_links::to_path))
+                .execute(pg)?;
+        }
+        // A statement a few hundred links, not one a link.
+        DbConnection::Sqlite(c) => {
+            let rows: Vec<_> = links
+                .iter()
+                .map(|to| (page_links::from_id.eq(page_id), page_links::to_path.eq(to)))
+                .collect();
+            for chunk in rows.chunks(500) {
+                diesel::insert_into(page_links::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(links.to_vec())
 }

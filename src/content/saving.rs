@@ -70,8 +70,11 @@ fn effective_publish_at(
     .map(trunc_subsecs)
 }
 
+// A `None` is written as NULL (what those columns default to), not as DEFAULT: the statement's
+// text is then the same for every page, and PostgreSQL keeps it prepared rather than parsing
+// and planning it again each time.
 #[derive(Insertable)]
-#[diesel(table_name = pages)]
+#[diesel(table_name = pages, treat_none_as_default_value = false)]
 struct NewPage<'a> {
     parent_id: Option<i32>,
     slug: &'a str,
@@ -235,7 +238,7 @@ pub fn create_with(
             .values(&row)
             .returning(Page::as_returning())
             .get_result(c))?;
-        media_library::record_usages(conn, page.id, &derived.media)?;
+        media_library::add_usages(conn, page.id, &derived.media)?;
         redirects::remove_from(conn, &path)?;
         let affected = crate::content::links::insert(conn, page.id, &rendered.links)?;
         derive_links(conn, &page, affected, std::slice::from_ref(&path), mode)?;

@@ -141,6 +141,11 @@ pub fn used_by_as(
 /// Replaces the files a page uses (derived when the page is saved).
 pub fn record_usages(conn: &mut DbConnection, page_id: i32, ids: &[i32]) -> QueryResult<()> {
     diesel::delete(media_usages::table.filter(media_usages::page_id.eq(page_id))).execute(conn)?;
+    add_usages(conn, page_id, ids)
+}
+
+/// `record_usages` for a page that has none recorded (one just created).
+pub fn add_usages(conn: &mut DbConnection, page_id: i32, ids: &[i32]) -> QueryResult<()> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();

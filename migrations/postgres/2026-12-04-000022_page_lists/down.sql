@@ -1,3 +1,4 @@
+ALTER TABLE pages ALTER COLUMN search_vector SET COMPRESSION DEFAULT;
 ALTER TABLE pages ADD COLUMN backlinks_json TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE pages ADD COLUMN related_json TEXT NOT NULL DEFAULT '[]';
 UPDATE pages SET backlinks_json = l.backlinks_json, related_json = l.related_json
