@@ -126,10 +126,12 @@ pub fn restore_command(
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let progress = Progress::counter();
+    crate::search::pending_for_bulk(&mut conn).map_err(|e| e.to_string())?;
     let manifest = restore_from(&mut conn, file, force, &mut |part, rows| {
         progress.part(part, rows)
     })
     .map_err(|e| format!("nothing was restored: {e}"))?;
+    crate::search::merge_pending(&mut conn).map_err(|e| e.to_string())?;
     progress.finish();
     let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
     print!("{}", summary(&manifest));

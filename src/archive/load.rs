@@ -61,7 +61,11 @@ fn as_text(value: &Value) -> Option<String> {
     }
 }
 
-fn insert(conn: &mut DbConnection, sql: &str, values: Vec<Option<String>>) -> QueryResult<usize> {
+fn execute(
+    conn: &mut DbConnection,
+    sql: &str,
+    values: impl IntoIterator<Item = Option<String>>,
+) -> QueryResult<usize> {
     crate::with_backend!(conn, |c| {
         let mut q = diesel::sql_query(sql).into_boxed();
         for v in values {
@@ -69,6 +73,49 @@ fn insert(conn: &mut DbConnection, sql: &str, values: Vec<Option<String>>) -> Qu
         }
         q.execute(c)
     })
+}
+
+/// Rows stored a statement: a round trip (and on PostgreSQL a parse) for a batch, not for a
+/// row; under both backends' limits on bound values, and a few MB of page texts at most.
+fn rows_a_statement(columns: usize) -> usize {
+    (30_000 / columns.max(1)).clamp(1, 100)
+}
+
+/// The INSERT of `rows` rows into `table`: its columns and, per row, their placeholders.
+struct Insert {
+    head: String,
+    kinds: Vec<Kind>,
+}
+
+impl Insert {
+    fn new(table: &str, names: &[String], columns: &[&Column]) -> Insert {
+        let names: Vec<String> = names.iter().map(|n| quoted(n)).collect();
+        Insert {
+            head: format!("INSERT INTO {table} ({}) VALUES ", names.join(", ")),
+            kinds: columns.iter().map(|c| c.kind).collect(),
+        }
+    }
+
+    /// Stores `rows` (each a value a column) in one statement.
+    fn run(&self, conn: &mut DbConnection, rows: Vec<Vec<Option<String>>>) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let width = self.kinds.len();
+        let tuples: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let one: Vec<String> = self
+                    .kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, kind)| placeholder(conn, *kind, r * width + i + 1))
+                    .collect();
+                format!("({})", one.join(", "))
+            })
+            .collect();
+        let sql = format!("{}{}", self.head, tuples.join(", "));
+        execute(conn, &sql, rows.into_iter().flatten()).map(drop)
+    }
 }
 
 /// Reads one part into its table; returns what its end line vouched for.
@@ -97,22 +144,13 @@ fn read_part(
             })
         })
         .collect::<Result<_, _>>()?;
-    let sql = format!(
-        "INSERT INTO {expected} ({}) VALUES ({})",
-        names
-            .iter()
-            .map(|n| quoted(n))
-            .collect::<Vec<_>>()
-            .join(", "),
-        columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| placeholder(conn, c.kind, i + 1))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    // A page may be stored before its parent (a page in the trash keeps pointing at a hub moved
-    // deeper since) and PostgreSQL checks the key at once: parents are set after the part.
+    let insert = Insert::new(expected, &names, &columns);
+    let per_statement = rows_a_statement(names.len());
+    let mut waiting: Vec<Vec<Option<String>>> = Vec::with_capacity(per_statement);
+    // A page may come before its parent (a page in the trash keeps pointing at a hub moved
+    // deeper since) and PostgreSQL checks the key at the end of each statement: such a page's
+    // parent is set after the part. Only those: setting it rewrites the row (and on PostgreSQL
+    // computes its search vector again).
     let deferred = (expected == "pages")
         .then(|| {
             let at = |n: &str| names.iter().position(|c| c == n);
@@ -120,6 +158,7 @@ fn read_part(
         })
         .flatten();
     let mut parents: Vec<(String, String)> = Vec::new();
+    let mut stored = std::collections::HashSet::new();
     let (mut rows, mut hash) = (0u64, Sha256::new());
     loop {
         let line = lines
@@ -140,6 +179,7 @@ fn read_part(
             let vouched = vouched.ok_or_else(|| {
                 ArchiveError::damaged(expected, "its rows do not match its count and checksum")
             })?;
+            insert.run(conn, waiting)?;
             set_parents(conn, &parents)?;
             return Ok(vouched);
         }
@@ -160,11 +200,17 @@ fn read_part(
         }
         let mut values: Vec<Option<String>> = values.iter().map(as_text).collect();
         if let Some((id, parent)) = deferred
-            && let (Some(id), Some(parent)) = (values[id].clone(), values[parent].take())
+            && let Some(id) = values[id].clone()
         {
-            parents.push((id, parent));
+            if let Some(p) = values[parent].take_if(|p| !stored.contains(p)) {
+                parents.push((id.clone(), p));
+            }
+            stored.insert(id);
         }
-        insert(conn, &sql, values)?;
+        waiting.push(values);
+        if waiting.len() == per_statement {
+            insert.run(conn, std::mem::take(&mut waiting))?;
+        }
         rows += 1;
         if rows.is_multiple_of(1000) {
             progress(expected, rows);
@@ -180,7 +226,7 @@ fn set_parents(conn: &mut DbConnection, parents: &[(String, String)]) -> QueryRe
         }
     };
     for (id, parent) in parents {
-        insert(conn, sql, vec![Some(parent.clone()), Some(id.clone())])?;
+        execute(conn, sql, [Some(parent.clone()), Some(id.clone())])?;
     }
     Ok(())
 }
@@ -268,11 +314,16 @@ pub fn restore(
             crate::with_backend!(c, |b| diesel::sql_query(format!("DELETE FROM {table}"))
                 .execute(b))?;
         }
-        let mut parts = Vec::with_capacity(PARTS.len());
-        for part in PARTS {
-            parts.push(read_part(c, &mut lines, part.table, progress)?);
-            progress(part.table, parts.last().map_or(0, |p| p.rows));
-        }
+        // On SQLite the pages enter the full-text index in one statement at the end, not a
+        // statement (and an index flush) a batch of rows.
+        let parts = crate::search::index_deferred(c, |c| {
+            let mut parts = Vec::with_capacity(PARTS.len());
+            for part in PARTS {
+                parts.push(read_part(c, &mut lines, part.table, progress)?);
+                progress(part.table, parts.last().map_or(0, |p| p.rows));
+            }
+            Ok::<_, ArchiveError>(parts)
+        })?;
         lines.part = "the manifest".into();
         let trailer = lines.json("the manifest")?;
         let manifest: Manifest = serde_json::from_value(trailer["manifest"].clone())

@@ -175,12 +175,15 @@ pub fn rebuild_derived(conn: &mut DbConnection) -> QueryResult<()> {
     rebuild_derived_with(conn, &|_, _| {})
 }
 
+/// A page as a rebuild reads it: id, title, search title, path, and its lists as stored.
+type Listed = (i32, String, String, String, Option<(String, String)>);
+
 /// `rebuild_derived`, saying how many of the pages are done after each transaction.
 pub fn rebuild_derived_with(
     conn: &mut DbConnection,
     progress: &dyn Fn(u64, u64),
 ) -> QueryResult<()> {
-    let all: Vec<(i32, String, String, String, Option<(String, String)>)> = pages::table
+    let all: Vec<Listed> = pages::table
         .left_join(page_lists::table)
         .select((
             pages::id,

@@ -239,6 +239,13 @@ async fn a_restored_site_is_the_same_site_on_either_backend(app: TestApp) {
             .await;
         assert_eq!(res.status, 303, "the old password signs in on {target}");
         assert_eq!(restored.get("/guide/setup").await.status, 200);
+        // The search index holds the restored pages (built once at the end on SQLite).
+        let found = restored.get("/search?q=run").await;
+        assert!(
+            found.body.contains("/guide/setup"),
+            "search finds the restored page on {target}: {}",
+            found.body
+        );
         let moved = restored.get("/guide/install").await;
         assert_eq!(moved.status, 301, "the redirect came along");
         assert_eq!(
