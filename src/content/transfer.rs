@@ -2,7 +2,7 @@
 //! pages are created or updated by path, in batches, each page rendered while the ones before it
 //! are written; importing again is idempotent.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
@@ -130,7 +130,7 @@ fn import_with(
     // full-text vector, its indexes) is most of an import's time there.
     let total = parsed.len() as u64;
     let mut done = 0;
-    let mut parsed: std::collections::VecDeque<_> = parsed.into();
+    let mut parsed: VecDeque<_> = parsed.into();
     let batcher = Batcher {
         folder,
         ids: &ids,
@@ -140,7 +140,7 @@ fn import_with(
     while !parsed.is_empty() {
         let first: Vec<(PathBuf, Parsed)> = take_batch(&mut parsed);
         let beside = match &mut second {
-            Some(other) if independent(&first, &parsed) => {
+            Some(other) if batcher.independent(&first, &parsed) => {
                 Some((take_batch(&mut parsed), &mut **other))
             }
             _ => None,
@@ -274,28 +274,32 @@ struct Batcher<'a> {
 }
 
 /// The next batch of pages.
-fn take_batch(
-    parsed: &mut std::collections::VecDeque<(PathBuf, Parsed)>,
-) -> Vec<(PathBuf, Parsed)> {
+fn take_batch(parsed: &mut VecDeque<(PathBuf, Parsed)>) -> Vec<(PathBuf, Parsed)> {
     let n = parsed.len().min(IMPORT_BATCH);
     parsed.drain(..n).collect()
 }
 
-/// Whether the batch after `first` (the front of `rest`) can be written beside it: none of its
-/// pages hangs under a page of `first`.
-fn independent(
-    first: &[(PathBuf, Parsed)],
-    rest: &std::collections::VecDeque<(PathBuf, Parsed)>,
-) -> bool {
-    let written: HashSet<&str> = first.iter().map(|(_, p)| p.path.as_str()).collect();
-    rest.iter().take(IMPORT_BATCH).all(|(_, p)| {
-        p.path
-            .rsplit_once('/')
-            .is_none_or(|(parent, _)| !written.contains(parent))
-    })
-}
-
 impl Batcher<'_> {
+    /// Whether the batch after `first` (the front of `rest`) can be written beside it: none of
+    /// its pages hangs under a page of `first`, and neither batch takes local files into the
+    /// library (two transactions would each add a file both show: neither sees the other's).
+    fn independent(&self, first: &[(PathBuf, Parsed)], rest: &VecDeque<(PathBuf, Parsed)>) -> bool {
+        let next = || rest.iter().take(IMPORT_BATCH);
+        let written: HashSet<&str> = first.iter().map(|(_, p)| p.path.as_str()).collect();
+        let apart = next().all(|(_, p)| {
+            p.path
+                .rsplit_once('/')
+                .is_none_or(|(parent, _)| !written.contains(parent))
+        });
+        apart
+            && self.folder.is_none_or(|f| {
+                !first
+                    .iter()
+                    .chain(next())
+                    .any(|(rel, p)| media_transfer::names_local_files(f, rel, &p.body))
+            })
+    }
+
     /// Writes a batch in a transaction of its own, straight into it: a savepoint per page made
     /// SQLite's full-text index flush after every page. A page refused (invalid, its hub
     /// missing) writes nothing; a database error rolls the batch back, and it is written again

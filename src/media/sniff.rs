@@ -30,6 +30,11 @@ impl FileType {
         }
     }
 
+    /// Every file name extension `from_ext` knows.
+    pub const EXTENSIONS: &[&str] = &[
+        "jpg", "jpeg", "png", "gif", "webp", "pdf", "txt", "text", "csv", "zip",
+    ];
+
     pub fn from_ext(ext: &str) -> Option<FileType> {
         Some(match ext {
             "jpg" | "jpeg" => FileType::Jpeg,
@@ -184,6 +189,16 @@ fn contents(bytes: &[u8]) -> Result<FileType, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_extensions_listed_are_the_ones_known() {
+        for ext in FileType::EXTENSIONS {
+            assert!(FileType::from_ext(ext).is_some(), "{ext}");
+        }
+        for ext in ["svg", "html", "md", "jp", ""] {
+            assert!(!FileType::EXTENSIONS.contains(&ext) && FileType::from_ext(ext).is_none());
+        }
+    }
 
     #[test]
     fn the_name_must_agree_with_the_bytes() {

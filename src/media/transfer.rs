@@ -266,21 +266,13 @@ fn local(address: &str) -> bool {
         || address.starts_with("//"))
 }
 
-/// Takes the local files a page's Markdown shows or links to (relative to the page's folder,
-/// or to the import root) into the library, and rewrites those addresses to `/media/{id}`.
-/// `seen` remembers files already taken in during this import.
-pub fn take_in_local_files(
-    conn: &mut DbConnection,
-    folder: &Folder,
-    actor: &Actor,
-    page_rel: &Path,
-    body: &str,
-    seen: &mut HashMap<PathBuf, i32>,
-) -> Result<String, String> {
+/// The local files a page's Markdown shows or links to (relative to the page's folder, or to
+/// the import root, or from `static/`): each address as written, its text, and the file.
+fn local_files(folder: &Folder, page_rel: &Path, body: &str) -> Vec<(String, String, PathBuf)> {
     let root = folder.root;
     let page_dir = page_rel.parent().unwrap_or(Path::new(""));
-    let mut body = body.to_owned();
-    for (address, alt) in crate::markdown::addresses_with_text(&body.clone()) {
+    let mut found = Vec::new();
+    for (address, alt) in crate::markdown::addresses_with_text(body) {
         if !local(&address) {
             continue;
         }
@@ -300,9 +292,39 @@ pub fn take_in_local_files(
         } else {
             resolve(root, page_dir, &decoded).or_else(|| inside(root, &decoded))
         };
-        let Some(path) = path else {
-            continue;
-        };
+        if let Some(path) = path {
+            found.push((address, alt, path));
+        }
+    }
+    found
+}
+
+/// Whether a page's Markdown shows or links to a local file (`take_in_local_files` would take
+/// one into the library).
+pub fn names_local_files(folder: &Folder, page_rel: &Path, body: &str) -> bool {
+    // Not parsed when no extension the library takes appears (nor a character reference,
+    // which could spell one): most pages only link to pages.
+    let lower = body.to_ascii_lowercase();
+    let may = lower.contains('&')
+        || FileType::EXTENSIONS
+            .iter()
+            .any(|e| lower.contains(&format!(".{e}")));
+    may && !local_files(folder, page_rel, body).is_empty()
+}
+
+/// Takes the local files a page's Markdown shows or links to (see `local_files`) into the
+/// library, and rewrites those addresses to `/media/{id}`. `seen` remembers files already
+/// taken in during this import.
+pub fn take_in_local_files(
+    conn: &mut DbConnection,
+    folder: &Folder,
+    actor: &Actor,
+    page_rel: &Path,
+    body: &str,
+    seen: &mut HashMap<PathBuf, i32>,
+) -> Result<String, String> {
+    let mut body = body.to_owned();
+    for (address, alt, path) in local_files(folder, page_rel, &body) {
         let id = match seen.get(&path) {
             Some(id) => *id,
             None => {

@@ -22,6 +22,7 @@ db_tests!(
     a_featured_image_shows_above_the_text_on_cards_and_when_shared,
     export_then_import_into_an_empty_database_brings_the_images_back,
     a_hugo_folder_with_local_images_is_imported_into_the_library,
+    a_file_many_pages_show_is_taken_in_once_on_two_connections,
     the_command_line_adds_and_lists_files,
 );
 
@@ -508,4 +509,61 @@ async fn the_command_line_adds_and_lists_files(app: TestApp) {
         .with_conn(|c| galley::media::jobs::pending(c).unwrap())
         .await;
     assert_eq!(pending, 0);
+}
+
+/// `galley import` writes on two connections on PostgreSQL, two batches at once; a file shown
+/// by pages of both would be added by each transaction (neither sees the other's), so batches
+/// that take files in are written one after the other: the file is in the library once.
+async fn a_file_many_pages_show_is_taken_in_once_on_two_connections(app: TestApp) {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(src.path().join("docs")).unwrap();
+    std::fs::write(src.path().join("logo.png"), images::png(64, 64)).unwrap();
+    std::fs::write(
+        src.path().join("docs/_index.md"),
+        "+++\ntitle = \"Docs\"\n+++\n",
+    )
+    .unwrap();
+    // Three batches of pages under the hub; the logo first shown by pages of the second and
+    // the third, which could be written at once.
+    for i in 0..520 {
+        let logo = if i >= 300 { "![Logo](../logo.png)" } else { "" };
+        std::fs::write(
+            src.path().join(format!("docs/p{i:03}.md")),
+            format!("+++\ntitle = \"Page {i}\"\n+++\n\n{logo}\n"),
+        )
+        .unwrap();
+    }
+    let dir = src.path().to_path_buf();
+    let pool = app.pool().clone();
+    let report = app
+        .with_conn_then_refresh(move |c| {
+            let mut second = pool.get().unwrap();
+            let folder = galley::media::transfer::Folder {
+                root: &dir,
+                widths: &[320, 640],
+                max_bytes: 20 * 1024 * 1024,
+            };
+            transfer::import_folder(
+                c,
+                Some(&mut second),
+                &folder,
+                &galley::audit::Actor::cli(),
+                galley::clock::now(),
+                &|_, _, _| {},
+            )
+            .unwrap()
+        })
+        .await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.created, report.media_added), (521, 1));
+    let files: i64 = app
+        .with_conn(|c| {
+            use diesel::prelude::*;
+            galley::db::schema::media::table
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(files, 1, "the logo once in the library");
 }
