@@ -331,9 +331,6 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
         }
         galley::db::DbConnection::Postgres(_) => None,
     };
-    for c in std::iter::once(&mut conn).chain(second.as_mut()) {
-        galley::search::pending_for_bulk(c).map_err(|e| e.to_string())?;
-    }
     let widths = config.rendition_widths();
     let folder = galley::media::transfer::Folder {
         root: dir,
@@ -359,7 +356,6 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
     );
     drop(bar);
     let report = report?;
-    galley::search::merge_pending(&mut conn).map_err(|e| e.to_string())?;
     println!(
         "Imported from {}: {} created, {} updated, {} unchanged, {} failed; {} file(s) added to the media library.",
         dir.display(),

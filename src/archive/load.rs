@@ -316,7 +316,7 @@ pub fn restore(
         }
         // On SQLite the pages enter the full-text index in one statement at the end, not a
         // statement (and an index flush) a batch of rows.
-        let parts = crate::search::index_deferred(c, |c| {
+        let parts = crate::db::bulk::index_deferred(c, |c| {
             let mut parts = Vec::with_capacity(PARTS.len());
             for part in PARTS {
                 parts.push(read_part(c, &mut lines, part.table, progress)?);

@@ -131,6 +131,12 @@ fn import_with(
     let total = parsed.len() as u64;
     let mut done = 0;
     let mut parsed: VecDeque<_> = parsed.into();
+    // Only speed is at stake if these fail: the index stays right either way.
+    for c in std::iter::once(&mut *conn).chain(second.as_deref_mut()) {
+        if let Err(e) = crate::db::bulk::pending_for_bulk(c) {
+            log::warn!("the full-text index's pending list keeps its limit: {e}");
+        }
+    }
     let batcher = Batcher {
         folder,
         ids: &ids,
@@ -168,6 +174,9 @@ fn import_with(
             }
         }
         progress("Importing pages", done, total);
+    }
+    if let Err(e) = crate::db::bulk::merge_pending(conn) {
+        log::warn!("the full-text index's pending list is left to the next save: {e}");
     }
     // Backlinks and related pages, once, for the whole site as imported.
     if report.created + report.updated > 0
@@ -313,7 +322,7 @@ impl Batcher<'_> {
         let before = taken.clone();
         let mut outcome = ImportReport::default();
         let written = crate::db::write(conn, |conn| {
-            crate::search::index_deferred(conn, |conn| {
+            crate::db::bulk::index_deferred(conn, |conn| {
                 self.write(conn, batch.clone(), Mode::InBatch, taken, &mut outcome)?;
                 // Saves in a batch leave marking the content changed to it, once.
                 if outcome.created + outcome.updated > 0 {

@@ -6,6 +6,7 @@
 //! the bundled SQLite prepares a statement again each time a bound LIMIT is bound again (an
 //! import re-prepared five statements a page, each a parse and a plan).
 
+pub mod bulk;
 pub mod schema;
 
 use std::path::Path;
