@@ -317,20 +317,14 @@ fn user(pool: &DbPool, cmd: UserCommand) -> Result<(), String> {
 fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     // PostgreSQL takes two writers (a page's full-text vector is most of its cost there).
-    let mut second = match &mut *conn {
-        galley::db::DbConnection::Sqlite(c) => {
-            // A bulk write: a page cache of 64 MiB instead of the server's small one, and
-            // statement journals in memory rather than a temporary file a page.
-            use diesel::connection::SimpleConnection;
-            c.batch_execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
-                .map_err(|e| e.to_string())?;
-            None
-        }
-        galley::db::DbConnection::Postgres(_) if pool.max_size() > 1 => {
-            Some(pool.get().map_err(|e| e.to_string())?)
-        }
-        galley::db::DbConnection::Postgres(_) => None,
-    };
+    let postgres = matches!(*conn, galley::db::DbConnection::Postgres(_));
+    let mut second = (postgres && pool.max_size() > 1)
+        .then(|| pool.get())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    for c in std::iter::once(&mut conn).chain(second.as_mut()) {
+        galley::db::bulk::prepare(c).map_err(|e| e.to_string())?;
+    }
     let widths = config.rendition_widths();
     let folder = galley::media::transfer::Folder {
         root: dir,
@@ -355,6 +349,7 @@ fn import(pool: &DbPool, config: &Config, dir: &std::path::Path) -> Result<(), S
         },
     );
     drop(bar);
+    galley::db::bulk::finish(&mut conn);
     let report = report?;
     println!(
         "Imported from {}: {} created, {} updated, {} unchanged, {} failed; {} file(s) added to the media library.",

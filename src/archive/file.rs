@@ -126,17 +126,12 @@ pub fn restore_command(
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let progress = Progress::counter();
-    // Only speed is at stake if these fail: the index stays right either way.
-    if let Err(e) = crate::db::bulk::pending_for_bulk(&mut conn) {
-        log::warn!("the full-text index's pending list keeps its limit: {e}");
-    }
+    crate::db::bulk::prepare(&mut conn).map_err(|e| e.to_string())?;
     let manifest = restore_from(&mut conn, file, force, &mut |part, rows| {
         progress.part(part, rows)
     })
     .map_err(|e| format!("nothing was restored: {e}"))?;
-    if let Err(e) = crate::db::bulk::merge_pending(&mut conn) {
-        log::warn!("the full-text index's pending list is left to the next save: {e}");
-    }
+    crate::db::bulk::finish(&mut conn);
     progress.finish();
     let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
     print!("{}", summary(&manifest));

@@ -90,7 +90,7 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
             .into_iter()
             .map(|id| Backlink { id })
             .collect();
-        store(conn, target, Some(&to_json(&list)), None)?;
+        store(conn, target, List::Backlinks, &to_json(&list))?;
     }
     Ok(())
 }
@@ -98,74 +98,67 @@ pub fn refresh_backlinks(conn: &mut DbConnection, paths: &[String]) -> QueryResu
 /// Computes a page's related pages (pages sharing words of its title, best first) and stores them.
 pub fn refresh_related(conn: &mut DbConnection, page_id: i32, title: &str) -> QueryResult<()> {
     let ids = Titles::load(conn)?.related(page_id, title, RELATED_KEPT);
-    store(conn, page_id, None, Some(&to_json(&ids)))
+    store(conn, page_id, List::Related, &to_json(&ids))
 }
 
 fn to_json<T: Serialize>(list: &[T]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
-/// Stores a page's lists (`None`: that one stays as it is).
-fn store(
-    conn: &mut DbConnection,
-    page_id: i32,
-    backlinks: Option<&str>,
-    related: Option<&str>,
-) -> QueryResult<()> {
-    let row = (
-        page_lists::page_id.eq(page_id),
-        page_lists::backlinks_json.eq(backlinks.unwrap_or("[]")),
-        page_lists::related_json.eq(related.unwrap_or("[]")),
-    );
+/// Which of a page's lists.
+#[derive(Clone, Copy)]
+enum List {
+    Backlinks,
+    Related,
+}
+
+/// Stores one of a page's lists, the other left as it is.
+fn store(conn: &mut DbConnection, page_id: i32, list: List, json: &str) -> QueryResult<()> {
+    let (backlinks, related) = match list {
+        List::Backlinks => (json, "[]"),
+        List::Related => ("[]", json),
+    };
     let insert = diesel::insert_into(page_lists::table)
-        .values(row)
+        .values((
+            page_lists::page_id.eq(page_id),
+            page_lists::backlinks_json.eq(backlinks),
+            page_lists::related_json.eq(related),
+        ))
         .on_conflict(page_lists::page_id)
         .do_update();
-    crate::with_backend!(conn, |c| match (backlinks, related) {
-        (Some(b), Some(r)) => insert
-            .set((
-                page_lists::backlinks_json.eq(b),
-                page_lists::related_json.eq(r),
-            ))
-            .execute(c),
-        (Some(b), None) => insert.set(page_lists::backlinks_json.eq(b)).execute(c),
-        (None, Some(r)) => insert.set(page_lists::related_json.eq(r)).execute(c),
-        (None, None) => Ok(0),
+    crate::with_backend!(conn, |c| match list {
+        List::Backlinks => insert.set(page_lists::backlinks_json.eq(json)).execute(c),
+        List::Related => insert.set(page_lists::related_json.eq(json)).execute(c),
     })
     .map(drop)
 }
 
-/// Stores pages' lists, both: (page id, backlinks, related) each.
+/// Stores pages' lists, both: (page id, backlinks, related) each, in one statement.
 fn store_all(conn: &mut DbConnection, rows: &[(i32, String, String)]) -> QueryResult<()> {
-    match conn {
-        // One statement, not a round trip a page.
-        DbConnection::Postgres(pg) if !rows.is_empty() => {
-            use diesel::upsert::excluded;
-            let values: Vec<_> = rows
-                .iter()
-                .map(|(id, b, r)| {
-                    (
-                        page_lists::page_id.eq(id),
-                        page_lists::backlinks_json.eq(b),
-                        page_lists::related_json.eq(r),
-                    )
-                })
-                .collect();
-            diesel::insert_into(page_lists::table)
-                .values(&values)
-                .on_conflict(page_lists::page_id)
-                .do_update()
-                .set((
-                    page_lists::backlinks_json.eq(excluded(page_lists::backlinks_json)),
-                    page_lists::related_json.eq(excluded(page_lists::related_json)),
-                ))
-                .execute(pg)
-                .map(drop)
-        }
-        _ => rows
-            .iter()
-            .try_for_each(|(id, b, r)| store(conn, *id, Some(b), Some(r))),
+    use diesel::upsert::excluded;
+    if rows.is_empty() {
+        return Ok(());
     }
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(id, b, r)| {
+            (
+                page_lists::page_id.eq(id),
+                page_lists::backlinks_json.eq(b),
+                page_lists::related_json.eq(r),
+            )
+        })
+        .collect();
+    crate::with_backend!(conn, |c| diesel::insert_into(page_lists::table)
+        .values(&values)
+        .on_conflict(page_lists::page_id)
+        .do_update()
+        .set((
+            page_lists::backlinks_json.eq(excluded(page_lists::backlinks_json)),
+            page_lists::related_json.eq(excluded(page_lists::related_json)),
+        ))
+        .execute(c))
+    .map(drop)
 }
 
 /// Recomputes every page's backlinks and related pages (after a renderer change re-derived the

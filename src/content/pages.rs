@@ -85,6 +85,19 @@ impl PublicPage {
             SafeHtml::from_sanitised(std::mem::take(&mut self.toc_html)),
         )
     }
+
+    /// The ids of the pages that link here (no row of lists: none).
+    pub fn backlink_ids(&self) -> Vec<i32> {
+        let stored = self.backlinks_json.as_deref().unwrap_or("[]");
+        let list: Vec<crate::content::links::Backlink> =
+            serde_json::from_str(stored).unwrap_or_default();
+        list.into_iter().map(|b| b.id).collect()
+    }
+
+    /// The ids of the computed related pages, best first (no row of lists: none).
+    pub fn related_ids(&self) -> Vec<i32> {
+        serde_json::from_str(self.related_json.as_deref().unwrap_or("[]")).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -131,12 +131,6 @@ fn import_with(
     let total = parsed.len() as u64;
     let mut done = 0;
     let mut parsed: VecDeque<_> = parsed.into();
-    // Only speed is at stake if these fail: the index stays right either way.
-    for c in std::iter::once(&mut *conn).chain(second.as_deref_mut()) {
-        if let Err(e) = crate::db::bulk::pending_for_bulk(c) {
-            log::warn!("the full-text index's pending list keeps its limit: {e}");
-        }
-    }
     let batcher = Batcher {
         folder,
         ids: &ids,
@@ -174,9 +168,6 @@ fn import_with(
             }
         }
         progress("Importing pages", done, total);
-    }
-    if let Err(e) = crate::db::bulk::merge_pending(conn) {
-        log::warn!("the full-text index's pending list is left to the next save: {e}");
     }
     // Backlinks and related pages, once, for the whole site as imported.
     if report.created + report.updated > 0

@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 
 use crate::clock::{human_date, iso};
 
-use crate::content::links::Backlink;
 use crate::content::pages::PublicPage;
 use crate::content::structured_data;
 use crate::html::{JsonLd, SafeHtml, Text};
@@ -168,12 +167,11 @@ impl<'a> PageView<'a> {
         let (body, toc) = page.take_html();
         let related = related_pages(tree, node, &page, &siblings, now);
         // Only the ids: titles and paths come from the tree, which knows which pages are visible.
-        let backlinks =
-            serde_json::from_str::<Vec<Backlink>>(page.backlinks_json.as_deref().unwrap_or("[]"))
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|b| tree.visible_by_id(b.id, now).map(link))
-                .collect();
+        let backlinks = page
+            .backlink_ids()
+            .into_iter()
+            .filter_map(|id| tree.visible_by_id(id, now).map(link))
+            .collect();
 
         PageView {
             related,
@@ -222,8 +220,8 @@ fn related_pages<'a>(
         .related_pins
         .lines()
         .filter_map(|p| tree.visible_by_path(p.trim(), now));
-    let computed = serde_json::from_str::<Vec<i32>>(page.related_json.as_deref().unwrap_or("[]"))
-        .unwrap_or_default()
+    let computed = page
+        .related_ids()
         .into_iter()
         .filter_map(|id| tree.visible_by_id(id, now));
     let same_hub = siblings.iter().copied();

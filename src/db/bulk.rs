@@ -1,5 +1,6 @@
-//! Bulk writes (an import, a restore): the full-text index kept up once per batch, not once per
-//! row. Here rather than in `search` because the archive, below the domains, needs it too.
+//! Bulk writes (an import, a restore): the command's connection set up for them, and the
+//! full-text index kept up once per batch, not once per row. Here rather than in `search`
+//! because the archive, below the domains, needs it too.
 
 use diesel::prelude::*;
 
@@ -35,27 +36,32 @@ pub fn index_deferred<T, E: From<diesel::result::Error>>(
     Ok(value)
 }
 
-/// Before a bulk write on PostgreSQL: new pages wait in the full-text index's pending list
-/// until it outgrows this session's limit, and merged in larger runs each page costs less.
-/// `merge_pending` when done.
-pub fn pending_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
+/// Sets up a command's connection (`galley import`, `galley restore`) for a bulk write: on
+/// SQLite a page cache of 64 MiB instead of the server's small one, and statement journals in
+/// memory rather than a temporary file a page; on PostgreSQL new pages wait in the full-text
+/// index's pending list until it outgrows 64 MB, and merged in larger runs each page costs less.
+/// Never on a server's pooled connection: the settings last as long as the connection.
+/// `finish` when done.
+pub fn prepare(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Postgres(c) => diesel::sql_query("SET gin_pending_list_limit = '64MB'")
-            .execute(c)
-            .map(drop),
-        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+        }
+        DbConnection::Postgres(c) => c.batch_execute("SET gin_pending_list_limit = '64MB'"),
     }
 }
 
 /// After a bulk write on PostgreSQL: the pending list merged now, not by the next save that
-/// finds it over the server's own limit (nor scanned by every search meanwhile).
-pub fn merge_pending(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgres(c) => {
+/// finds it over the server's own limit (nor scanned by every search meanwhile). Only speed is
+/// at stake if it fails (the index is right either way): it warns.
+pub fn finish(conn: &mut DbConnection) {
+    if let DbConnection::Postgres(c) = conn {
+        let merged =
             diesel::sql_query("SELECT gin_clean_pending_list('pages_search_idx'::regclass)")
-                .execute(c)
-                .map(drop)
+                .execute(c);
+        if let Err(e) = merged {
+            log::warn!("the full-text index's pending list is left to the next save: {e}");
         }
-        DbConnection::Sqlite(_) => Ok(()),
     }
 }

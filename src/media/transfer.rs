@@ -269,6 +269,16 @@ fn local(address: &str) -> bool {
 /// The local files a page's Markdown shows or links to (relative to the page's folder, or to
 /// the import root, or from `static/`): each address as written, its text, and the file.
 fn local_files(folder: &Folder, page_rel: &Path, body: &str) -> Vec<(String, String, PathBuf)> {
+    // Not parsed when no extension the library takes appears (nor a character reference,
+    // which could spell one): most pages only link to pages.
+    let lower = body.to_ascii_lowercase();
+    let may = lower.contains('&')
+        || FileType::EXTENSIONS
+            .iter()
+            .any(|e| lower.contains(&format!(".{e}")));
+    if !may {
+        return Vec::new();
+    }
     let root = folder.root;
     let page_dir = page_rel.parent().unwrap_or(Path::new(""));
     let mut found = Vec::new();
@@ -302,14 +312,7 @@ fn local_files(folder: &Folder, page_rel: &Path, body: &str) -> Vec<(String, Str
 /// Whether a page's Markdown shows or links to a local file (`take_in_local_files` would take
 /// one into the library).
 pub fn names_local_files(folder: &Folder, page_rel: &Path, body: &str) -> bool {
-    // Not parsed when no extension the library takes appears (nor a character reference,
-    // which could spell one): most pages only link to pages.
-    let lower = body.to_ascii_lowercase();
-    let may = lower.contains('&')
-        || FileType::EXTENSIONS
-            .iter()
-            .any(|e| lower.contains(&format!(".{e}")));
-    may && !local_files(folder, page_rel, body).is_empty()
+    !local_files(folder, page_rel, body).is_empty()
 }
 
 /// Takes the local files a page's Markdown shows or links to (see `local_files`) into the
